@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what Bazaar needs on this machine, each thing once and pinned: npm dependencies, the
+# Temporal CLI (built from Go modules into a cache directory), and a running local PostgreSQL.
+# Sourced by start.sh and test.sh; exports TEMPORAL_CLI_PATH.
+set -euo pipefail
+
+BAZAAR_CACHE_DIR="${BAZAAR_CACHE_DIR:-$HOME/.cache/bazaar}"
+TEMPORAL_CLI_VERSION=v1.5.1
+export PATH="$PATH:/usr/local/go/bin"
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Prints one progress line every 25 Go packages built, so a long build shows it is alive.
+go_progress() { awk '{ n++; if (n % 25 == 0) { printf "    ... %d packages built\n", n > "/dev/stderr"; fflush() } }'; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "Installing npm dependencies (npm ci)"
+  npm ci --no-fund --no-audit --loglevel=error
+fi
+
+TEMPORAL_CLI_PATH="$BAZAAR_CACHE_DIR/temporal-$TEMPORAL_CLI_VERSION/temporal"
+if [ ! -x "$TEMPORAL_CLI_PATH" ]; then
+  step "Building the Temporal CLI $TEMPORAL_CLI_VERSION from Go modules (first run only, several minutes)"
+  mkdir -p "$(dirname "$TEMPORAL_CLI_PATH")"
+  GOBIN="$(dirname "$TEMPORAL_CLI_PATH")" go install -v "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" 2>&1 | go_progress
+  [ -x "$TEMPORAL_CLI_PATH" ] || { echo "building the Temporal CLI failed" >&2; exit 1; }
+fi
+export TEMPORAL_CLI_PATH
+
+# Start the machine's PostgreSQL when Bazaar uses a local one and it is not answering.
+case "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bazaar}" in
+  *@127.0.0.1*|*@localhost*)
+    if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+      step "Starting PostgreSQL"
+      pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+      for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+    fi
+    ;;
+esac

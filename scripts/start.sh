@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# `npm start`: installs what is missing, then runs the Temporal dev server, worker and API in one process tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+exec node --import tsx src/main.ts

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, then typechecks, lints, checks formatting and runs every test.
+# The tests start their own Temporal dev server and use a fresh database per run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+step "Typecheck"; npx tsc --noEmit
+step "Lint"; npx eslint --max-warnings 0 .
+step "Format"; npx prettier --check --log-level warn .
+step "Tests"; npx vitest run "$@"

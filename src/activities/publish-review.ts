@@ -1,0 +1,114 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { withTransaction, type Db } from '../db/pool.js';
+import { recordAudit } from '../domain/audit/repository.js';
+import {
+  findListing,
+  findVersionById,
+  refreshLatestVersion,
+  transitionVersion,
+  type ListingVersion,
+} from '../domain/catalog/repository.js';
+import { manifestSchema, type VersionStatus } from '../domain/catalog/schemas.js';
+import type { Logger } from '../logger.js';
+
+/** What the publish-review activities need. */
+export interface PublishReviewActivityDeps {
+  db: Db;
+  logger: Logger;
+}
+
+/** The activities of the publish-review workflow, built from injected clients. */
+export type PublishReviewActivities = ReturnType<typeof createPublishReviewActivities>;
+
+/** Builds the publish-review activities. Each is idempotent: a retry after success changes nothing. */
+export function createPublishReviewActivities({ db, logger }: PublishReviewActivityDeps) {
+  async function loadVersion(versionId: string): Promise<ListingVersion> {
+    const version = await findVersionById(db, versionId);
+    if (!version)
+      throw ApplicationFailure.nonRetryable(`version ${versionId} does not exist`, 'VersionNotFound');
+    return version;
+  }
+
+  /** Moves a version between statuses; a retry that finds it already moved is success. */
+  async function move(versionId: string, from: VersionStatus[], to: VersionStatus, reason?: string | null) {
+    const moved = await transitionVersion(db, { versionId, from, to, reason });
+    if (moved) return moved;
+    const current = await loadVersion(versionId);
+    if (current.status === to) return current;
+    throw ApplicationFailure.nonRetryable(
+      `version is ${current.status}, cannot become ${to}`,
+      'InvalidVersionStatus',
+    );
+  }
+
+  async function auditOnPublisher(
+    version: ListingVersion,
+    action: string,
+    actorKeyId: string | null,
+    reason?: string | null,
+  ) {
+    const listing = await findListing(db, version.listingId);
+    await recordAudit(db, {
+      orgId: listing?.orgId ?? null,
+      actor: actorKeyId ? { keyId: actorKeyId, role: 'reviewer' } : null,
+      action,
+      subjectType: 'version',
+      subjectId: version.id,
+      reason,
+      details: { listingId: version.listingId, version: version.version },
+    });
+  }
+
+  return {
+    /** Automated checks on a submitted version; returns the problems found (empty when it passes). */
+    async checkVersion({ versionId }: { versionId: string }): Promise<string[]> {
+      const version = await loadVersion(versionId);
+      const parsed = manifestSchema.safeParse(version.manifest);
+      if (parsed.success) return [];
+      return parsed.error.issues.map((issue) => `${issue.path.join('.') || '(manifest)'}: ${issue.message}`);
+    },
+
+    /** Returns an in-review version to draft with the reason (review timed out, checks failed). */
+    async returnVersionToDraft({ versionId, reason }: { versionId: string; reason: string }): Promise<void> {
+      const version = await move(versionId, ['draft', 'in_review'], 'draft', reason);
+      await auditOnPublisher(version, 'version.returned_to_draft', null, reason);
+    },
+
+    /** Rejects an in-review version with the reviewer's reason. */
+    async rejectVersion(input: { versionId: string; reason: string; reviewerKeyId: string }): Promise<void> {
+      const version = await move(input.versionId, ['in_review'], 'rejected', input.reason);
+      logger.info({ versionId: input.versionId }, 'version rejected');
+      await auditOnPublisher(version, 'version.rejected', input.reviewerKeyId, input.reason);
+    },
+
+    /** Publishes an approved version: consumers can see and install it from now on. */
+    async publishVersion(input: {
+      versionId: string;
+      reviewerKeyId: string;
+      reason: string | null;
+    }): Promise<void> {
+      const version = await move(input.versionId, ['in_review'], 'published', input.reason);
+      logger.info({ versionId: input.versionId }, 'version published');
+      await auditOnPublisher(version, 'version.published', input.reviewerKeyId, input.reason);
+    },
+
+    /** Points the listing's default version at its highest published version. */
+    async promoteLatestVersion({ listingId }: { listingId: string }): Promise<string | null> {
+      return refreshLatestVersion(db, listingId);
+    },
+
+    /** Compensation for publishVersion: back to draft, and the listing's default version recomputed. */
+    async revertPublication(input: { versionId: string; listingId: string; reason: string }): Promise<void> {
+      await withTransaction(db, async (client) => {
+        const moved = await transitionVersion(client, {
+          versionId: input.versionId,
+          from: ['in_review', 'published'],
+          to: 'draft',
+          reason: input.reason,
+        });
+        await refreshLatestVersion(client, input.listingId);
+        if (moved) logger.warn({ versionId: input.versionId }, 'publication reverted');
+      });
+    },
+  };
+}

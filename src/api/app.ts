@@ -1,0 +1,57 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import { requestId } from 'hono/request-id';
+import { AppError } from '../domain/errors.js';
+import type { ApiDeps } from './env.js';
+import { errorResponse, handleError } from './errors.js';
+import { authenticate } from './middleware/authenticate.js';
+import { requestLogger } from './middleware/request-logger.js';
+import { createRouter } from './router.js';
+import { auditRoutes } from './routes/audit.js';
+import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
+import { listingRoutes } from './routes/listings.js';
+import { orgRoutes } from './routes/orgs.js';
+import { reviewRoutes } from './routes/reviews.js';
+import { versionRoutes } from './routes/versions.js';
+import { workflowRoutes } from './routes/workflows.js';
+
+/** Builds the Hono app: public health and docs, then every /v1 route behind API-key auth. */
+export function createApp(deps: ApiDeps) {
+  const app = createRouter();
+  app.use(requestId());
+  app.use(requestLogger(deps.logger));
+  app.onError(handleError);
+  app.notFound((c) =>
+    errorResponse(c, new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`)),
+  );
+
+  app.route('/', healthRoutes(deps));
+  app.use('/v1/*', authenticate(deps.db));
+  for (const routes of [
+    orgRoutes,
+    keyRoutes,
+    listingRoutes,
+    versionRoutes,
+    reviewRoutes,
+    workflowRoutes,
+    auditRoutes,
+  ]) {
+    app.route('/', routes(deps));
+  }
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: `Authorization: Bearer <key>`',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Bazaar API',
+      version: '1',
+      description: 'Publish, review, discover, install, invoke and bill AI agents.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}

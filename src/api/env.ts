@@ -1,0 +1,22 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import type { Db } from '../db/pool.js';
+import type { Principal } from '../domain/auth/principal.js';
+import type { Logger } from '../logger.js';
+
+/** What the API's routes need: built once at start-up and shared. */
+export interface ApiDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+}
+
+/** Hono's typing for Bazaar: per-request variables set by middleware. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    principal: Principal;
+  };
+}

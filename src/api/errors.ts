@@ -1,0 +1,54 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import { AppError, errorStatus, type ErrorCode } from '../domain/errors.js';
+import type { AppEnv } from './env.js';
+
+/** The one error shape every failed request answers with. */
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error');
+
+/** Turns a zod error into a 400 listing each field path and its problem. */
+export function validationError(error: ZodError, where: string): AppError {
+  const details = error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  const summary = details.map((d) => `${d.path}: ${d.message}`).join('; ');
+  return new AppError('invalid_request', `invalid request: ${summary}`, details);
+}
+
+/** Answers with the error shape. */
+export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
+  const body = {
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId: c.get('requestId') ?? 'unknown',
+      details: error.details,
+    },
+  };
+  return c.json(body, errorStatus[error.code] as ContentfulStatusCode);
+}
+
+/** The app's onError: known errors keep their code; anything else is logged and becomes a bare 500. */
+export function handleError(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof AppError) return errorResponse(c, error);
+  if (error instanceof HTTPException && error.status < 500) {
+    const code: ErrorCode =
+      error.status === 401 ? 'unauthorized' : error.status === 404 ? 'not_found' : 'invalid_request';
+    return errorResponse(c, new AppError(code, error.message || 'invalid request'));
+  }
+  (c.get('logger') ?? console).error({ err: error }, 'unhandled error');
+  return errorResponse(c, new AppError('internal', 'internal error; quote the request id when reporting it'));
+}

@@ -1,0 +1,72 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { withTransaction } from '../../db/pool.js';
+import { recordAudit } from '../../domain/audit/repository.js';
+import { requireOrg } from '../../domain/auth/principal.js';
+import { createListing, findListingForCaller, listOwnListings } from '../../domain/catalog/repository.js';
+import { createListingSchema } from '../../domain/catalog/schemas.js';
+import { notFound } from '../../domain/errors.js';
+import type { ApiDeps } from '../env.js';
+import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { createRouter } from '../router.js';
+import { listingParamsSchema, listingSchema, listingWithVersionsSchema } from '../schemas.js';
+
+const createListingRoute = createRoute({
+  method: 'post',
+  path: '/v1/listings',
+  tags: ['listings'],
+  summary: 'Create a listing (org admin or member)',
+  security: bearerAuth,
+  request: jsonBody(createListingSchema),
+  responses: { 201: jsonResponse(listingSchema, 'Created'), ...errorResponses(400, 401, 403, 409) },
+});
+
+const listOwnListingsRoute = createRoute({
+  method: 'get',
+  path: '/v1/listings',
+  tags: ['listings'],
+  summary: "The caller's organisation's own listings, every status",
+  security: bearerAuth,
+  responses: {
+    200: jsonResponse(z.object({ listings: z.array(listingSchema) }), 'Listings'),
+    ...errorResponses(401, 403),
+  },
+});
+
+const getListingRoute = createRoute({
+  method: 'get',
+  path: '/v1/listings/{id}',
+  tags: ['listings'],
+  summary: 'A listing with the versions the caller may see',
+  security: bearerAuth,
+  request: { params: listingParamsSchema },
+  responses: { 200: jsonResponse(listingWithVersionsSchema, 'The listing'), ...errorResponses(401, 404) },
+});
+
+/** Listings: create, list own, read one. */
+export function listingRoutes(deps: ApiDeps) {
+  return createRouter()
+    .openapi(createListingRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'));
+      const listing = await withTransaction(deps.db, async (tx) => {
+        const created = await createListing(tx, principal.orgId, c.req.valid('json'));
+        await recordAudit(tx, {
+          orgId: principal.orgId,
+          actor: principal,
+          action: 'listing.created',
+          subjectType: 'listing',
+          subjectId: created.id,
+        });
+        return created;
+      });
+      return c.json(listing, 201);
+    })
+    .openapi(listOwnListingsRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'));
+      return c.json({ listings: await listOwnListings(deps.db, principal.orgId) }, 200);
+    })
+    .openapi(getListingRoute, async (c) => {
+      const found = await findListingForCaller(deps.db, c.req.valid('param').id, c.get('principal'));
+      if (!found) throw notFound('listing');
+      return c.json({ ...found.listing, versions: found.versions }, 200);
+    });
+}

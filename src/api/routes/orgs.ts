@@ -1,0 +1,126 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { withTransaction } from '../../db/pool.js';
+import { recordAudit } from '../../domain/audit/repository.js';
+import { orgRoleSchema, requireRole, type Principal } from '../../domain/auth/principal.js';
+import {
+  createApiKey,
+  createOrganization,
+  findOrganization,
+  listApiKeys,
+} from '../../domain/auth/repository.js';
+import { forbidden, notFound } from '../../domain/errors.js';
+import type { ApiDeps } from '../env.js';
+import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { createRouter } from '../router.js';
+import { apiKeySchema, issuedKeySchema, organizationSchema } from '../schemas.js';
+
+const createOrgRoute = createRoute({
+  method: 'post',
+  path: '/v1/orgs',
+  tags: ['organisations'],
+  summary: 'Create an organisation and its first admin key (platform-admin)',
+  security: bearerAuth,
+  request: jsonBody(z.object({ name: z.string().trim().min(1).max(200) })),
+  responses: {
+    201: jsonResponse(
+      z.object({ org: organizationSchema, apiKey: issuedKeySchema }),
+      'Created; the key is shown once',
+    ),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const orgParams = z.object({ orgId: z.string().min(1).max(64) });
+
+const createKeyRoute = createRoute({
+  method: 'post',
+  path: '/v1/orgs/{orgId}/keys',
+  tags: ['organisations'],
+  summary: 'Issue an API key for the organisation (org admin)',
+  security: bearerAuth,
+  request: {
+    params: orgParams,
+    ...jsonBody(z.object({ name: z.string().trim().min(1).max(200), role: orgRoleSchema })),
+  },
+  responses: {
+    201: jsonResponse(issuedKeySchema, 'Issued; the token is shown once'),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+const listKeysRoute = createRoute({
+  method: 'get',
+  path: '/v1/orgs/{orgId}/keys',
+  tags: ['organisations'],
+  summary: "List the organisation's keys (org admin)",
+  security: bearerAuth,
+  request: { params: orgParams },
+  responses: {
+    200: jsonResponse(z.object({ keys: z.array(apiKeySchema) }), 'Keys'),
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+/** Loads an organisation the caller administers: 404 for another organisation, 403 for a member key. */
+async function findAdministeredOrg(deps: ApiDeps, principal: Principal, orgId: string) {
+  if (principal.orgId !== null && principal.orgId !== orgId) throw notFound('organisation');
+  if (principal.role !== 'admin' && principal.role !== 'platform-admin') throw forbidden();
+  const org = await findOrganization(deps.db, orgId);
+  if (!org) throw notFound('organisation');
+  return org;
+}
+
+/** Organisations and their keys. */
+export function orgRoutes(deps: ApiDeps) {
+  return createRouter()
+    .openapi(createOrgRoute, async (c) => {
+      const principal = c.get('principal');
+      requireRole(principal, 'platform-admin');
+      const { name } = c.req.valid('json');
+      const result = await withTransaction(deps.db, async (tx) => {
+        const org = await createOrganization(tx, name);
+        const issued = await createApiKey(tx, {
+          orgId: org.id,
+          role: 'admin',
+          name: 'first admin key',
+          createdBy: principal.keyId,
+        });
+        await recordAudit(tx, {
+          orgId: org.id,
+          actor: principal,
+          action: 'org.created',
+          subjectType: 'organization',
+          subjectId: org.id,
+        });
+        return { org, apiKey: issued };
+      });
+      return c.json(result, 201);
+    })
+    .openapi(createKeyRoute, async (c) => {
+      const principal = c.get('principal');
+      const org = await findAdministeredOrg(deps, principal, c.req.valid('param').orgId);
+      const body = c.req.valid('json');
+      const issued = await withTransaction(deps.db, async (tx) => {
+        const created = await createApiKey(tx, {
+          orgId: org.id,
+          role: body.role,
+          name: body.name,
+          createdBy: principal.keyId,
+        });
+        await recordAudit(tx, {
+          orgId: org.id,
+          actor: principal,
+          action: 'key.created',
+          subjectType: 'api_key',
+          subjectId: created.key.id,
+          details: { role: body.role },
+        });
+        return created;
+      });
+      return c.json(issued, 201);
+    })
+    .openapi(listKeysRoute, async (c) => {
+      const org = await findAdministeredOrg(deps, c.get('principal'), c.req.valid('param').orgId);
+      return c.json({ keys: await listApiKeys(deps.db, org.id) }, 200);
+    });
+}

@@ -1,0 +1,121 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { withTransaction } from '../../db/pool.js';
+import { recordAudit } from '../../domain/audit/repository.js';
+import { requireRole } from '../../domain/auth/principal.js';
+import {
+  findListing,
+  findVersionById,
+  listPendingReviews,
+  recordReviewDecision,
+} from '../../domain/catalog/repository.js';
+import { conflict, notFound } from '../../domain/errors.js';
+import { reviewDecisionSignal } from '../../workflows/publish-review.js';
+import type { ApiDeps } from '../env.js';
+import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { createRouter } from '../router.js';
+import { listingSchema, versionSchema, workflowAcceptedSchema } from '../schemas.js';
+
+const reviewQueueRoute = createRoute({
+  method: 'get',
+  path: '/v1/reviews',
+  tags: ['reviews'],
+  summary: 'The review queue (reviewer or platform-admin)',
+  security: bearerAuth,
+  request: {
+    query: z.object({
+      status: z.literal('pending').default('pending'),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        reviews: z.array(
+          z.object({ version: versionSchema, listing: listingSchema, workflowId: z.string() }),
+        ),
+      }),
+      'Versions awaiting a decision, oldest first',
+    ),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const decisionSchema = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    reason: z.string().trim().min(1).max(2000).optional(),
+  })
+  .refine((body) => body.decision === 'approve' || body.reason !== undefined, {
+    path: ['reason'],
+    message: 'a rejection needs a reason the publisher can act on',
+  });
+
+const decisionRoute = createRoute({
+  method: 'post',
+  path: '/v1/reviews/{versionId}/decision',
+  tags: ['reviews'],
+  summary: 'Approve or reject a version in review (reviewer or platform-admin)',
+  security: bearerAuth,
+  request: { params: z.object({ versionId: z.string().min(1).max(64) }), ...jsonBody(decisionSchema) },
+  responses: {
+    202: jsonResponse(workflowAcceptedSchema, 'Decision delivered to the workflow'),
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+/** The review queue and reviewers' decisions. */
+export function reviewRoutes(deps: ApiDeps) {
+  return createRouter()
+    .openapi(reviewQueueRoute, async (c) => {
+      requireRole(c.get('principal'), 'reviewer', 'platform-admin');
+      const pending = await listPendingReviews(deps.db, c.req.valid('query').limit);
+      return c.json(
+        { reviews: pending.map((review) => ({ ...review, workflowId: `publish:${review.version.id}` })) },
+        200,
+      );
+    })
+    .openapi(decisionRoute, async (c) => {
+      const principal = c.get('principal');
+      requireRole(principal, 'reviewer', 'platform-admin');
+      const { decision, reason } = c.req.valid('json');
+      const version = await findVersionById(deps.db, c.req.valid('param').versionId);
+      if (!version) throw notFound('version');
+      const listing = await findListing(deps.db, version.listingId);
+      const workflowId = `publish:${version.id}`;
+      // Record, audit and signal in one transaction: if the signal cannot be delivered, nothing is recorded.
+      await withTransaction(deps.db, async (tx) => {
+        const recorded = await recordReviewDecision(tx, {
+          versionId: version.id,
+          decision,
+          reviewerKeyId: principal.keyId,
+        });
+        if (!recorded)
+          throw conflict(
+            `version ${version.version} is not awaiting a review decision (it is ${version.status})`,
+          );
+        await recordAudit(tx, {
+          orgId: listing?.orgId ?? null,
+          actor: principal,
+          action: decision === 'approve' ? 'review.approved' : 'review.rejected',
+          subjectType: 'version',
+          subjectId: version.id,
+          reason: reason ?? null,
+        });
+        try {
+          await deps.temporal.workflow
+            .getHandle(workflowId)
+            .signal(reviewDecisionSignal, {
+              decision,
+              reason: reason ?? null,
+              reviewerKeyId: principal.keyId,
+            });
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError)
+            throw conflict('the review is no longer running; the version was not decided');
+          throw error;
+        }
+      });
+      return c.json({ workflowId }, 202);
+    });
+}

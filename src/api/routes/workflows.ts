@@ -1,0 +1,72 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { isPlatform } from '../../domain/auth/principal.js';
+import { notFound } from '../../domain/errors.js';
+import { findWorkflowOwner } from '../../domain/workflows/repository.js';
+import type { ApiDeps } from '../env.js';
+import { bearerAuth, errorResponses, jsonResponse } from '../openapi.js';
+import { createRouter } from '../router.js';
+
+const workflowStatusSchema = z
+  .object({
+    workflowId: z.string(),
+    runId: z.string(),
+    type: z.string(),
+    status: z.string().openapi({ example: 'RUNNING' }),
+    startTime: z.iso.datetime(),
+    closeTime: z.iso.datetime().nullable(),
+    historyLength: z.number().int(),
+    state: z.unknown().optional().openapi({ description: "The workflow's own state query, when it has one" }),
+    result: z.unknown().optional(),
+    failure: z.string().optional(),
+  })
+  .openapi('WorkflowStatus');
+
+const getWorkflowRoute = createRoute({
+  method: 'get',
+  path: '/v1/workflows/{workflowId}',
+  tags: ['workflows'],
+  summary: 'Status of a workflow the caller’s organisation owns (platform keys: any)',
+  security: bearerAuth,
+  request: { params: z.object({ workflowId: z.string().min(1).max(200) }) },
+  responses: { 200: jsonResponse(workflowStatusSchema, 'Status'), ...errorResponses(401, 404) },
+});
+
+/** Workflow status for owners and the platform. */
+export function workflowRoutes(deps: ApiDeps) {
+  return createRouter().openapi(getWorkflowRoute, async (c) => {
+    const { workflowId } = c.req.valid('param');
+    const principal = c.get('principal');
+    const owner = await findWorkflowOwner(deps.db, workflowId);
+    if (!owner || (!isPlatform(principal) && owner.orgId !== principal.orgId)) throw notFound('workflow');
+    const handle = deps.temporal.workflow.getHandle(workflowId);
+    try {
+      const description = await handle.describe();
+      const status = description.status.name;
+      const extra: { state?: unknown; result?: unknown; failure?: string } = {};
+      if (status === 'RUNNING') extra.state = await handle.query('state').catch(() => undefined);
+      else if (status === 'COMPLETED') extra.result = await handle.result();
+      else if (status === 'FAILED')
+        extra.failure = await handle.result().then(
+          () => undefined,
+          (error: Error) => (error.cause as Error | undefined)?.message ?? error.message,
+        );
+      return c.json(
+        {
+          workflowId,
+          runId: description.runId,
+          type: description.type,
+          status,
+          startTime: description.startTime.toISOString(),
+          closeTime: description.closeTime?.toISOString() ?? null,
+          historyLength: description.historyLength,
+          ...extra,
+        },
+        200,
+      );
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw notFound('workflow');
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,103 @@
+import type { Queryable } from '../../db/pool.js';
+import { BOOTSTRAP_ADMIN_KEY_ID, hashSecret, issueKey, parseToken, secretMatches } from './api-keys.js';
+import type { Principal, Role } from './principal.js';
+
+/** An organisation as the API shows it. */
+export interface Organization {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/** An API key's metadata (never its secret). */
+export interface ApiKeyInfo {
+  id: string;
+  orgId: string | null;
+  role: Role;
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+const toOrganization = (row: Record<string, unknown>): Organization => ({
+  id: row.id as string,
+  name: row.name as string,
+  createdAt: (row.created_at as Date).toISOString(),
+});
+
+const toKeyInfo = (row: Record<string, unknown>): ApiKeyInfo => ({
+  id: row.id as string,
+  orgId: (row.org_id as string | null) ?? null,
+  role: row.role as Role,
+  name: row.name as string,
+  createdAt: (row.created_at as Date).toISOString(),
+  revokedAt: row.revoked_at ? (row.revoked_at as Date).toISOString() : null,
+});
+
+/** Creates an organisation. */
+export async function createOrganization(db: Queryable, name: string): Promise<Organization> {
+  const { rows } = await db.query('INSERT INTO organizations (name) VALUES ($1) RETURNING *', [name]);
+  return toOrganization(rows[0]);
+}
+
+/** Finds an organisation by id (null when absent or the id is malformed). */
+export async function findOrganization(db: Queryable, id: string): Promise<Organization | null> {
+  const { rows } = await db.query('SELECT * FROM organizations WHERE id::text = $1', [id]);
+  return rows[0] ? toOrganization(rows[0]) : null;
+}
+
+/** Issues a key for an organisation (orgId) or the platform (orgId null); returns the token once. */
+export async function createApiKey(
+  db: Queryable,
+  input: { orgId: string | null; role: Role; name: string; createdBy: string | null },
+): Promise<{ key: ApiKeyInfo; token: string }> {
+  const issued = issueKey();
+  const { rows } = await db.query(
+    `INSERT INTO api_keys (id, org_id, role, name, secret_hash, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+    [issued.keyId, input.orgId, input.role, input.name, issued.secretHash, input.createdBy],
+  );
+  return { key: toKeyInfo(rows[0]), token: issued.token };
+}
+
+/** Finds a key's metadata by id. */
+export async function findApiKey(db: Queryable, keyId: string): Promise<ApiKeyInfo | null> {
+  const { rows } = await db.query('SELECT * FROM api_keys WHERE id = $1', [keyId]);
+  return rows[0] ? toKeyInfo(rows[0]) : null;
+}
+
+/** Lists an organisation's keys. */
+export async function listApiKeys(db: Queryable, orgId: string): Promise<ApiKeyInfo[]> {
+  const { rows } = await db.query('SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at', [orgId]);
+  return rows.map(toKeyInfo);
+}
+
+/** Revokes a key; revoking twice is harmless. */
+export async function revokeApiKey(db: Queryable, keyId: string): Promise<void> {
+  await db.query('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [keyId]);
+}
+
+/** Stores (or rotates) the platform-admin key that ADMIN_TOKEN authenticates as. */
+export async function upsertBootstrapAdminKey(db: Queryable, adminToken: string): Promise<void> {
+  await db.query(
+    `INSERT INTO api_keys (id, org_id, role, name, secret_hash)
+     VALUES ($1, NULL, 'platform-admin', 'ADMIN_TOKEN', $2)
+     ON CONFLICT (id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, revoked_at = NULL`,
+    [BOOTSTRAP_ADMIN_KEY_ID, hashSecret(adminToken)],
+  );
+}
+
+/** Resolves a bearer token to its principal, or null when unknown, revoked or wrong. */
+export async function authenticate(db: Queryable, token: string): Promise<Principal | null> {
+  const parsed = parseToken(token);
+  // Tokens that are not `bzr_key_…` can only be the ADMIN_TOKEN, whose whole value is hashed.
+  const keyId = parsed?.keyId ?? BOOTSTRAP_ADMIN_KEY_ID;
+  const secret = parsed?.secret ?? token;
+  const { rows } = await db.query(
+    'SELECT id, org_id, role, secret_hash FROM api_keys WHERE id = $1 AND revoked_at IS NULL',
+    [keyId],
+  );
+  const row = rows[0];
+  if (!row || !secretMatches(secret, row.secret_hash)) return null;
+  return { keyId: row.id, role: row.role, orgId: row.org_id ?? null };
+}

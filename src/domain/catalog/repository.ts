@@ -1,0 +1,265 @@
+import semver from 'semver';
+import type { Queryable } from '../../db/pool.js';
+import type { Principal } from '../auth/principal.js';
+import { conflict, isUniqueViolation } from '../errors.js';
+import type { CreateListing, Manifest, VersionStatus } from './schemas.js';
+import { visibleVersionStatuses } from './version-status.js';
+
+/** A listing as stored, without its versions. */
+export interface Listing {
+  id: string;
+  orgId: string;
+  slug: string;
+  name: string;
+  category: string;
+  tags: string[];
+  visibility: 'public' | 'private';
+  latestVersion: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One version of a listing. */
+export interface ListingVersion {
+  id: string;
+  listingId: string;
+  version: string;
+  status: VersionStatus;
+  statusReason: string | null;
+  manifest: Manifest;
+  submission: number;
+  submittedAt: string | null;
+  decision: 'approve' | 'reject' | null;
+  decidedAt: string | null;
+  publishedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const iso = (value: unknown) => (value ? (value as Date).toISOString() : null);
+
+const LISTING_COLUMNS = `l.*, (SELECT v.version FROM listing_versions v WHERE v.id = l.latest_version_id) AS latest_version`;
+
+function toListing(row: Record<string, unknown>): Listing {
+  return {
+    id: row.id as string,
+    orgId: row.org_id as string,
+    slug: row.slug as string,
+    name: row.name as string,
+    category: row.category as string,
+    tags: row.tags as string[],
+    visibility: row.visibility as Listing['visibility'],
+    latestVersion: (row.latest_version as string | null) ?? null,
+    createdAt: iso(row.created_at)!,
+    updatedAt: iso(row.updated_at)!,
+  };
+}
+
+function toVersion(row: Record<string, unknown>): ListingVersion {
+  return {
+    id: row.id as string,
+    listingId: row.listing_id as string,
+    version: row.version as string,
+    status: row.status as VersionStatus,
+    statusReason: (row.status_reason as string | null) ?? null,
+    manifest: row.manifest as Manifest,
+    submission: row.submission as number,
+    submittedAt: iso(row.submitted_at),
+    decision: (row.decision as ListingVersion['decision']) ?? null,
+    decidedAt: iso(row.decided_at),
+    publishedAt: iso(row.published_at),
+    createdAt: iso(row.created_at)!,
+    updatedAt: iso(row.updated_at)!,
+  };
+}
+
+/** Creates a listing owned by orgId; 409 when the slug is taken. */
+export async function createListing(db: Queryable, orgId: string, input: CreateListing): Promise<Listing> {
+  try {
+    const { rows } = await db.query(
+      `INSERT INTO listings (org_id, slug, name, category, tags, visibility)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *, NULL AS latest_version`,
+      [orgId, input.slug, input.name, input.category, input.tags, input.visibility],
+    );
+    return toListing(rows[0]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict(`the slug "${input.slug}" is already taken`);
+    throw error;
+  }
+}
+
+/** Finds a listing by id or slug, with no access check (callers apply one). */
+export async function findListing(db: Queryable, idOrSlug: string): Promise<Listing | null> {
+  const { rows } = await db.query(
+    `SELECT ${LISTING_COLUMNS} FROM listings l WHERE l.id::text = $1 OR l.slug = $1`,
+    [idOrSlug],
+  );
+  return rows[0] ? toListing(rows[0]) : null;
+}
+
+/** Lists the listings an organisation publishes, newest first. */
+export async function listOwnListings(db: Queryable, orgId: string): Promise<Listing[]> {
+  const { rows } = await db.query(
+    `SELECT ${LISTING_COLUMNS} FROM listings l WHERE l.org_id = $1 ORDER BY l.created_at DESC`,
+    [orgId],
+  );
+  return rows.map(toListing);
+}
+
+/** True when the caller manages the listing: its publisher organisation or a platform key. */
+export function managesListing(principal: Principal, listing: Listing): boolean {
+  return principal.orgId === null || principal.orgId === listing.orgId;
+}
+
+/**
+ * The listing and the versions this caller may see, or null when it may see none of it: a listing's
+ * publisher and the platform see every version; others see public listings' published and deprecated
+ * versions, and nothing at all of a private or not-yet-published listing.
+ */
+export async function findListingForCaller(
+  db: Queryable,
+  idOrSlug: string,
+  principal: Principal,
+): Promise<{ listing: Listing; versions: ListingVersion[] } | null> {
+  const listing = await findListing(db, idOrSlug);
+  if (!listing) return null;
+  const all = await listVersions(db, listing.id);
+  if (managesListing(principal, listing)) return { listing, versions: all };
+  const visible = all.filter((version) => visibleVersionStatuses.includes(version.status));
+  if (listing.visibility !== 'public' || visible.length === 0) return null;
+  return { listing, versions: visible };
+}
+
+/** All versions of a listing, oldest first. */
+export async function listVersions(db: Queryable, listingId: string): Promise<ListingVersion[]> {
+  const { rows } = await db.query(
+    'SELECT * FROM listing_versions WHERE listing_id = $1 ORDER BY created_at',
+    [listingId],
+  );
+  return rows.map(toVersion);
+}
+
+/** Adds a draft version; 409 when the version already exists. */
+export async function createVersion(
+  db: Queryable,
+  listingId: string,
+  manifest: Manifest,
+): Promise<ListingVersion> {
+  try {
+    const { rows } = await db.query(
+      'INSERT INTO listing_versions (listing_id, version, manifest) VALUES ($1, $2, $3) RETURNING *',
+      [listingId, manifest.version, JSON.stringify(manifest)],
+    );
+    return toVersion(rows[0]);
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict(`version ${manifest.version} already exists; versions are immutable`);
+    throw error;
+  }
+}
+
+/** Replaces a draft version's manifest; 409 once it has been submitted. */
+export async function updateDraftVersion(
+  db: Queryable,
+  versionId: string,
+  manifest: Manifest,
+): Promise<ListingVersion> {
+  const { rows } = await db.query(
+    `UPDATE listing_versions SET manifest = $2, updated_at = now() WHERE id = $1 AND status = 'draft' RETURNING *`,
+    [versionId, JSON.stringify(manifest)],
+  );
+  if (!rows[0]) throw conflict('only a draft version can be edited; submitted versions are immutable');
+  return toVersion(rows[0]);
+}
+
+/** Finds one version of a listing by its semver string. */
+export async function findVersion(
+  db: Queryable,
+  listingId: string,
+  version: string,
+): Promise<ListingVersion | null> {
+  const { rows } = await db.query('SELECT * FROM listing_versions WHERE listing_id = $1 AND version = $2', [
+    listingId,
+    version,
+  ]);
+  return rows[0] ? toVersion(rows[0]) : null;
+}
+
+/** Finds a version by its id (null when absent or malformed). */
+export async function findVersionById(db: Queryable, versionId: string): Promise<ListingVersion | null> {
+  const { rows } = await db.query('SELECT * FROM listing_versions WHERE id::text = $1', [versionId]);
+  return rows[0] ? toVersion(rows[0]) : null;
+}
+
+/**
+ * Moves a version to a new status only if it is in one of the expected statuses; returns the updated
+ * version, or null when it was not (so callers can tell "already done" from "moved now").
+ */
+export async function transitionVersion(
+  db: Queryable,
+  input: { versionId: string; from: readonly VersionStatus[]; to: VersionStatus; reason?: string | null },
+): Promise<ListingVersion | null> {
+  const { rows } = await db.query(
+    `UPDATE listing_versions SET
+       status = $3,
+       status_reason = $4,
+       submission = submission + CASE WHEN $3 = 'in_review' THEN 1 ELSE 0 END,
+       submitted_at = CASE WHEN $3 = 'in_review' THEN now() ELSE submitted_at END,
+       decision = CASE WHEN $3 = 'in_review' THEN NULL ELSE decision END,
+       decided_by = CASE WHEN $3 = 'in_review' THEN NULL ELSE decided_by END,
+       decided_at = CASE WHEN $3 = 'in_review' THEN NULL ELSE decided_at END,
+       published_at = CASE WHEN $3 = 'published' THEN now() WHEN $3 = 'draft' THEN NULL ELSE published_at END,
+       updated_at = now()
+     WHERE id = $1 AND status = ANY($2::text[]) RETURNING *`,
+    [input.versionId, input.from, input.to, input.reason ?? null],
+  );
+  return rows[0] ? toVersion(rows[0]) : null;
+}
+
+/** Records a reviewer's decision on an in-review version not yet decided; false when it cannot. */
+export async function recordReviewDecision(
+  db: Queryable,
+  input: { versionId: string; decision: 'approve' | 'reject'; reviewerKeyId: string },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE listing_versions SET decision = $2, decided_by = $3, decided_at = now(), updated_at = now()
+     WHERE id = $1 AND status = 'in_review' AND decided_at IS NULL`,
+    [input.versionId, input.decision, input.reviewerKeyId],
+  );
+  return rowCount === 1;
+}
+
+/** Points a listing's default version at its highest published version (semver order); returns it. */
+export async function refreshLatestVersion(db: Queryable, listingId: string): Promise<string | null> {
+  const { rows } = await db.query(
+    `SELECT id, version FROM listing_versions WHERE listing_id = $1 AND status = 'published'`,
+    [listingId],
+  );
+  const latest = semver.rsort(rows.map((row) => row.version as string))[0] ?? null;
+  const latestId = rows.find((row) => row.version === latest)?.id ?? null;
+  await db.query('UPDATE listings SET latest_version_id = $2, updated_at = now() WHERE id = $1', [
+    listingId,
+    latestId,
+  ]);
+  return latest;
+}
+
+/** A version awaiting review, with its listing, for the review queue. */
+export interface PendingReview {
+  version: ListingVersion;
+  listing: Listing;
+}
+
+/** The review queue: in-review versions with their listings, oldest submission first. */
+export async function listPendingReviews(db: Queryable, limit: number): Promise<PendingReview[]> {
+  const versions = await db.query(
+    `SELECT * FROM listing_versions WHERE status = 'in_review' ORDER BY submitted_at, id LIMIT $1`,
+    [limit],
+  );
+  const listingIds = [...new Set(versions.rows.map((row) => row.listing_id as string))];
+  const listings = await db.query(`SELECT ${LISTING_COLUMNS} FROM listings l WHERE l.id = ANY($1::uuid[])`, [
+    listingIds,
+  ]);
+  const listingById = new Map(listings.rows.map((row) => [row.id as string, toListing(row)]));
+  return versions.rows.map((row) => ({ version: toVersion(row), listing: listingById.get(row.listing_id)! }));
+}

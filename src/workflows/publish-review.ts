@@ -1,0 +1,139 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { PublishReviewActivities } from '../activities/publish-review.js';
+
+/** What starts a review: the version, and how long to wait for a reviewer. */
+export interface PublishReviewInput {
+  versionId: string;
+  listingId: string;
+  reviewTimeoutSeconds: number;
+}
+
+/** A reviewer's decision, delivered by signal. */
+export interface ReviewDecision {
+  decision: 'approve' | 'reject';
+  reason: string | null;
+  reviewerKeyId: string;
+}
+
+/** Where a review stands; returned by the state query and as the workflow result. */
+export interface PublishReviewState {
+  phase:
+    'checking' | 'awaiting_review' | 'publishing' | 'published' | 'rejected' | 'returned_to_draft' | 'failed';
+  reason?: string;
+  decision?: ReviewDecision['decision'];
+}
+
+/** Signal carrying the reviewer's decision. */
+export const reviewDecisionSignal = defineSignal<[ReviewDecision]>('reviewDecision');
+/** Query reporting the current PublishReviewState. */
+export const publishReviewStateQuery = defineQuery<PublishReviewState>('state');
+
+// Database steps are short; retry transient failures for a few minutes, never permanent ones.
+const activities = proxyActivities<PublishReviewActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+  },
+});
+
+/** Takes a submitted version through automated checks and human review to publication. */
+export async function publishReview(input: PublishReviewInput): Promise<PublishReviewState> {
+  const { versionId, listingId } = input;
+  let state: PublishReviewState = { phase: 'checking' };
+  let decision: ReviewDecision | undefined;
+  setHandler(publishReviewStateQuery, () => state);
+  setHandler(reviewDecisionSignal, (received) => {
+    decision ??= received; // the first decision wins; the API refuses later ones
+  });
+
+  const problems = await activities.checkVersion({ versionId });
+  if (problems.length > 0) {
+    const reason = `automated checks failed: ${problems.join('; ')}`;
+    await activities.returnVersionToDraft({ versionId, reason });
+    return (state = { phase: 'returned_to_draft', reason });
+  }
+
+  // The submit request already moved the version to in_review (making it immutable at once).
+  state = { phase: 'awaiting_review' };
+  await condition(() => decision !== undefined, input.reviewTimeoutSeconds * 1000);
+  if (decision === undefined) {
+    const reason = `no review decision within ${formatSeconds(input.reviewTimeoutSeconds)}; submit again when ready`;
+    await activities.returnVersionToDraft({ versionId, reason });
+    return (state = { phase: 'returned_to_draft', reason });
+  }
+
+  if (decision.decision === 'reject') {
+    const reason = decision.reason ?? 'rejected by reviewer';
+    await activities.rejectVersion({ versionId, reason, reviewerKeyId: decision.reviewerKeyId });
+    return (state = { phase: 'rejected', reason, decision: 'reject' });
+  }
+
+  state = { phase: 'publishing', decision: 'approve' };
+  const compensations: Array<() => Promise<unknown>> = [];
+  try {
+    // Registered before the step: if publishVersion's outcome is unclear, undoing it is still right.
+    compensations.unshift(() =>
+      activities.revertPublication({
+        versionId,
+        listingId,
+        reason: 'publication failed and was rolled back',
+      }),
+    );
+    await activities.publishVersion({
+      versionId,
+      reviewerKeyId: decision.reviewerKeyId,
+      reason: decision.reason,
+    });
+    await activities.promoteLatestVersion({ listingId });
+  } catch (error) {
+    const undoErrors = await runCompensations(compensations);
+    const reason = `publication failed: ${rootCauseMessage(error)}`;
+    state = { phase: 'failed', reason, decision: 'approve' };
+    throw ApplicationFailure.create({
+      message: undoErrors.length ? `${reason}; compensation failed: ${undoErrors.join('; ')}` : reason,
+      type: 'PublicationFailed',
+      nonRetryable: true,
+      cause: error as Error,
+    });
+  }
+  return (state = { phase: 'published', decision: 'approve' });
+}
+
+/** Runs undos newest first, even if the workflow is being cancelled, and returns their failures. */
+async function runCompensations(compensations: Array<() => Promise<unknown>>): Promise<string[]> {
+  const failures: string[] = [];
+  await CancellationScope.nonCancellable(async () => {
+    for (const undo of compensations) {
+      try {
+        await undo();
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+  });
+  return failures;
+}
+
+/** The innermost cause's message: "Activity task failed" wraps the activity's own error. */
+function rootCauseMessage(error: unknown): string {
+  let current = error as Error;
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} day(s)`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour(s)`;
+  return `${seconds} second(s)`;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('gives local defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      mode: 'local',
+      port: 3000,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/bazaar',
+      temporal: {
+        address: '127.0.0.1:7233',
+        namespace: 'default',
+        taskQueue: 'bazaar',
+        startDevServer: true,
+      },
+      reviewTimeoutSeconds: 604_800,
+    });
+  });
+
+  it('names every bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud' })).toThrowError(
+      ConfigError,
+    );
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      expect((error as Error).message).toMatch(/PORT:/);
+      expect((error as Error).message).toMatch(/DATABASE_URL:/);
+      expect((error as Error).message).toMatch(/LOG_LEVEL:/);
+    }
+  });
+
+  it('requires ADMIN_TOKEN in production and never starts a dev server there by default', () => {
+    expect(() => loadConfig({ BAZAAR_MODE: 'production' })).toThrowError(/ADMIN_TOKEN: required/);
+    const config = loadConfig({ BAZAAR_MODE: 'production', ADMIN_TOKEN: 'x'.repeat(32) });
+    expect(config.temporal.startDevServer).toBe(false);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrowError(/ADMIN_TOKEN: must be at least 24/);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ PORT: '', ADMIN_TOKEN: '' }).port).toBe(3000);
+  });
+});
