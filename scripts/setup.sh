@@ -14,8 +14,10 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 go_progress() { awk '{ n++; if (n % 25 == 0) { printf "    ... %d packages built\n", n > "/dev/stderr"; fflush() } }'; }
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "Installing npm dependencies (npm ci)"
-  npm ci --no-fund --no-audit --loglevel=error
+  # `npm install` (not `npm ci`): npm 11 leaves other platforms' optional packages out of the lock
+  # file and `npm ci` then refuses it; `npm install` still installs the locked versions.
+  step "Installing npm dependencies"
+  npm install --no-fund --no-audit --loglevel=error
 fi
 
 TEMPORAL_CLI_PATH="$BAZAAR_CACHE_DIR/temporal-$TEMPORAL_CLI_VERSION/temporal"
