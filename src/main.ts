@@ -64,9 +64,9 @@ async function main(): Promise<void> {
   const admin = await resolveAdminToken({ adminToken: config.adminToken, dataDir: config.dataDir });
   await upsertBootstrapAdminKey(db, admin.token);
 
-  const temporal = await createTemporalClient(config.temporal);
-  cleanups.push(() => temporal.connection.close());
-  await ensureSearchAttributes(temporal.connection, config.temporal.namespace);
+  const { client: temporal, connection } = await createTemporalClient(config.temporal);
+  cleanups.push(() => connection.close());
+  await ensureSearchAttributes(connection, config.temporal.namespace);
 
   const workerConnection = await connectWorker(config.temporal.address);
   const worker = await createWorker({
