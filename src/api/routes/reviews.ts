@@ -103,13 +103,11 @@ export function reviewRoutes(deps: ApiDeps) {
           reason: reason ?? null,
         });
         try {
-          await deps.temporal.workflow
-            .getHandle(workflowId)
-            .signal(reviewDecisionSignal, {
-              decision,
-              reason: reason ?? null,
-              reviewerKeyId: principal.keyId,
-            });
+          await deps.temporal.workflow.getHandle(workflowId).signal(reviewDecisionSignal, {
+            decision,
+            reason: reason ?? null,
+            reviewerKeyId: principal.keyId,
+          });
         } catch (error) {
           if (error instanceof WorkflowNotFoundError)
             throw conflict('the review is no longer running; the version was not decided');
