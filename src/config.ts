@@ -26,6 +26,7 @@ const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENAI_API_KEY: z.string().min(1).optional(),
   QDRANT_URL: z.url().optional(),
+  QDRANT_API_KEY: z.string().min(1).optional(),
 });
 
 /** Bazaar's whole configuration, parsed once from the environment at start-up. */
@@ -56,6 +57,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     logLevel: env.LOG_LEVEL,
     openaiApiKey: env.OPENAI_API_KEY,
     qdrantUrl: env.QDRANT_URL,
+    qdrantApiKey: env.QDRANT_API_KEY,
   };
 }
 

@@ -10,12 +10,15 @@ import { ensureDatabase, migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { upsertBootstrapAdminKey } from './domain/auth/repository.js';
 import { resolveAdminToken } from './local/admin-token.js';
+import { createEmbedder } from './adapters/embeddings/index.js';
+import { startSearch } from './domain/search/start-search.js';
 import { createLogger } from './logger.js';
 import { createTemporalClient } from './temporal/client.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
 import { installTemporalRuntimeLogger } from './temporal/runtime-logger.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { connectWorker, createWorker } from './temporal/worker.js';
+import { startReembedding } from './temporal/start-reembedding.js';
 
 // Undo steps for what has started so far, run newest first on shutdown or on a failed start.
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -63,17 +66,22 @@ async function main(): Promise<void> {
   cleanups.push(() => db.end());
   const admin = await resolveAdminToken({ adminToken: config.adminToken, dataDir: config.dataDir });
   await upsertBootstrapAdminKey(db, admin.token);
-
   const { client: temporal, connection } = await createTemporalClient(config.temporal);
   cleanups.push(() => connection.close());
   await ensureSearchAttributes(connection, config.temporal.namespace);
+
+  // One embedder (the local model runs on its own thread) serves the worker's indexing and the API's queries.
+  const embedder = createEmbedder({ openaiApiKey: config.openaiApiKey });
+  cleanups.push(() => embedder.close());
+  const search = await startSearch({ config, db, logger, embedder });
+  cleanups.push(() => search.stop());
 
   const workerConnection = await connectWorker(config.temporal.address);
   const worker = await createWorker({
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db, logger }),
+    activities: createActivities({ db, logger, embedder }),
   });
   const workerRun = worker.run();
   cleanups.push(async () => {
@@ -82,7 +90,9 @@ async function main(): Promise<void> {
     await workerConnection.close();
   });
 
-  const app = createApp({ db, temporal, config, logger });
+  await startReembedding(temporal, config.temporal.taskQueue, embedder.model);
+
+  const app = createApp({ db, temporal, config, logger, search: search.search });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
   cleanups.push(() => new Promise((done) => server.close(done)));
 

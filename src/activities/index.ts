@@ -1,11 +1,12 @@
 import { createPublishReviewActivities, type PublishReviewActivityDeps } from './publish-review.js';
+import { createSearchActivities, type SearchActivityDeps } from './search.js';
 
 /** Everything activities may use: clients built once at worker start. */
-export type ActivityDeps = PublishReviewActivityDeps;
+export type ActivityDeps = PublishReviewActivityDeps & SearchActivityDeps;
 
 /** Builds every activity the worker registers. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createPublishReviewActivities(deps) };
+  return { ...createPublishReviewActivities(deps), ...createSearchActivities(deps) };
 }
 
 /** The full set of activities, for workflows' type-only imports. */

@@ -12,6 +12,7 @@ import { keyRoutes } from './routes/keys.js';
 import { listingRoutes } from './routes/listings.js';
 import { orgRoutes } from './routes/orgs.js';
 import { reviewRoutes } from './routes/reviews.js';
+import { searchRoutes } from './routes/search.js';
 import { versionRoutes } from './routes/versions.js';
 import { workflowRoutes } from './routes/workflows.js';
 
@@ -33,6 +34,7 @@ export function createApp(deps: ApiDeps) {
     listingRoutes,
     versionRoutes,
     reviewRoutes,
+    searchRoutes,
     workflowRoutes,
     auditRoutes,
   ]) {

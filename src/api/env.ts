@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Db } from '../db/pool.js';
 import type { Principal } from '../domain/auth/principal.js';
+import type { SearchService } from '../domain/search/search-service.js';
 import type { Logger } from '../logger.js';
 
 /** What the API's routes need: built once at start-up and shared. */
@@ -10,6 +11,7 @@ export interface ApiDeps {
   temporal: Client;
   config: Config;
   logger: Logger;
+  search: SearchService;
 }
 
 /** Hono's typing for Bazaar: per-request variables set by middleware. */

@@ -1,6 +1,5 @@
 import {
   ApplicationFailure,
-  CancellationScope,
   condition,
   defineQuery,
   defineSignal,
@@ -8,6 +7,8 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { PublishReviewActivities } from '../activities/publish-review.js';
+import type { SearchActivities } from '../activities/search.js';
+import { rootCauseMessage, runCompensations, type Compensations } from './saga.js';
 
 /** What starts a review: the version, and how long to wait for a reviewer. */
 export interface PublishReviewInput {
@@ -47,6 +48,17 @@ const activities = proxyActivities<PublishReviewActivities>({
   },
 });
 
+// Embedding loads a model on first use; give it longer than a database step.
+const searchActivities = proxyActivities<SearchActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+  },
+});
+
 /** Takes a submitted version through automated checks and human review to publication. */
 export async function publishReview(input: PublishReviewInput): Promise<PublishReviewState> {
   const { versionId, listingId } = input;
@@ -64,23 +76,33 @@ export async function publishReview(input: PublishReviewInput): Promise<PublishR
     return (state = { phase: 'returned_to_draft', reason });
   }
 
+  // Undo steps for what this review has changed so far, newest first.
+  const compensations: Compensations = [];
+  // Indexed as hidden before the wait, so embedding is done by the time a reviewer decides; it
+  // becomes searchable only when the version is published and promoted.
+  compensations.unshift(() => searchActivities.unindexVersion({ versionId, listingId }));
+  await searchActivities.indexVersionForSearch({ versionId });
+
   // The submit request already moved the version to in_review (making it immutable at once).
   state = { phase: 'awaiting_review' };
   await condition(() => decision !== undefined, input.reviewTimeoutSeconds * 1000);
   if (decision === undefined) {
     const reason = `no review decision within ${formatSeconds(input.reviewTimeoutSeconds)}; submit again when ready`;
     await activities.returnVersionToDraft({ versionId, reason });
-    return (state = { phase: 'returned_to_draft', reason });
+    state = { phase: 'returned_to_draft', reason };
+    await undoOrFail(compensations);
+    return state;
   }
 
   if (decision.decision === 'reject') {
     const reason = decision.reason ?? 'rejected by reviewer';
     await activities.rejectVersion({ versionId, reason, reviewerKeyId: decision.reviewerKeyId });
-    return (state = { phase: 'rejected', reason, decision: 'reject' });
+    state = { phase: 'rejected', reason, decision: 'reject' };
+    await undoOrFail(compensations);
+    return state;
   }
 
   state = { phase: 'publishing', decision: 'approve' };
-  const compensations: Array<() => Promise<unknown>> = [];
   try {
     // Registered before the step: if publishVersion's outcome is unclear, undoing it is still right.
     compensations.unshift(() =>
@@ -110,26 +132,15 @@ export async function publishReview(input: PublishReviewInput): Promise<PublishR
   return (state = { phase: 'published', decision: 'approve' });
 }
 
-/** Runs undos newest first, even if the workflow is being cancelled, and returns their failures. */
-async function runCompensations(compensations: Array<() => Promise<unknown>>): Promise<string[]> {
-  const failures: string[] = [];
-  await CancellationScope.nonCancellable(async () => {
-    for (const undo of compensations) {
-      try {
-        await undo();
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-    }
-  });
-  return failures;
-}
-
-/** The innermost cause's message: "Activity task failed" wraps the activity's own error. */
-function rootCauseMessage(error: unknown): string {
-  let current = error as Error;
-  while (current.cause instanceof Error) current = current.cause;
-  return current.message;
+/** Runs the undos after a review ends unpublished; a failed undo fails the workflow, visibly. */
+async function undoOrFail(compensations: Compensations): Promise<void> {
+  const undoErrors = await runCompensations(compensations);
+  if (undoErrors.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `cleaning up search data failed: ${undoErrors.join('; ')}`,
+      'CleanupFailed',
+    );
+  }
 }
 
 function formatSeconds(seconds: number): string {

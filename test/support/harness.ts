@@ -9,8 +9,11 @@ import { createApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createPool } from '../../src/db/pool.js';
 import { upsertBootstrapAdminKey } from '../../src/domain/auth/repository.js';
+import { createEmbedder } from '../../src/adapters/embeddings/index.js';
+import { startSearch } from '../../src/domain/search/start-search.js';
 import { createLogger } from '../../src/logger.js';
 import { connectWorker, createWorker } from '../../src/temporal/worker.js';
+import { createOwnDatabase } from './own-database.js';
 
 /** A response as tests read it. */
 export interface TestResponse<T = any> {
@@ -22,6 +25,8 @@ export interface TestResponse<T = any> {
 /** Options for one harness. */
 export interface HarnessOptions {
   reviewTimeoutSeconds?: number;
+  /** Use a database of its own (created, migrated, dropped at stop) instead of the run's shared one. */
+  ownDatabase?: boolean;
   /** Replace some real activities, e.g. to inject a failure at one step. */
   activities?: (real: Activities) => Partial<Activities>;
 }
@@ -29,12 +34,13 @@ export interface HarnessOptions {
 /** Starts a harness; call stop() in afterAll. */
 export async function startHarness(options: HarnessOptions = {}) {
   const adminToken = `test-admin-${randomUUID()}`;
+  const ownDatabase = options.ownDatabase ? await createOwnDatabase() : null;
   const config = loadConfig({
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: ownDatabase?.url ?? inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.BAZAAR_TEST_LOG_LEVEL ?? 'silent',
     REVIEW_TIMEOUT_SECONDS: String(options.reviewTimeoutSeconds ?? 3600),
   });
   const logger = createLogger(config.logLevel);
@@ -42,7 +48,9 @@ export async function startHarness(options: HarnessOptions = {}) {
   await upsertBootstrapAdminKey(db, adminToken);
   const temporal = new Client({ connection: await Connection.connect({ address: config.temporal.address }) });
 
-  const real = createActivities({ db, logger });
+  const embedder = createEmbedder();
+  const search = await startSearch({ config, db, logger, embedder });
+  const real = createActivities({ db, logger, embedder });
   const workerConnection = await connectWorker(config.temporal.address);
   const worker: Worker = await createWorker({
     connection: workerConnection,
@@ -51,7 +59,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     activities: { ...real, ...options.activities?.(real) },
   });
   const workerRun = worker.run();
-  const app = createApp({ db, temporal, config, logger });
+  const app = createApp({ db, temporal, config, logger, search: search.search });
 
   async function request<T = any>(
     method: string,
@@ -108,6 +116,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   return {
     app,
     db,
+    search,
     temporal,
     config,
     adminToken,
@@ -119,8 +128,11 @@ export async function startHarness(options: HarnessOptions = {}) {
       worker.shutdown();
       await workerRun;
       await workerConnection.close();
+      await search.stop();
+      await embedder.close();
       await temporal.connection.close();
       await db.end();
+      await ownDatabase?.drop();
     },
   };
 }

@@ -1,6 +1,7 @@
 import semver from 'semver';
 import type { Queryable } from '../../db/pool.js';
 import type { Principal } from '../auth/principal.js';
+import { announceListingChanged } from '../search/search-repository.js';
 import { conflict, isUniqueViolation } from '../errors.js';
 import type { CreateListing, Manifest, VersionStatus } from './schemas.js';
 import { visibleVersionStatuses } from './version-status.js';
@@ -241,6 +242,8 @@ export async function refreshLatestVersion(db: Queryable, listingId: string): Pr
     listingId,
     latestId,
   ]);
+  // What search shows for a listing is its latest published version.
+  await announceListingChanged(db, listingId);
   return latest;
 }
 

@@ -1,0 +1,164 @@
+// Relevance of lexical-only, vector-only and hybrid search on test/fixtures/relevance.
+// Run: npx tsx bench/relevance.ts [--tune]   (needs PostgreSQL on 127.0.0.1:5432; BAZAAR_TEST_DATABASE_URL overrides)
+import { LocalEmbedder } from '../src/adapters/embeddings/local-embedder.js';
+import {
+  DEFAULT_SCORE_FUSION,
+  fuseByReciprocalRank,
+  fuseByScore,
+  type RankedCandidate,
+  type ScoreFusionOptions,
+} from '../src/domain/search/hybrid-fusion.js';
+import {
+  createPostgresLexicalRetriever,
+  createSemanticRetriever,
+  DEFAULT_EVAL_POSTGRES_URL,
+} from '../test/fixtures/relevance/relevance-harness.js';
+import { measureRelevance, type RelevanceMetrics } from '../test/fixtures/relevance/relevance-metrics.js';
+import {
+  loadRelevanceSet,
+  OFF_TOPIC_QUERIES,
+  type RelevanceQuery,
+} from '../test/fixtures/relevance/relevance-set.js';
+
+interface QueryCandidates {
+  query: RelevanceQuery;
+  lexical: RankedCandidate[];
+  semantic: RankedCandidate[];
+}
+
+const { listings, queries } = loadRelevanceSet();
+const embedder = new LocalEmbedder();
+const lexical = await createPostgresLexicalRetriever(
+  listings,
+  process.env['BAZAAR_TEST_DATABASE_URL'] ?? DEFAULT_EVAL_POSTGRES_URL,
+);
+try {
+  const semantic = await createSemanticRetriever(listings, embedder);
+  const candidates: QueryCandidates[] = [];
+  for (const query of queries) {
+    candidates.push({
+      query,
+      lexical: await lexical.search(query.query),
+      semantic: await semantic.search(query.query),
+    });
+  }
+  const offTopic: Omit<QueryCandidates, 'query'>[] = [];
+  for (const q of OFF_TOPIC_QUERIES)
+    offTopic.push({ lexical: await lexical.search(q), semantic: await semantic.search(q) });
+
+  const strategies: Record<string, (c: Omit<QueryCandidates, 'query'>) => string[]> = {
+    'lexical only (Postgres ts_rank)': (c) => c.lexical.map((hit) => hit.id),
+    'vector only (USE-lite + HNSW)': (c) => c.semantic.map((hit) => hit.id),
+    'hybrid, reciprocal rank fusion k=60': (c) =>
+      fuseByReciprocalRank(c.lexical, c.semantic).map((r) => r.id),
+    'hybrid, score fusion (default)': (c) => fuseByScore(c.lexical, c.semantic).map((r) => r.id),
+  };
+  console.log(`relevance set: ${listings.length} listings, ${queries.length} queries\n`);
+  for (const subset of ['all', 'paraphrase', 'keyword-mix'] as const) {
+    const selected = candidates.filter((c) => subset === 'all' || c.query.kind === subset);
+    console.log(`${subset} (${selected.length} queries)`);
+    for (const [name, rank] of Object.entries(strategies)) {
+      printMetrics(
+        name,
+        measureRelevance(selected.map((c) => ({ ranked: rank(c), relevant: c.query.relevant }))),
+      );
+    }
+    console.log('');
+  }
+  const leaked = offTopic.map((c) => fuseByScore(c.lexical, c.semantic).length);
+  console.log(
+    `off-topic queries: results above threshold ${DEFAULT_SCORE_FUSION.minScore}: [${leaked.join(', ')}]`,
+  );
+  const keptRelevant = candidates.filter((c) =>
+    fuseByScore(c.lexical, c.semantic).some((r) => c.query.relevant.includes(r.id)),
+  ).length;
+  console.log(`queries whose relevant listing survives the threshold: ${keptRelevant}/${candidates.length}`);
+
+  console.log('\nthreshold trade-off with the default weights (off-topic: results returned / best score):');
+  for (const minScore of [0, 0.1, 0.15, 0.2, 0.25, 0.3]) {
+    const options = { ...DEFAULT_SCORE_FUSION, minScore };
+    const m = measureRelevance(
+      candidates.map((c) => ({
+        ranked: fuseByScore(c.lexical, c.semantic, options).map((r) => r.id),
+        relevant: c.query.relevant,
+      })),
+    );
+    const off = offTopic.map((c) => fuseByScore(c.lexical, c.semantic, options));
+    const best = Math.max(0, ...off.flat().map((r) => r.score));
+    console.log(
+      `  min ${minScore.toFixed(2)}: MRR ${m.mrr.toFixed(3)} R@1 ${m.recallAt1.toFixed(3)} R@3 ${m.recallAt3.toFixed(3)}  off-topic ${off.reduce((n, r) => n + r.length, 0)} / ${best.toFixed(3)}`,
+    );
+  }
+
+  if (process.argv.includes('--tune')) tune(candidates, offTopic);
+} finally {
+  await lexical.close();
+  await embedder.close();
+}
+
+function printMetrics(name: string, m: RelevanceMetrics): void {
+  console.log(
+    `  ${name.padEnd(38)} MRR ${m.mrr.toFixed(3)}  R@1 ${m.recallAt1.toFixed(3)}  R@3 ${m.recallAt3.toFixed(3)}`,
+  );
+}
+
+/** Grid search over the fusion weights; prints the best settings by MRR, then R@3. */
+function tune(candidates: QueryCandidates[], offTopic: Omit<QueryCandidates, 'query'>[]): void {
+  const rows: { options: ScoreFusionOptions; metrics: RelevanceMetrics; leaked: number }[] = [];
+  for (const lexicalWeight of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    for (const semanticFloor of [0.0, 0.1, 0.15, 0.2, 0.25])
+      for (const semanticCeiling of [0.5, 0.6, 0.7])
+        for (const lexicalHalfSaturation of [0.02, 0.05, 0.1, 0.2])
+          for (const minScore of [0.1, 0.15, 0.2, 0.25, 0.3]) {
+            const options = {
+              lexicalWeight,
+              semanticFloor,
+              semanticCeiling,
+              lexicalHalfSaturation,
+              minScore,
+            };
+            const metrics = measureRelevance(
+              candidates.map((c) => ({
+                ranked: fuseByScore(c.lexical, c.semantic, options).map((r) => r.id),
+                relevant: c.query.relevant,
+              })),
+            );
+            const leaked = offTopic.reduce(
+              (n, c) => n + fuseByScore(c.lexical, c.semantic, options).length,
+              0,
+            );
+            rows.push({ options, metrics, leaked });
+          }
+  // A setting only qualifies if off-topic queries return (almost) nothing: at most one result in all.
+  rows.sort((a, b) => b.metrics.mrr - a.metrics.mrr || b.metrics.recallAt3 - a.metrics.recallAt3);
+  console.log('\nbest fusion settings with at most 1 off-topic result in total (threshold applied):');
+  for (const row of rows.filter((r) => r.leaked <= 1).slice(0, 15)) {
+    const o = row.options;
+    console.log(
+      `  w_lex ${o.lexicalWeight} floor ${o.semanticFloor} ceil ${o.semanticCeiling} half ${o.lexicalHalfSaturation} min ${o.minScore}: MRR ${row.metrics.mrr.toFixed(3)} R@1 ${row.metrics.recallAt1.toFixed(3)} R@3 ${row.metrics.recallAt3.toFixed(3)} leaked ${row.leaked}`,
+    );
+  }
+  const k60 = measureRelevance(
+    candidates.map((c) => ({
+      ranked: fuseByReciprocalRank(c.lexical, c.semantic).map((r) => r.id),
+      relevant: c.query.relevant,
+    })),
+  );
+  console.log(`  (RRF k=60 for comparison: MRR ${k60.mrr.toFixed(3)})`);
+  // Also show the semantic score distribution that the calibration rests on.
+  const correct = candidates
+    .map((c) => c.semantic.find((h) => c.query.relevant.includes(h.id))?.score ?? 0)
+    .sort((a, b) => a - b);
+  const offTop = offTopic.map((c) => c.semantic[0]?.score ?? 0).sort((a, b) => a - b);
+  console.log(
+    `\ncosine of the correct listing: min ${correct[0]!.toFixed(3)} median ${correct[Math.floor(correct.length / 2)]!.toFixed(3)} max ${correct.at(-1)!.toFixed(3)}`,
+  );
+  console.log(`best cosine for off-topic queries: ${offTop.map((s) => s.toFixed(3)).join(', ')}`);
+  const lexCorrect = candidates
+    .map((c) => c.lexical.find((h) => c.query.relevant.includes(h.id))?.score)
+    .filter((s): s is number => s !== undefined)
+    .sort((a, b) => a - b);
+  console.log(
+    `ts_rank of the correct listing when matched (${lexCorrect.length}/${candidates.length}): median ${lexCorrect[Math.floor(lexCorrect.length / 2)]?.toFixed(3)} max ${lexCorrect.at(-1)?.toFixed(3)}`,
+  );
+}

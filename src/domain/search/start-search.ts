@@ -1,0 +1,47 @@
+import { CachedEmbedder, type Embedder } from '../../adapters/embeddings/index.js';
+import {
+  InMemoryVectorIndex,
+  QdrantVectorIndex,
+  type VectorIndex,
+} from '../../adapters/vector-index/index.js';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/pool.js';
+import type { Logger } from '../../logger.js';
+import { SearchIndexSync } from './search-index-sync.js';
+import { createSearchService } from './search-service.js';
+
+/** Builds the configured vector index: Qdrant when QDRANT_URL is set, else the in-process index. */
+export function createVectorIndex(
+  config: Pick<Config, 'qdrantUrl' | 'qdrantApiKey'>,
+  embedder: Embedder,
+): VectorIndex {
+  const model = { embeddingModel: embedder.model, dimensions: embedder.dimensions };
+  return config.qdrantUrl
+    ? new QdrantVectorIndex({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, ...model })
+    : new InMemoryVectorIndex(model);
+}
+
+/**
+ * Starts the API's search stack: the configured embedder (cached for repeated queries), the vector
+ * index rebuilt from PostgreSQL and kept in sync with it, and the search service over both.
+ */
+export async function startSearch(input: { config: Config; db: Db; logger: Logger; embedder: Embedder }) {
+  const index = createVectorIndex(input.config, input.embedder);
+  const sync = new SearchIndexSync({
+    databaseUrl: input.config.databaseUrl,
+    db: input.db,
+    index,
+    logger: input.logger,
+  });
+  await sync.start();
+  const search = createSearchService({ db: input.db, embedder: new CachedEmbedder(input.embedder), index });
+  return {
+    search,
+    sync,
+    index,
+    async stop() {
+      await sync.stop();
+      await index.close();
+    },
+  };
+}
