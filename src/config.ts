@@ -1,8 +1,20 @@
 import { z } from 'zod';
+import { parseMasterKey } from './adapters/secrets/master-keyring.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
+
+const masterKeySchema = z.string().refine(
+  (value) => {
+    try {
+      return Boolean(parseMasterKey(value));
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)' },
+);
 
 const configSchema = z.object({
   BAZAAR_MODE: z.enum(['local', 'production']).default('local'),
@@ -27,6 +39,26 @@ const configSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   QDRANT_URL: z.url().optional(),
   QDRANT_API_KEY: z.string().min(1).optional(),
+  /** Where tenants' secrets live: envelope-encrypted in PostgreSQL, or Vault / OpenBao KV v2. */
+  SECRET_STORE: z.enum(['postgres', 'vault']).default('postgres'),
+  SECRETS_MASTER_KEY: masterKeySchema.optional(),
+  /** Comma-separated older master keys, still accepted for reading until rotation re-wraps them. */
+  SECRETS_PREVIOUS_MASTER_KEYS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(masterKeySchema))
+    .default([]),
+  VAULT_ADDR: z.url().optional(),
+  VAULT_TOKEN: z.string().min(1).optional(),
+  VAULT_KV_MOUNT: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'a KV v2 mount name')
+    .default('secret'),
 });
 
 /** Bazaar's whole configuration, parsed once from the environment at start-up. */
@@ -58,6 +90,12 @@ function toConfig(env: z.infer<typeof configSchema>) {
     openaiApiKey: env.OPENAI_API_KEY,
     qdrantUrl: env.QDRANT_URL,
     qdrantApiKey: env.QDRANT_API_KEY,
+    secrets: {
+      store: env.SECRET_STORE,
+      masterKey: env.SECRETS_MASTER_KEY,
+      previousMasterKeys: env.SECRETS_PREVIOUS_MASTER_KEYS,
+      vault: { address: env.VAULT_ADDR, token: env.VAULT_TOKEN, kvMount: env.VAULT_KV_MOUNT },
+    },
   };
 }
 
@@ -73,5 +111,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.data.BAZAAR_MODE === 'production' && !parsed.data.ADMIN_TOKEN) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_TOKEN: required when BAZAAR_MODE=production');
   }
+  const secretsProblem = secretStoreProblem(parsed.data);
+  if (secretsProblem) throw new ConfigError(`Invalid configuration:\n  ${secretsProblem}`);
   return toConfig(parsed.data);
+}
+
+/** What the chosen secret store still lacks, or null. */
+function secretStoreProblem(env: z.infer<typeof configSchema>): string | null {
+  if (env.SECRET_STORE === 'vault') {
+    if (!env.VAULT_ADDR) return 'VAULT_ADDR: required when SECRET_STORE=vault';
+    if (!env.VAULT_TOKEN) return 'VAULT_TOKEN: required when SECRET_STORE=vault';
+  } else if (env.BAZAAR_MODE === 'production' && !env.SECRETS_MASTER_KEY) {
+    return 'SECRETS_MASTER_KEY: required when BAZAAR_MODE=production and SECRET_STORE=postgres';
+  }
+  return null;
 }

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import { createActivities } from './activities/index.js';
+import { createSecretStore } from './adapters/secrets/create-secret-store.js';
+import { PostgresSecretStore } from './adapters/secrets/postgres-secret-store.js';
 import { createApp } from './api/app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
@@ -66,6 +68,18 @@ async function main(): Promise<void> {
   cleanups.push(() => db.end());
   const admin = await resolveAdminToken({ adminToken: config.adminToken, dataDir: config.dataDir });
   await upsertBootstrapAdminKey(db, admin.token);
+  const secrets = await createSecretStore({ config, db });
+  // Key rotation: with older keys configured, re-wrap what they still wrap (idempotent, quick when done).
+  if (secrets instanceof PostgresSecretStore && secrets.hasPreviousKeys) {
+    const { rewrapped, failed } = await secrets.rotateMasterKey();
+    logger.info({ rewrapped }, 'secret data keys re-wrapped under the current master key');
+    if (failed.length > 0)
+      logger.error(
+        { failed },
+        'some secrets could not be re-wrapped; keep the old keys until they are fixed',
+      );
+  }
+
   const { client: temporal, connection } = await createTemporalClient(config.temporal);
   cleanups.push(() => connection.close());
   await ensureSearchAttributes(connection, config.temporal.namespace);
@@ -92,7 +106,7 @@ async function main(): Promise<void> {
 
   await startReembedding(temporal, config.temporal.taskQueue, embedder.model);
 
-  const app = createApp({ db, temporal, config, logger, search: search.search });
+  const app = createApp({ db, temporal, config, logger, search: search.search, secrets });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
   cleanups.push(() => new Promise((done) => server.close(done)));
 

@@ -7,6 +7,7 @@ import { authenticate } from './middleware/authenticate.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { createRouter } from './router.js';
 import { auditRoutes } from './routes/audit.js';
+import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { listingRoutes } from './routes/listings.js';
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps) {
     reviewRoutes,
     searchRoutes,
     workflowRoutes,
+    credentialRoutes,
     auditRoutes,
   ]) {
     app.route('/', routes(deps));

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/pool.js';
 import type { Principal } from '../domain/auth/principal.js';
@@ -12,6 +13,7 @@ export interface ApiDeps {
   config: Config;
   logger: Logger;
   search: SearchService;
+  secrets: SecretStore;
 }
 
 /** Hono's typing for Bazaar: per-request variables set by middleware. */

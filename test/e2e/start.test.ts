@@ -119,6 +119,31 @@ describe('npm start', () => {
     );
   });
 
+  it('keeps credentials under an owner-only master key it generated, and never logs a value', async () => {
+    const admin = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+    const org = await fetch(`${api}/v1/orgs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Credential holder' }),
+    }).then((r) => r.json());
+    const value = `sk-e2e-${Date.now()}-do-not-log`;
+    const put = await fetch(`${api}/v1/credentials/SHOP_API_KEY`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${org.apiKey.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ value }),
+    });
+    expect(put.status).toBe(204);
+    const listed = await fetch(`${api}/v1/credentials`, {
+      headers: { authorization: `Bearer ${org.apiKey.token}` },
+    }).then((r) => r.text());
+    expect(JSON.parse(listed).credentials).toEqual([expect.objectContaining({ name: 'SHOP_API_KEY' })]);
+    expect(listed).not.toContain(value);
+    const keyFile = join(dataDir, 'master-key');
+    expect((await stat(keyFile)).mode & 0o077).toBe(0);
+    expect(Buffer.from((await readFile(keyFile, 'utf8')).trim(), 'base64')).toHaveLength(32);
+    expect(output).not.toContain(value);
+  });
+
   it('stops the API, worker and Temporal dev server on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => bazaar.once('exit', (code) => resolve(code)));
     bazaar.kill('SIGINT');

@@ -1,10 +1,12 @@
 // A whole Bazaar (API app, worker, real PostgreSQL, real Temporal) in the test process, with
 // helpers to call the API as different principals.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../src/activities/index.js';
+import { createMasterKeyring } from '../../src/adapters/secrets/master-keyring.js';
+import { PostgresSecretStore } from '../../src/adapters/secrets/postgres-secret-store.js';
 import { createApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createPool } from '../../src/db/pool.js';
@@ -46,6 +48,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   const logger = createLogger(config.logLevel);
   const db = createPool(config.databaseUrl);
   await upsertBootstrapAdminKey(db, adminToken);
+  const secrets = new PostgresSecretStore(db, createMasterKeyring(randomBytes(32).toString('base64')));
   const temporal = new Client({ connection: await Connection.connect({ address: config.temporal.address }) });
 
   const embedder = createEmbedder();
@@ -59,7 +62,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     activities: { ...real, ...options.activities?.(real) },
   });
   const workerRun = worker.run();
-  const app = createApp({ db, temporal, config, logger, search: search.search });
+  const app = createApp({ db, temporal, config, logger, search: search.search, secrets });
 
   async function request<T = any>(
     method: string,
@@ -117,6 +120,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     app,
     db,
     search,
+    secrets,
     temporal,
     config,
     adminToken,

@@ -33,7 +33,11 @@ describe('loadConfig', () => {
 
   it('requires ADMIN_TOKEN in production and never starts a dev server there by default', () => {
     expect(() => loadConfig({ BAZAAR_MODE: 'production' })).toThrowError(/ADMIN_TOKEN: required/);
-    const config = loadConfig({ BAZAAR_MODE: 'production', ADMIN_TOKEN: 'x'.repeat(32) });
+    const config = loadConfig({
+      BAZAAR_MODE: 'production',
+      ADMIN_TOKEN: 'x'.repeat(32),
+      SECRETS_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
     expect(config.temporal.startDevServer).toBe(false);
     expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrowError(/ADMIN_TOKEN: must be at least 24/);
   });
