@@ -3,24 +3,13 @@
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
-import { createActivities } from './activities/index.js';
-import { createSecretStore } from './adapters/secrets/create-secret-store.js';
-import { PostgresSecretStore } from './adapters/secrets/postgres-secret-store.js';
-import { createApp } from './api/app.js';
+import { startBazaar } from './bazaar.js';
 import { ConfigError, loadConfig } from './config.js';
-import { ensureDatabase, migrate } from './db/migrate.js';
-import { createPool } from './db/pool.js';
 import { upsertBootstrapAdminKey } from './domain/auth/repository.js';
 import { resolveAdminToken } from './local/admin-token.js';
-import { createEmbedder } from './adapters/embeddings/index.js';
-import { startSearch } from './domain/search/start-search.js';
 import { createLogger } from './logger.js';
-import { createTemporalClient } from './temporal/client.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
 import { installTemporalRuntimeLogger } from './temporal/runtime-logger.js';
-import { ensureSearchAttributes } from './temporal/search-attributes.js';
-import { connectWorker, createWorker } from './temporal/worker.js';
-import { startReembedding } from './temporal/start-reembedding.js';
 
 // Undo steps for what has started so far, run newest first on shutdown or on a failed start.
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -62,51 +51,12 @@ async function main(): Promise<void> {
     cleanups.push(() => server.stop());
   }
 
-  await ensureDatabase(config.databaseUrl);
-  await migrate(config.databaseUrl, logger);
-  const db = createPool(config.databaseUrl);
-  cleanups.push(() => db.end());
+  const bazaar = await startBazaar(config, logger);
+  cleanups.push(() => bazaar.stop());
   const admin = await resolveAdminToken({ adminToken: config.adminToken, dataDir: config.dataDir });
-  await upsertBootstrapAdminKey(db, admin.token);
-  const secrets = await createSecretStore({ config, db });
-  // Key rotation: with older keys configured, re-wrap what they still wrap (idempotent, quick when done).
-  if (secrets instanceof PostgresSecretStore && secrets.hasPreviousKeys) {
-    const { rewrapped, failed } = await secrets.rotateMasterKey();
-    logger.info({ rewrapped }, 'secret data keys re-wrapped under the current master key');
-    if (failed.length > 0)
-      logger.error(
-        { failed },
-        'some secrets could not be re-wrapped; keep the old keys until they are fixed',
-      );
-  }
+  await upsertBootstrapAdminKey(bazaar.db, admin.token);
 
-  const { client: temporal, connection } = await createTemporalClient(config.temporal);
-  cleanups.push(() => connection.close());
-  await ensureSearchAttributes(connection, config.temporal.namespace);
-
-  // One embedder (the local model runs on its own thread) serves the worker's indexing and the API's queries.
-  const embedder = createEmbedder({ openaiApiKey: config.openaiApiKey });
-  cleanups.push(() => embedder.close());
-  const search = await startSearch({ config, db, logger, embedder });
-  cleanups.push(() => search.stop());
-
-  const workerConnection = await connectWorker(config.temporal.address);
-  const worker = await createWorker({
-    connection: workerConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db, logger, embedder }),
-  });
-  const workerRun = worker.run();
-  cleanups.push(async () => {
-    worker.shutdown();
-    await workerRun;
-    await workerConnection.close();
-  });
-
-  await startReembedding(temporal, config.temporal.taskQueue, embedder.model);
-
-  const app = createApp({ db, temporal, config, logger, search: search.search, secrets });
+  const app = bazaar.app;
   const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
   cleanups.push(() => new Promise((done) => server.close(done)));
 
@@ -124,7 +74,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  workerRun.catch((error) => {
+  bazaar.workerRun.catch((error) => {
     logger.fatal({ err: error }, 'worker stopped unexpectedly');
     void shutdown('worker-failure');
   });

@@ -1,12 +1,17 @@
+import { createProvisionActivities, type ProvisionActivityDeps } from './provision.js';
 import { createPublishReviewActivities, type PublishReviewActivityDeps } from './publish-review.js';
 import { createSearchActivities, type SearchActivityDeps } from './search.js';
 
 /** Everything activities may use: clients built once at worker start. */
-export type ActivityDeps = PublishReviewActivityDeps & SearchActivityDeps;
+export type ActivityDeps = PublishReviewActivityDeps & SearchActivityDeps & ProvisionActivityDeps;
 
 /** Builds every activity the worker registers. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createPublishReviewActivities(deps), ...createSearchActivities(deps) };
+  return {
+    ...createPublishReviewActivities(deps),
+    ...createSearchActivities(deps),
+    ...createProvisionActivities(deps),
+  };
 }
 
 /** The full set of activities, for workflows' type-only imports. */

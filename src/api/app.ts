@@ -9,6 +9,7 @@ import { createRouter } from './router.js';
 import { auditRoutes } from './routes/audit.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
+import { installationRoutes } from './routes/installations.js';
 import { keyRoutes } from './routes/keys.js';
 import { listingRoutes } from './routes/listings.js';
 import { orgRoutes } from './routes/orgs.js';
@@ -38,6 +39,7 @@ export function createApp(deps: ApiDeps) {
     searchRoutes,
     workflowRoutes,
     credentialRoutes,
+    installationRoutes,
     auditRoutes,
   ]) {
     app.route('/', routes(deps));

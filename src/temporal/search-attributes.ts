@@ -9,7 +9,15 @@ export const listingIdKey = defineSearchAttributeKey('BazaarListingId', SearchAt
 /** The listing a workflow concerns (slug, easier to type in the Web UI). */
 export const listingSlugKey = defineSearchAttributeKey('BazaarListingSlug', SearchAttributeType.KEYWORD);
 
-const allKeys = [publisherOrgKey, listingIdKey, listingSlugKey];
+/** The consumer organisation (tenant) a workflow concerns, e.g. the one installing. */
+export const tenantIdKey = defineSearchAttributeKey('BazaarTenantId', SearchAttributeType.KEYWORD);
+/** The installation a workflow concerns. */
+export const installationIdKey = defineSearchAttributeKey(
+  'BazaarInstallationId',
+  SearchAttributeType.KEYWORD,
+);
+
+const allKeys = [publisherOrgKey, listingIdKey, listingSlugKey, tenantIdKey, installationIdKey];
 
 /** Registers Bazaar's custom search attributes on the namespace; already registered is fine. */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {

@@ -46,8 +46,20 @@ describe('credentials', () => {
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual({
       credentials: [
-        { name: 'OPENAI_API_KEY', version: 1, createdAt: expect.any(String), updatedAt: expect.any(String) },
-        { name: 'SHOP_API_KEY', version: 2, createdAt: expect.any(String), updatedAt: expect.any(String) },
+        {
+          name: 'OPENAI_API_KEY',
+          version: 1,
+          createdAt: expect.any(String),
+          updatedAt: expect.any(String),
+          usedBy: [],
+        },
+        {
+          name: 'SHOP_API_KEY',
+          version: 2,
+          createdAt: expect.any(String),
+          updatedAt: expect.any(String),
+          usedBy: [],
+        },
       ],
     });
 

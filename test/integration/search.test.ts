@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { reembedCatalog } from '../../src/workflows/reembed-catalog.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifest, startHarness, type Harness } from '../support/harness.js';
+import { approveSubmission } from '../support/publish.js';
 import { waitFor } from '../support/wait-for.js';
 
 interface FixtureListing {
@@ -62,18 +63,7 @@ describe('search', () => {
     });
     await h.request('POST', `/v1/listings/${listing.body.id}/versions`, { token, body });
     const submitted = await h.request('POST', `/v1/listings/${slug}/versions/1.0.0/submit`, { token });
-    const versionId = submitted.body.workflowId.replace('publish:', '');
-    await waitFor(
-      async () =>
-        (
-          await h.request('POST', `/v1/reviews/${versionId}/decision`, {
-            token: reviewer,
-            body: { decision: 'approve' },
-          })
-        ).status === 202,
-      'the decision',
-    );
-    await h.temporal.workflow.getHandle(submitted.body.workflowId).result();
+    await approveSubmission(h, submitted.body.workflowId, reviewer);
     return listing.body;
   }
 

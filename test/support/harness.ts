@@ -1,20 +1,15 @@
 // A whole Bazaar (API app, worker, real PostgreSQL, real Temporal) in the test process, with
 // helpers to call the API as different principals.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
-import { createActivities, type Activities } from '../../src/activities/index.js';
-import { createMasterKeyring } from '../../src/adapters/secrets/master-keyring.js';
-import { PostgresSecretStore } from '../../src/adapters/secrets/postgres-secret-store.js';
-import { createApp } from '../../src/api/app.js';
+import type { Activities } from '../../src/activities/index.js';
+import { startBazaar } from '../../src/bazaar.js';
 import { loadConfig } from '../../src/config.js';
-import { createPool } from '../../src/db/pool.js';
 import { upsertBootstrapAdminKey } from '../../src/domain/auth/repository.js';
-import { createEmbedder } from '../../src/adapters/embeddings/index.js';
-import { startSearch } from '../../src/domain/search/start-search.js';
 import { createLogger } from '../../src/logger.js';
-import { connectWorker, createWorker } from '../../src/temporal/worker.js';
 import { createOwnDatabase } from './own-database.js';
 
 /** A response as tests read it. */
@@ -29,6 +24,8 @@ export interface HarnessOptions {
   reviewTimeoutSeconds?: number;
   /** Use a database of its own (created, migrated, dropped at stop) instead of the run's shared one. */
   ownDatabase?: boolean;
+  /** Keep every log line (at trace level) in `logs` instead of discarding them. */
+  captureLogs?: boolean;
   /** Replace some real activities, e.g. to inject a failure at one step. */
   activities?: (real: Activities) => Partial<Activities>;
 }
@@ -37,32 +34,26 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}) {
   const adminToken = `test-admin-${randomUUID()}`;
   const ownDatabase = options.ownDatabase ? await createOwnDatabase() : null;
+  const dataDir = await mkdtemp(join(tmpdir(), 'bazaar-test-'));
   const config = loadConfig({
+    DATA_DIR: dataDir,
+    SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
     DATABASE_URL: ownDatabase?.url ?? inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: process.env.BAZAAR_TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: options.captureLogs ? 'trace' : (process.env.BAZAAR_TEST_LOG_LEVEL ?? 'silent'),
     REVIEW_TIMEOUT_SECONDS: String(options.reviewTimeoutSeconds ?? 3600),
   });
-  const logger = createLogger(config.logLevel);
-  const db = createPool(config.databaseUrl);
+  const logs: string[] = [];
+  const logger = createLogger(
+    config.logLevel,
+    options.captureLogs ? { write: (line: string) => logs.push(line) } : undefined,
+  );
+  const bazaar = await startBazaar(config, logger, { activities: options.activities });
+  const { app, db, temporal, secrets, runtime, search } = bazaar;
   await upsertBootstrapAdminKey(db, adminToken);
-  const secrets = new PostgresSecretStore(db, createMasterKeyring(randomBytes(32).toString('base64')));
-  const temporal = new Client({ connection: await Connection.connect({ address: config.temporal.address }) });
-
-  const embedder = createEmbedder();
-  const search = await startSearch({ config, db, logger, embedder });
-  const real = createActivities({ db, logger, embedder });
-  const workerConnection = await connectWorker(config.temporal.address);
-  const worker: Worker = await createWorker({
-    connection: workerConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    activities: { ...real, ...options.activities?.(real) },
-  });
-  const workerRun = worker.run();
-  const app = createApp({ db, temporal, config, logger, search: search.search, secrets });
+  const runtimeRoot = join(dataDir, 'runtimes');
 
   async function request<T = any>(
     method: string,
@@ -121,6 +112,9 @@ export async function startHarness(options: HarnessOptions = {}) {
     db,
     search,
     secrets,
+    runtime,
+    runtimeRoot,
+    logs,
     temporal,
     config,
     adminToken,
@@ -129,14 +123,9 @@ export async function startHarness(options: HarnessOptions = {}) {
     createOrgKey,
     createPlatformKey,
     async stop() {
-      worker.shutdown();
-      await workerRun;
-      await workerConnection.close();
-      await search.stop();
-      await embedder.close();
-      await temporal.connection.close();
-      await db.end();
+      await bazaar.stop();
       await ownDatabase?.drop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -13,6 +13,7 @@ import type { ApiDeps } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
 import { createRouter } from '../router.js';
+import { installationsByCredential } from '../../domain/installs/repository.js';
 
 const credentialSchema = z
   .object({
@@ -20,6 +21,9 @@ const credentialSchema = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     version: z.number().int().openapi({ description: '1 when created, +1 on every replacement' }),
+    usedBy: z
+      .array(z.uuid())
+      .openapi({ description: 'Live installations whose runtime holds this credential' }),
   })
   .openapi('Credential');
 
@@ -104,7 +108,19 @@ export function credentialRoutes(deps: ApiDeps) {
     })
     .openapi(listCredentialsRoute, async (c) => {
       const principal = requireOrg(c.get('principal'), true);
-      return c.json({ credentials: await usingStore(() => deps.secrets.list(principal.orgId)) }, 200);
+      const [credentials, usage] = await Promise.all([
+        usingStore(() => deps.secrets.list(principal.orgId)),
+        installationsByCredential(deps.db, principal.orgId),
+      ]);
+      return c.json(
+        {
+          credentials: credentials.map((credential) => ({
+            ...credential,
+            usedBy: usage.get(credential.name) ?? [],
+          })),
+        },
+        200,
+      );
     })
     .openapi(deleteCredentialRoute, async (c) => {
       const principal = requireOrg(c.get('principal'), true);

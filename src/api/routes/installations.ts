@@ -1,0 +1,257 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { withTransaction } from '../../db/pool.js';
+import { recordAudit } from '../../domain/audit/repository.js';
+import { requireOrg } from '../../domain/auth/principal.js';
+import { findListingForCaller } from '../../domain/catalog/repository.js';
+import { semverSchema } from '../../domain/catalog/schemas.js';
+import { findMissingCredentials } from '../../domain/credentials/missing-credentials.js';
+import { AppError, conflict, notFound } from '../../domain/errors.js';
+import {
+  createInstallation,
+  findInstallation,
+  listInstallations,
+  transitionInstallation,
+  type Installation,
+} from '../../domain/installs/repository.js';
+import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
+import { installationIdKey, listingIdKey, tenantIdKey } from '../../temporal/search-attributes.js';
+import { deprovisionInstallation } from '../../workflows/deprovision.js';
+import { provisionInstallation } from '../../workflows/provision.js';
+import type { ApiDeps } from '../env.js';
+import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { createRouter } from '../router.js';
+
+const installationSchema = z
+  .object({
+    id: z.uuid(),
+    listingId: z.uuid(),
+    listingSlug: z.string(),
+    version: z.string(),
+    status: z.enum(['provisioning', 'active', 'failed', 'deprovisioning', 'removed']),
+    statusReason: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why it failed, in words a person can act on' }),
+    upgradeAvailable: z
+      .string()
+      .nullable()
+      .openapi({ description: 'A newer published version this installation could upgrade to' }),
+    credentialNames: z
+      .array(z.string())
+      .openapi({ description: 'The credentials injected into its runtime' }),
+    workflowId: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi('Installation');
+
+const createInstallationRoute = createRoute({
+  method: 'post',
+  path: '/v1/installations',
+  tags: ['installations'],
+  summary:
+    'Install a listing version into an isolated runtime (org admin); 422 names every missing credential',
+  security: bearerAuth,
+  request: jsonBody(
+    z.object({
+      listing: z.string().min(1).max(64).openapi({ description: 'Listing id or slug' }),
+      version: semverSchema.optional().openapi({ description: 'Default: the latest published version' }),
+    }),
+  ),
+  responses: {
+    202: jsonResponse(z.object({ installationId: z.uuid(), workflowId: z.string() }), 'Provisioning started'),
+    ...errorResponses(400, 401, 403, 404, 422),
+  },
+});
+
+const listInstallationsRoute = createRoute({
+  method: 'get',
+  path: '/v1/installations',
+  tags: ['installations'],
+  summary: "The organisation's installations, newest first",
+  security: bearerAuth,
+  responses: {
+    200: jsonResponse(z.object({ installations: z.array(installationSchema) }), 'Installations'),
+    ...errorResponses(401, 403),
+  },
+});
+
+const getInstallationRoute = createRoute({
+  method: 'get',
+  path: '/v1/installations/{id}',
+  tags: ['installations'],
+  summary: 'One installation and its status',
+  security: bearerAuth,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: { 200: jsonResponse(installationSchema, 'The installation'), ...errorResponses(401, 403, 404) },
+});
+
+const deleteInstallationRoute = createRoute({
+  method: 'delete',
+  path: '/v1/installations/{id}',
+  tags: ['installations'],
+  summary: 'Deprovision: revoke secrets, destroy the runtime, close the meter (org admin)',
+  security: bearerAuth,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    202: jsonResponse(z.object({ workflowId: z.string() }), 'Deprovisioning started (safe to repeat)'),
+    ...errorResponses(401, 403, 404, 409),
+  },
+});
+
+/** The workflow that removes an installation. */
+export const deprovisionWorkflowId = (installationId: string) => `deprovision:${installationId}`;
+
+/** The workflow that provisions an installation. */
+export const provisionWorkflowId = (installationId: string) => `provision:${installationId}`;
+
+/** What the API shows of an installation: not its runtime location, key or internal ids. */
+function toResponse(installation: Installation) {
+  const {
+    orgId: _orgId,
+    versionId: _versionId,
+    runtime: _runtime,
+    createdBy: _createdBy,
+    ...shown
+  } = installation;
+  return { ...shown, workflowId: provisionWorkflowId(installation.id) };
+}
+
+/** Installations: install (provision), list, read. */
+export function installationRoutes(deps: ApiDeps) {
+  return createRouter()
+    .openapi(createInstallationRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'), true);
+      const body = c.req.valid('json');
+      const found = await findListingForCaller(deps.db, body.listing, principal);
+      if (!found) throw notFound('listing');
+      const wanted = body.version ?? found.listing.latestVersion;
+      if (!wanted)
+        throw new AppError(
+          'rule_violation',
+          `listing ${found.listing.slug} has no published version to install`,
+        );
+      const version = found.versions.find((candidate) => candidate.version === wanted);
+      if (!version) throw notFound('version');
+      if (version.status !== 'published') {
+        throw new AppError(
+          'rule_violation',
+          `version ${version.version} is ${version.status}; only a published version can be installed`,
+        );
+      }
+      const required = version.manifest.requiredCredentials.map((credential) => credential.name);
+      const missing = await findMissingCredentials(deps.secrets, principal.orgId, required);
+      if (missing.length > 0) {
+        throw new AppError(
+          'rule_violation',
+          `missing credentials: ${missing.join(', ')}; store them with PUT /v1/credentials/{name}`,
+          {
+            missing,
+          },
+        );
+      }
+
+      const installation = await withTransaction(deps.db, async (tx) => {
+        const created = await createInstallation(tx, {
+          orgId: principal.orgId,
+          listingId: found.listing.id,
+          versionId: version.id,
+          credentialNames: required,
+          createdBy: principal.keyId,
+        });
+        await recordWorkflowOwner(tx, {
+          workflowId: provisionWorkflowId(created.id),
+          orgId: principal.orgId,
+          kind: 'provision',
+        });
+        await recordAudit(tx, {
+          orgId: principal.orgId,
+          actor: principal,
+          action: 'installation.requested',
+          subjectType: 'installation',
+          subjectId: created.id,
+          details: { listingId: found.listing.id, version: version.version },
+        });
+        return created;
+      });
+      const workflowId = provisionWorkflowId(installation.id);
+      try {
+        await deps.temporal.workflow.start(provisionInstallation, {
+          workflowId,
+          taskQueue: deps.config.temporal.taskQueue,
+          args: [{ installationId: installation.id }],
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: tenantIdKey, value: principal.orgId },
+            { key: listingIdKey, value: found.listing.id },
+            { key: installationIdKey, value: installation.id },
+          ]),
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+          await transitionInstallation(deps.db, {
+            id: installation.id,
+            from: ['provisioning'],
+            to: 'failed',
+            reason: 'provisioning could not be started; install again',
+          });
+          throw error;
+        }
+      }
+      return c.json({ installationId: installation.id, workflowId }, 202);
+    })
+    .openapi(deleteInstallationRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'), true);
+      const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
+      if (!installation) throw notFound('installation');
+      if (installation.status === 'provisioning') {
+        throw conflict('the installation is still being provisioned; remove it once it is active or failed');
+      }
+      const workflowId = deprovisionWorkflowId(installation.id);
+      await withTransaction(deps.db, async (tx) => {
+        await transitionInstallation(tx, {
+          id: installation.id,
+          from: ['active', 'failed'],
+          to: 'deprovisioning',
+        });
+        await recordWorkflowOwner(tx, { workflowId, orgId: principal.orgId, kind: 'deprovision' });
+        await recordAudit(tx, {
+          orgId: principal.orgId,
+          actor: principal,
+          action: 'installation.removal_requested',
+          subjectType: 'installation',
+          subjectId: installation.id,
+        });
+      });
+      try {
+        await deps.temporal.workflow.start(deprovisionInstallation, {
+          workflowId,
+          taskQueue: deps.config.temporal.taskQueue,
+          args: [{ installationId: installation.id }],
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: tenantIdKey, value: principal.orgId },
+            { key: listingIdKey, value: installation.listingId },
+            { key: installationIdKey, value: installation.id },
+          ]),
+        });
+      } catch (error) {
+        // Removing twice is safe: the running (or finished) removal is the answer.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      return c.json({ workflowId }, 202);
+    })
+    .openapi(listInstallationsRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'));
+      return c.json(
+        { installations: (await listInstallations(deps.db, principal.orgId)).map(toResponse) },
+        200,
+      );
+    })
+    .openapi(getInstallationRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'));
+      const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
+      if (!installation) throw notFound('installation');
+      return c.json(toResponse(installation), 200);
+    });
+}

@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { createActivities, type Activities } from './activities/index.js';
+import { createEmbedder } from './adapters/embeddings/index.js';
+import { createSecretStore } from './adapters/secrets/create-secret-store.js';
+import { PostgresSecretStore } from './adapters/secrets/postgres-secret-store.js';
+import type { SecretStore } from './adapters/secrets/secret-store.js';
+import { createApp } from './api/app.js';
+import type { Config } from './config.js';
+import { ensureDatabase, migrate } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import { startSearch } from './domain/search/start-search.js';
+import type { Logger } from './logger.js';
+import { LocalRuntimeDriver } from './runtime/local/local-runtime-driver.js';
+import type { RuntimeDriver } from './runtime/runtime-driver.js';
+import { createTemporalClient } from './temporal/client.js';
+import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { startReembedding } from './temporal/start-reembedding.js';
+import { connectWorker, createWorker } from './temporal/worker.js';
+
+/** Parts a caller may supply instead of having them built from configuration (tests, benchmarks). */
+export interface BazaarParts {
+  secrets?: SecretStore;
+  runtime?: RuntimeDriver;
+  /** Replaces some real activities, e.g. to inject a failure at one step in a test. */
+  activities?: (real: Activities) => Partial<Activities>;
+}
+
+/**
+ * Starts Bazaar on a reachable PostgreSQL and Temporal: migrates the database, builds the secret
+ * store, search and runtime driver, runs the worker, and returns the API app (not yet listening).
+ * stop() undoes it all, newest first.
+ */
+export async function startBazaar(config: Config, logger: Logger, parts: BazaarParts = {}) {
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse())
+      await step().catch((error) => logger.error({ err: error }, 'stop step failed'));
+  };
+  try {
+    await ensureDatabase(config.databaseUrl);
+    await migrate(config.databaseUrl, logger);
+    const db = createPool(config.databaseUrl);
+    stops.push(() => db.end());
+    const secrets = parts.secrets ?? (await createSecretStore({ config, db }));
+    await rotateMasterKeyIfNeeded(secrets, logger);
+
+    const { client: temporal, connection } = await createTemporalClient(config.temporal);
+    stops.push(() => connection.close());
+    await ensureSearchAttributes(connection, config.temporal.namespace);
+
+    // One embedder (the local model runs on its own thread) serves the worker's indexing and the API's queries.
+    const embedder = createEmbedder({ openaiApiKey: config.openaiApiKey });
+    stops.push(() => embedder.close());
+    const search = await startSearch({ config, db, logger, embedder });
+    stops.push(() => search.stop());
+
+    // Installations' runtimes: per-installation sandbox directories under DATA_DIR (the local driver).
+    const runtime = parts.runtime ?? new LocalRuntimeDriver(join(config.dataDir, 'runtimes'));
+    const real = createActivities({ db, logger, embedder, secrets, runtime });
+    const workerConnection = await connectWorker(config.temporal.address);
+    const worker = await createWorker({
+      connection: workerConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: { ...real, ...parts.activities?.(real) },
+    });
+    const workerRun = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await workerRun;
+      await workerConnection.close();
+    });
+    await startReembedding(temporal, config.temporal.taskQueue, embedder.model);
+
+    const app = createApp({ db, temporal, config, logger, search: search.search, secrets });
+    return { app, db, temporal, secrets, runtime, search, workerRun, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A running Bazaar. */
+export type Bazaar = Awaited<ReturnType<typeof startBazaar>>;
+
+// Key rotation: with older keys configured, re-wrap what they still wrap (idempotent, quick when done).
+async function rotateMasterKeyIfNeeded(secrets: SecretStore, logger: Logger): Promise<void> {
+  if (!(secrets instanceof PostgresSecretStore) || !secrets.hasPreviousKeys) return;
+  const { rewrapped, failed } = await secrets.rotateMasterKey();
+  logger.info({ rewrapped }, 'secret data keys re-wrapped under the current master key');
+  if (failed.length > 0) {
+    logger.error({ failed }, 'some secrets could not be re-wrapped; keep the old keys until they are fixed');
+  }
+}

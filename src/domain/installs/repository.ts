@@ -1,0 +1,164 @@
+import semver from 'semver';
+import type { Queryable } from '../../db/pool.js';
+import type { RuntimeRef } from '../../runtime/runtime-driver.js';
+
+/** Installation lifecycle states. */
+export type InstallationStatus = 'provisioning' | 'active' | 'failed' | 'deprovisioning' | 'removed';
+
+/** An organisation's installation of one listing version. */
+export interface Installation {
+  id: string;
+  orgId: string;
+  listingId: string;
+  listingSlug: string;
+  versionId: string;
+  version: string;
+  status: InstallationStatus;
+  statusReason: string | null;
+  /** A newer published version of the listing, when there is one: the installation is pinned to an older one. */
+  upgradeAvailable: string | null;
+  credentialNames: string[];
+  runtime: RuntimeRef | null;
+  /** The API key that asked for the installation. */
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const SELECT_INSTALLATION = `
+  SELECT i.*, l.slug AS listing_slug, v.version, latest.version AS latest_version
+  FROM installations i
+  JOIN listings l ON l.id = i.listing_id
+  JOIN listing_versions v ON v.id = i.version_id
+  LEFT JOIN listing_versions latest ON latest.id = l.latest_version_id`;
+
+function toInstallation(row: Record<string, unknown>): Installation {
+  return {
+    id: row.id as string,
+    orgId: row.org_id as string,
+    listingId: row.listing_id as string,
+    listingSlug: row.listing_slug as string,
+    versionId: row.version_id as string,
+    version: row.version as string,
+    status: row.status as InstallationStatus,
+    statusReason: (row.status_reason as string | null) ?? null,
+    upgradeAvailable:
+      row.latest_version && semver.gt(row.latest_version as string, row.version as string)
+        ? (row.latest_version as string)
+        : null,
+    credentialNames: row.credential_names as string[],
+    runtime: (row.runtime as RuntimeRef | null) ?? null,
+    createdBy: (row.created_by as string | null) ?? null,
+    createdAt: (row.created_at as Date).toISOString(),
+    updatedAt: (row.updated_at as Date).toISOString(),
+  };
+}
+
+/** Records a new installation in `provisioning`. */
+export async function createInstallation(
+  db: Queryable,
+  input: {
+    orgId: string;
+    listingId: string;
+    versionId: string;
+    credentialNames: string[];
+    createdBy: string;
+  },
+): Promise<Installation> {
+  const { rows } = await db.query(
+    `INSERT INTO installations (org_id, listing_id, version_id, credential_names, created_by)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [input.orgId, input.listingId, input.versionId, input.credentialNames, input.createdBy],
+  );
+  return (await findInstallation(db, rows[0].id))!;
+}
+
+/** Finds an installation by id; with orgId, only that organisation's (another's is simply absent). */
+export async function findInstallation(
+  db: Queryable,
+  id: string,
+  orgId?: string,
+): Promise<Installation | null> {
+  const { rows } = await db.query(
+    `${SELECT_INSTALLATION} WHERE i.id::text = $1 AND ($2::uuid IS NULL OR i.org_id = $2)`,
+    [id, orgId ?? null],
+  );
+  return rows[0] ? toInstallation(rows[0]) : null;
+}
+
+/** An organisation's installations, newest first. */
+export async function listInstallations(db: Queryable, orgId: string): Promise<Installation[]> {
+  const { rows } = await db.query(
+    `${SELECT_INSTALLATION} WHERE i.org_id = $1 ORDER BY i.created_at DESC, i.id`,
+    [orgId],
+  );
+  return rows.map(toInstallation);
+}
+
+/** Records where the runtime was created (or clears it with null). */
+export async function setInstallationRuntime(
+  db: Queryable,
+  id: string,
+  runtime: RuntimeRef | null,
+): Promise<void> {
+  await db.query('UPDATE installations SET runtime = $2, updated_at = now() WHERE id = $1', [
+    id,
+    runtime === null ? null : JSON.stringify(runtime),
+  ]);
+}
+
+/** Moves an installation to a status only from the expected ones; false when it was elsewhere. */
+export async function transitionInstallation(
+  db: Queryable,
+  input: { id: string; from: readonly InstallationStatus[]; to: InstallationStatus; reason?: string | null },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE installations SET status = $3, status_reason = $4, updated_at = now()
+     WHERE id = $1 AND status = ANY($2::text[])`,
+    [input.id, input.from, input.to, input.reason ?? null],
+  );
+  return rowCount === 1;
+}
+
+/** Opens the installation's usage meter with a snapshot of the version's pricing (idempotent). */
+export async function openMeter(
+  db: Queryable,
+  input: { installationId: string; orgId: string; listingId: string; pricing: unknown },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO usage_meters (installation_id, org_id, listing_id, pricing) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (installation_id) DO NOTHING`,
+    [input.installationId, input.orgId, input.listingId, JSON.stringify(input.pricing)],
+  );
+}
+
+/** Closes the installation's meter; closing a closed or missing meter is harmless. */
+export async function closeMeter(db: Queryable, installationId: string): Promise<void> {
+  await db.query(
+    `UPDATE usage_meters SET status = 'closed', closed_at = COALESCE(closed_at, now()) WHERE installation_id = $1`,
+    [installationId],
+  );
+}
+
+/** The installation's meter status, or null when it has none. */
+export async function meterStatus(db: Queryable, installationId: string): Promise<'open' | 'closed' | null> {
+  const { rows } = await db.query('SELECT status FROM usage_meters WHERE installation_id = $1', [
+    installationId,
+  ]);
+  return rows[0]?.status ?? null;
+}
+
+/** For each credential name, the tenant's live installations (provisioning or active) that use it. */
+export async function installationsByCredential(
+  db: Queryable,
+  orgId: string,
+): Promise<Map<string, string[]>> {
+  const { rows } = await db.query(
+    `SELECT name, array_agg(i.id::text ORDER BY i.created_at) AS ids
+     FROM installations i, unnest(i.credential_names) AS name
+     WHERE i.org_id = $1 AND i.status IN ('provisioning', 'active')
+     GROUP BY name`,
+    [orgId],
+  );
+  return new Map(rows.map((row) => [row.name as string, row.ids as string[]]));
+}

@@ -1,0 +1,76 @@
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import type { RuntimeDriver, RuntimeRef, RuntimeSpec } from '../runtime-driver.js';
+
+const SECRETS_FILE = 'secrets.json';
+const CONFIG_FILE = 'runtime.json';
+const idPattern = /^[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * The embedded default: each installation gets a directory under `<root>/<tenant>/<installation>/`
+ * (owner-only), holding its runtime configuration and, once injected, its secrets in an owner-only
+ * file. Executions (the sandbox that runs the agent) read them from there.
+ */
+export class LocalRuntimeDriver implements RuntimeDriver {
+  readonly kind = 'local';
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  refFor(spec: Pick<RuntimeSpec, 'installationId' | 'tenantId'>): RuntimeRef {
+    if (!idPattern.test(spec.tenantId) || !idPattern.test(spec.installationId)) {
+      throw new Error('tenant and installation ids must be plain identifiers');
+    }
+    return { driver: this.kind, location: join(this.root, spec.tenantId, spec.installationId) };
+  }
+
+  async createRuntime(spec: RuntimeSpec): Promise<RuntimeRef> {
+    const ref = this.refFor(spec);
+    const location = this.locate(ref);
+    await mkdir(join(location, 'scratch'), { recursive: true, mode: 0o700 });
+    await chmod(location, 0o700);
+    const config = {
+      installationId: spec.installationId,
+      tenantId: spec.tenantId,
+      listingId: spec.listingId,
+      versionId: spec.versionId,
+      runtime: spec.manifest.runtime,
+      resources: spec.manifest.resources,
+      credentialNames: spec.manifest.requiredCredentials.map((credential) => credential.name),
+    };
+    await writeFile(join(location, CONFIG_FILE), JSON.stringify(config, null, 2), { mode: 0o600 });
+    return ref;
+  }
+
+  async destroyRuntime(ref: RuntimeRef): Promise<void> {
+    await rm(this.locate(ref), { recursive: true, force: true });
+  }
+
+  async injectSecrets(ref: RuntimeRef, secrets: Record<string, string>): Promise<void> {
+    const path = join(this.locate(ref), SECRETS_FILE);
+    // Written to a fresh owner-only file and renamed into place, so a reader never sees half of it.
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(secrets), { mode: 0o600 });
+    await rename(temporary, path);
+  }
+
+  async revokeSecrets(ref: RuntimeRef): Promise<void> {
+    await rm(join(this.locate(ref), SECRETS_FILE), { force: true });
+  }
+
+  async secretNames(ref: RuntimeRef): Promise<string[]> {
+    const text = await readFile(join(this.locate(ref), SECRETS_FILE), 'utf8').catch(() => null);
+    return text === null ? [] : Object.keys(JSON.parse(text) as Record<string, string>).sort();
+  }
+
+  /** The runtime's directory, refusing any reference that points outside this driver's root. */
+  private locate(ref: RuntimeRef): string {
+    const location = resolve(ref.location);
+    if (ref.driver !== this.kind || !location.startsWith(this.root + sep)) {
+      throw new Error(`runtime reference is not a local runtime under ${this.root}`);
+    }
+    return location;
+  }
+}

@@ -1,0 +1,40 @@
+import type { Manifest } from '../domain/catalog/schemas.js';
+
+/** Where a driver put an installation's runtime: its kind and a reference only it interprets. */
+export interface RuntimeRef {
+  driver: string;
+  location: string;
+}
+
+/** What a driver needs to create an installation's runtime. */
+export interface RuntimeSpec {
+  installationId: string;
+  tenantId: string;
+  listingId: string;
+  versionId: string;
+  manifest: Manifest;
+}
+
+/**
+ * Creates, fills and removes the isolated place where one installation's agent runs. Every method
+ * is idempotent: creating what exists, or removing what is gone, succeeds.
+ */
+export interface RuntimeDriver {
+  /** The driver's name, recorded in RuntimeRef.driver. */
+  readonly kind: string;
+  /**
+   * Where the installation's runtime is, or would be: derived from the ids alone, so an undo can
+   * remove a runtime whose creation never reported back.
+   */
+  refFor(spec: Pick<RuntimeSpec, 'installationId' | 'tenantId'>): RuntimeRef;
+  /** Creates the installation's runtime at refFor(spec) (or finds the one an earlier attempt made). */
+  createRuntime(spec: RuntimeSpec): Promise<RuntimeRef>;
+  /** Removes the runtime and everything in it. */
+  destroyRuntime(ref: RuntimeRef): Promise<void>;
+  /** Makes exactly these secrets available to the agent (replacing any injected before). */
+  injectSecrets(ref: RuntimeRef, secrets: Record<string, string>): Promise<void>;
+  /** Removes every secret from the runtime. */
+  revokeSecrets(ref: RuntimeRef): Promise<void>;
+  /** The secret names the runtime currently holds (names only), for checks and audits. */
+  secretNames(ref: RuntimeRef): Promise<string[]>;
+}

@@ -1,0 +1,82 @@
+import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { ProvisionActivities } from '../activities/provision.js';
+import { rootCauseMessage, runCompensations, type Compensations } from './saga.js';
+
+/** What starts a provisioning: the installation; everything else is read from PostgreSQL by id. */
+export interface ProvisionInput {
+  installationId: string;
+}
+
+/** Where a provisioning stands; returned by the state query and as the workflow result. */
+export interface ProvisionState {
+  phase:
+    | 'checking_credentials'
+    | 'creating_runtime'
+    | 'injecting_secrets'
+    | 'opening_meter'
+    | 'activating'
+    | 'active'
+    | 'failed';
+  reason?: string;
+}
+
+/** Query reporting the current ProvisionState. */
+export const provisionStateQuery = defineQuery<ProvisionState>('state');
+
+// Each step touches the database, the secret store or the runtime: transient failures are retried
+// for a few minutes; permanent ones (missing credentials, a vanished version) fail at once.
+const activities = proxyActivities<ProvisionActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: ['MissingCredentials', 'InstallationNotFound', 'VersionNotFound'],
+  },
+});
+
+/**
+ * Installs a listing version for a tenant: checks its credentials, creates an isolated runtime,
+ * injects exactly the declared secrets, opens the usage meter, and marks the installation active.
+ * Any failure undoes what was done, newest first, and leaves the installation failed with the reason.
+ * Only ids and secret names pass through this workflow, never a secret value.
+ */
+export async function provisionInstallation({ installationId }: ProvisionInput): Promise<ProvisionState> {
+  let state: ProvisionState = { phase: 'checking_credentials' };
+  setHandler(provisionStateQuery, () => state);
+  const compensations: Compensations = [];
+  const byId = { installationId };
+  try {
+    await activities.checkInstallationCredentials(byId);
+
+    state = { phase: 'creating_runtime' };
+    compensations.unshift(() => activities.destroyInstallationRuntime(byId));
+    await activities.createInstallationRuntime(byId);
+
+    state = { phase: 'injecting_secrets' };
+    compensations.unshift(() => activities.revokeInstallationSecrets(byId));
+    await activities.injectInstallationSecrets(byId);
+
+    state = { phase: 'opening_meter' };
+    compensations.unshift(() => activities.closeInstallationMeter(byId));
+    await activities.openInstallationMeter(byId);
+
+    state = { phase: 'activating' };
+    await activities.activateInstallation(byId);
+  } catch (error) {
+    const undoErrors = await runCompensations(compensations);
+    const reason = undoErrors.length
+      ? `${rootCauseMessage(error)}; cleaning up also failed: ${undoErrors.join('; ')}`
+      : rootCauseMessage(error);
+    state = { phase: 'failed', reason };
+    await activities.failInstallation({ installationId, reason });
+    throw ApplicationFailure.create({
+      message: reason,
+      type: 'ProvisioningFailed',
+      nonRetryable: true,
+      cause: error as Error,
+    });
+  }
+  return (state = { phase: 'active' });
+}

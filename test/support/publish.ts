@@ -1,0 +1,46 @@
+import { expect } from 'vitest';
+import { listingBody, manifest, type Harness } from './harness.js';
+import { waitFor } from './wait-for.js';
+
+/** Creates a listing and publishes version 1.0.0 through the real review workflow; returns the listing. */
+export async function publishListing(
+  h: Harness,
+  input: {
+    publisherToken: string;
+    reviewerToken: string;
+    manifest?: Record<string, unknown>;
+    listing?: Record<string, unknown>;
+  },
+) {
+  const listing = await h.request('POST', '/v1/listings', {
+    token: input.publisherToken,
+    body: listingBody(input.listing),
+  });
+  expect(listing.status).toBe(201);
+  const version = await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
+    token: input.publisherToken,
+    body: manifest(input.manifest),
+  });
+  expect(version.status).toBe(201);
+  const submitted = await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
+    token: input.publisherToken,
+  });
+  await approveSubmission(h, submitted.body.workflowId, input.reviewerToken);
+  return listing.body as { id: string; slug: string };
+}
+
+/** Approves a submitted version as soon as its review accepts a decision, and waits for publication. */
+export async function approveSubmission(
+  h: Harness,
+  workflowId: string,
+  reviewerToken: string,
+): Promise<void> {
+  const versionId = workflowId.replace('publish:', '');
+  const decide = () =>
+    h.request('POST', `/v1/reviews/${versionId}/decision`, {
+      token: reviewerToken,
+      body: { decision: 'approve' },
+    });
+  await waitFor(async () => (await decide()).status === 202, 'the approval');
+  await h.temporal.workflow.getHandle(workflowId).result();
+}
