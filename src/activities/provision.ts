@@ -10,6 +10,8 @@ import {
   findInstallation,
   openMeter,
   setInstallationRuntime,
+  setStatusReason,
+  switchVersion,
   transitionInstallation,
   type Installation,
 } from '../domain/installs/repository.js';
@@ -24,10 +26,11 @@ export interface ProvisionActivityDeps {
   logger: Logger;
 }
 
-/** The activities of the provision workflow. */
+/** The activities of the provision, upgrade and deprovision workflows. */
 export type ProvisionActivities = ReturnType<typeof createProvisionActivities>;
 
-type ById = { installationId: string };
+/** Which installation, and which of its versions (default: the one it runs now). */
+type Target = { installationId: string; versionId?: string };
 
 /**
  * Builds the provisioning activities. Each is idempotent, and each undo succeeds when there is
@@ -46,77 +49,108 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
     return installation;
   }
 
+  /** The installation and the version a step works on, that version's runtime slot and credentials. */
+  async function loadTarget({ installationId, versionId }: Target) {
+    const installation = await load(installationId);
+    const version = await findVersionById(db, versionId ?? installation.versionId);
+    if (!version || version.listingId !== installation.listingId) {
+      throw ApplicationFailure.nonRetryable('the version to install no longer exists', 'VersionNotFound');
+    }
+    const slot = { installationId, tenantId: installation.orgId, versionId: version.id };
+    const credentialNames = version.manifest.requiredCredentials.map((credential) => credential.name);
+    const current = version.id === installation.versionId;
+    return { installation, version, slot, credentialNames, current };
+  }
+
   function missingCredentialsFailure(missing: string[]) {
     return ApplicationFailure.nonRetryable(
-      `missing credentials: ${missing.join(', ')}; store them with PUT /v1/credentials/{name} and install again`,
+      `missing credentials: ${missing.join(', ')}; store them with PUT /v1/credentials/{name} and try again`,
       'MissingCredentials',
       { missing },
     );
   }
 
+  /** Moves the installation between statuses and audits it, in one transaction; false if it was elsewhere. */
+  async function moveAndAudit(
+    installation: Installation,
+    move: { from: Installation['status'][]; to: Installation['status']; action: string; reason?: string },
+  ): Promise<boolean> {
+    return withTransaction(db, async (tx) => {
+      const moved = await transitionInstallation(tx, {
+        id: installation.id,
+        from: move.from,
+        to: move.to,
+        reason: move.reason,
+      });
+      if (moved) {
+        await recordAudit(tx, {
+          orgId: installation.orgId,
+          actor: null,
+          action: move.action,
+          subjectType: 'installation',
+          subjectId: installation.id,
+          reason: move.reason,
+        });
+      }
+      return moved;
+    });
+  }
+
   return {
-    /** Fails, naming every one, when the tenant no longer holds a credential the version declares. */
-    async checkInstallationCredentials({ installationId }: ById): Promise<void> {
-      const installation = await load(installationId);
-      const missing = await findMissingCredentials(secrets, installation.orgId, installation.credentialNames);
+    /** Fails, naming every one, when the tenant does not hold a credential the version declares. */
+    async checkInstallationCredentials(target: Target): Promise<void> {
+      const { installation, credentialNames } = await loadTarget(target);
+      const missing = await findMissingCredentials(secrets, installation.orgId, credentialNames);
       if (missing.length > 0) throw missingCredentialsFailure(missing);
     },
 
-    /** Creates the installation's isolated runtime and records where it is. */
-    async createInstallationRuntime({ installationId }: ById): Promise<void> {
-      const installation = await load(installationId);
-      const version = await findVersionById(db, installation.versionId);
-      if (!version)
-        throw ApplicationFailure.nonRetryable('the installed version no longer exists', 'VersionNotFound');
+    /** Creates the version's isolated runtime (the one in service is recorded on the installation). */
+    async createInstallationRuntime(target: Target): Promise<void> {
+      const { installation, version, slot, current } = await loadTarget(target);
       const ref = await runtime.createRuntime({
-        installationId,
-        tenantId: installation.orgId,
+        ...slot,
         listingId: installation.listingId,
-        versionId: installation.versionId,
         manifest: version.manifest,
       });
-      await setInstallationRuntime(db, installationId, ref);
+      if (current) await setInstallationRuntime(db, installation.id, ref);
     },
 
     /** Undo of createInstallationRuntime: removes the runtime, wherever it got to. */
-    async destroyInstallationRuntime({ installationId }: ById): Promise<void> {
-      const installation = await load(installationId);
-      await runtime.destroyRuntime(runtime.refFor({ installationId, tenantId: installation.orgId }));
-      await setInstallationRuntime(db, installationId, null);
+    async destroyInstallationRuntime(target: Target): Promise<void> {
+      const { installation, slot, current } = await loadTarget(target);
+      await runtime.destroyRuntime(runtime.refFor(slot));
+      if (current) await setInstallationRuntime(db, installation.id, null);
     },
 
-    /** Reads the declared credentials from the secret store (each read audited) into the runtime. */
-    async injectInstallationSecrets({ installationId }: ById): Promise<void> {
-      const installation = await load(installationId);
+    /** Reads the version's declared credentials from the secret store (each read audited) into its runtime. */
+    async injectInstallationSecrets(target: Target): Promise<void> {
+      const { installation, slot, credentialNames } = await loadTarget(target);
       const actor = installation.createdBy ? { keyId: installation.createdBy, role: 'admin' as const } : null;
       const values: Record<string, string> = {};
       const missing: string[] = [];
-      for (const name of installation.credentialNames) {
+      for (const name of credentialNames) {
         const value = await readSecretAudited(
           { db, secrets },
-          { tenantId: installation.orgId, name, purpose: { installationId }, actor },
+          { tenantId: installation.orgId, name, purpose: { installationId: installation.id }, actor },
         );
         if (value === null) missing.push(name);
         else values[name] = value;
       }
       if (missing.length > 0) throw missingCredentialsFailure(missing);
-      await runtime.injectSecrets(runtime.refFor({ installationId, tenantId: installation.orgId }), values);
+      await runtime.injectSecrets(runtime.refFor(slot), values);
     },
 
     /** Undo of injectInstallationSecrets: removes every secret from the runtime. */
-    async revokeInstallationSecrets({ installationId }: ById): Promise<void> {
-      const installation = await load(installationId);
-      await runtime.revokeSecrets(runtime.refFor({ installationId, tenantId: installation.orgId }));
+    async revokeInstallationSecrets(target: Target): Promise<void> {
+      const { slot } = await loadTarget(target);
+      await runtime.revokeSecrets(runtime.refFor(slot));
     },
 
     /** Opens the usage meter with a snapshot of the version's pricing. */
-    async openInstallationMeter({ installationId }: ById): Promise<void> {
-      const installation = await load(installationId);
-      const version = await findVersionById(db, installation.versionId);
-      if (!version)
-        throw ApplicationFailure.nonRetryable('the installed version no longer exists', 'VersionNotFound');
+    async openInstallationMeter(target: Target): Promise<void> {
+      const { installation, version } = await loadTarget(target);
       await openMeter(db, {
-        installationId,
+        installationId: installation.id,
         orgId: installation.orgId,
         listingId: installation.listingId,
         pricing: version.manifest.pricing,
@@ -124,78 +158,101 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
     },
 
     /** Undo of openInstallationMeter. */
-    async closeInstallationMeter({ installationId }: ById): Promise<void> {
+    async closeInstallationMeter({ installationId }: Target): Promise<void> {
       await closeMeter(db, installationId);
     },
 
     /** Marks the installation active: it can be invoked from now on. */
-    async activateInstallation({ installationId }: ById): Promise<void> {
+    async activateInstallation({ installationId }: Target): Promise<void> {
       const installation = await load(installationId);
       if (installation.status === 'active') return;
-      await withTransaction(db, async (tx) => {
-        const moved = await transitionInstallation(tx, {
-          id: installationId,
-          from: ['provisioning'],
-          to: 'active',
-        });
-        if (!moved) {
-          throw ApplicationFailure.nonRetryable(
-            `installation is ${installation.status}, cannot become active`,
-            'InvalidInstallationStatus',
-          );
-        }
-        await recordAudit(tx, {
-          orgId: installation.orgId,
-          actor: null,
-          action: 'installation.active',
-          subjectType: 'installation',
-          subjectId: installationId,
-        });
+      const moved = await moveAndAudit(installation, {
+        from: ['provisioning'],
+        to: 'active',
+        action: 'installation.active',
       });
+      if (!moved) {
+        throw ApplicationFailure.nonRetryable(
+          `installation is ${installation.status}, cannot become active`,
+          'InvalidInstallationStatus',
+        );
+      }
       logger.info({ installationId }, 'installation active');
     },
 
-    /** Marks a deprovisioned installation removed: its runtime, secrets and meter are gone. */
-    async markInstallationRemoved({ installationId }: ById): Promise<void> {
-      const installation = await load(installationId);
+    /**
+     * The upgrade's point of no return: the installation now runs the new version (its runtime,
+     * credential names and meter pricing follow). Idempotent: already switched is success.
+     */
+    async switchInstallationVersion(input: {
+      installationId: string;
+      fromVersionId: string;
+      toVersionId: string;
+    }): Promise<void> {
+      const { installation, version, slot, credentialNames } = await loadTarget({
+        installationId: input.installationId,
+        versionId: input.toVersionId,
+      });
+      if (installation.versionId === input.toVersionId) return;
       await withTransaction(db, async (tx) => {
-        const moved = await transitionInstallation(tx, {
-          id: installationId,
-          from: ['deprovisioning'],
-          to: 'removed',
+        const switched = await switchVersion(tx, {
+          id: installation.id,
+          fromVersionId: input.fromVersionId,
+          toVersionId: input.toVersionId,
+          credentialNames,
+          runtime: runtime.refFor(slot),
+          pricing: version.manifest.pricing,
         });
-        if (!moved) return; // already removed by an earlier attempt
+        if (!switched)
+          throw ApplicationFailure.nonRetryable('the installation changed meanwhile', 'InstallationChanged');
         await recordAudit(tx, {
           orgId: installation.orgId,
           actor: null,
-          action: 'installation.removed',
+          action: 'installation.upgraded',
           subjectType: 'installation',
-          subjectId: installationId,
+          subjectId: installation.id,
+          details: { fromVersionId: input.fromVersionId, toVersion: version.version },
         });
+      });
+    },
+
+    /** Records why an upgrade did not happen; the installation keeps running its version. */
+    async recordUpgradeFailure({
+      installationId,
+      reason,
+    }: {
+      installationId: string;
+      reason: string;
+    }): Promise<void> {
+      await setStatusReason(db, installationId, reason);
+    },
+
+    /** Marks a deprovisioned installation removed: its runtime, secrets and meter are gone. */
+    async markInstallationRemoved({ installationId }: Target): Promise<void> {
+      const installation = await load(installationId);
+      await moveAndAudit(installation, {
+        from: ['deprovisioning'],
+        to: 'removed',
+        action: 'installation.removed',
       });
     },
 
     /** Marks a provisioning that could not complete as failed, with a reason a person can act on. */
-    async failInstallation({ installationId, reason }: ById & { reason: string }): Promise<void> {
+    async failInstallation({
+      installationId,
+      reason,
+    }: {
+      installationId: string;
+      reason: string;
+    }): Promise<void> {
       const installation = await load(installationId);
-      await withTransaction(db, async (tx) => {
-        const moved = await transitionInstallation(tx, {
-          id: installationId,
-          from: ['provisioning'],
-          to: 'failed',
-          reason,
-        });
-        if (!moved) return;
-        await recordAudit(tx, {
-          orgId: installation.orgId,
-          actor: null,
-          action: 'installation.failed',
-          subjectType: 'installation',
-          subjectId: installationId,
-          reason,
-        });
+      const moved = await moveAndAudit(installation, {
+        from: ['provisioning'],
+        to: 'failed',
+        action: 'installation.failed',
+        reason,
       });
-      logger.warn({ installationId, reason }, 'installation failed');
+      if (moved) logger.warn({ installationId, reason }, 'installation failed');
     },
   };
 }

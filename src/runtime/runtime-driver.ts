@@ -15,6 +15,9 @@ export interface RuntimeSpec {
   manifest: Manifest;
 }
 
+/** Identifies one runtime: an installation holds one per version while it is being upgraded. */
+export type RuntimeSlot = Pick<RuntimeSpec, 'installationId' | 'tenantId' | 'versionId'>;
+
 /**
  * Creates, fills and removes the isolated place where one installation's agent runs. Every method
  * is idempotent: creating what exists, or removing what is gone, succeeds.
@@ -26,7 +29,7 @@ export interface RuntimeDriver {
    * Where the installation's runtime is, or would be: derived from the ids alone, so an undo can
    * remove a runtime whose creation never reported back.
    */
-  refFor(spec: Pick<RuntimeSpec, 'installationId' | 'tenantId'>): RuntimeRef;
+  refFor(spec: RuntimeSlot): RuntimeRef;
   /** Creates the installation's runtime at refFor(spec) (or finds the one an earlier attempt made). */
   createRuntime(spec: RuntimeSpec): Promise<RuntimeRef>;
   /** Removes the runtime and everything in it. */

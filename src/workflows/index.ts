@@ -3,3 +3,4 @@ export { deprovisionInstallation } from './deprovision.js';
 export { provisionInstallation } from './provision.js';
 export { publishReview } from './publish-review.js';
 export { reembedCatalog } from './reembed-catalog.js';
+export { upgradeInstallation } from './upgrade.js';

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -94,8 +94,8 @@ describe('provisioning', () => {
     return consumer;
   }
 
-  async function install(token: string, target = listing.slug) {
-    const started = await call('POST', '/v1/installations', token, { listing: target });
+  async function install(token: string, target = listing.slug, version?: string) {
+    const started = await call('POST', '/v1/installations', token, { listing: target, version });
     expect(started.status).toBe(202);
     const outcome = await h.temporal.workflow
       .getHandle(started.body.workflowId)
@@ -114,7 +114,13 @@ describe('provisioning', () => {
     };
   }
 
+  /** An installation's directory under the local driver's root (one subdirectory per version runtime). */
   const runtimeDir = (orgId: string, installationId: string) => join(h.runtimeRoot, orgId, installationId);
+  /** The directory of the runtime of one version (default: the one the installation runs now). */
+  async function versionDir(orgId: string, installationId: string, versionId?: string) {
+    const current = await h.db.query('SELECT version_id FROM installations WHERE id = $1', [installationId]);
+    return join(runtimeDir(orgId, installationId), versionId ?? current.rows[0].version_id);
+  }
 
   it('checks credentials, creates the runtime, injects exactly the declared secret, opens the meter, goes active', async () => {
     const consumer = await consumerWithCredential();
@@ -130,7 +136,7 @@ describe('provisioning', () => {
     });
     await recordHistory(workflowId, 'provision-active');
 
-    const dir = runtimeDir(consumer.org.id, installationId);
+    const dir = await versionDir(consumer.org.id, installationId);
     const injected = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8'));
     expect(injected).toEqual({ SHOP_API_KEY: SECRET });
     expect(await meterStatus(h.db, installationId)).toBe('open');
@@ -260,7 +266,7 @@ describe('provisioning', () => {
     const member = await h.createOrgKey(consumer.org.id, consumer.token, 'member');
     const { installationId } = await install(consumer.token);
     const dir = runtimeDir(consumer.org.id, installationId);
-    expect(await exists(join(dir, 'secrets.json'))).toBe(true);
+    expect(await exists(join(await versionDir(consumer.org.id, installationId), 'secrets.json'))).toBe(true);
 
     expect((await call('DELETE', `/v1/installations/${installationId}`, other.token)).status).toBe(404);
     expect((await call('DELETE', `/v1/installations/${installationId}`, member)).status).toBe(403);
@@ -301,5 +307,133 @@ describe('provisioning', () => {
     await approveSubmission(h, submitted.body.workflowId, reviewer);
     const installation = await call('GET', `/v1/installations/${installationId}`, consumer.token);
     expect(installation.body).toMatchObject({ version: '1.0.0', upgradeAvailable: '1.1.0' });
+  });
+
+  describe('upgrades', () => {
+    let upgradable: { id: string; slug: string };
+    beforeAll(async () => {
+      upgradable = await publishListing(h, { publisherToken: publisher.token, reviewerToken: reviewer });
+      const v2 = manifest({
+        version: '2.0.0',
+        pricing: { model: 'usage_based', pricePerInvocation: 0.05 },
+        requiredCredentials: [{ name: 'SHOP_API_KEY' }, { name: 'MAIL_TOKEN' }],
+      });
+      await call('POST', `/v1/listings/${upgradable.id}/versions`, publisher.token, v2);
+      const submitted = await call(
+        'POST',
+        `/v1/listings/${upgradable.id}/versions/2.0.0/submit`,
+        publisher.token,
+      );
+      await approveSubmission(h, submitted.body.workflowId, reviewer);
+    }, 60_000);
+
+    async function installedOnV1() {
+      const consumer = await consumerWithCredential();
+      const installed = await install(consumer.token, upgradable.slug, '1.0.0');
+      expect(installed.installation).toMatchObject({
+        status: 'active',
+        version: '1.0.0',
+        upgradeAvailable: '2.0.0',
+      });
+      return {
+        consumer,
+        installationId: installed.installationId,
+        v1Dir: await versionDir(consumer.org.id, installed.installationId),
+      };
+    }
+
+    it('moves to the new version: new runtime with its credentials, old runtime removed, meter repriced', async () => {
+      const { consumer, installationId, v1Dir } = await installedOnV1();
+      const refused = await call('POST', `/v1/installations/${installationId}/upgrade`, consumer.token, {
+        version: '2.0.0',
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.details.missing).toEqual(['MAIL_TOKEN']);
+      await call('PUT', '/v1/credentials/MAIL_TOKEN', consumer.token, { value: 'mail-secret' });
+
+      const started = await call('POST', `/v1/installations/${installationId}/upgrade`, consumer.token, {
+        version: '2.0.0',
+      });
+      expect(started).toMatchObject({ status: 202, body: { workflowId: `upgrade:${installationId}:2.0.0` } });
+      expect(await h.temporal.workflow.getHandle(started.body.workflowId).result()).toEqual({
+        upgraded: true,
+      });
+      await recordHistory(started.body.workflowId, 'upgrade');
+
+      const after = await call('GET', `/v1/installations/${installationId}`, consumer.token);
+      expect(after.body).toMatchObject({
+        status: 'active',
+        version: '2.0.0',
+        upgradeAvailable: null,
+        credentialNames: ['SHOP_API_KEY', 'MAIL_TOKEN'],
+      });
+      const v2Dir = await versionDir(consumer.org.id, installationId);
+      expect(JSON.parse(await readFile(join(v2Dir, 'secrets.json'), 'utf8'))).toEqual({
+        SHOP_API_KEY: SECRET,
+        MAIL_TOKEN: 'mail-secret',
+      });
+      expect(await exists(v1Dir)).toBe(false);
+      const meter = await h.db.query('SELECT status, pricing FROM usage_meters WHERE installation_id = $1', [
+        installationId,
+      ]);
+      expect(meter.rows[0]).toMatchObject({
+        status: 'open',
+        pricing: { model: 'usage_based', pricePerInvocation: 0.05 },
+      });
+      expect(
+        (
+          await call('POST', `/v1/installations/${installationId}/upgrade`, consumer.token, {
+            version: '2.0.0',
+          })
+        ).status,
+      ).toBe(409);
+    });
+
+    it('rolls back when a step before the switch fails, and keeps serving the old version', async () => {
+      const { consumer, installationId, v1Dir } = await installedOnV1();
+      await call('PUT', '/v1/credentials/MAIL_TOKEN', consumer.token, { value: 'mail-secret' });
+      failAfter = 'injectInstallationSecrets';
+      const started = await call('POST', `/v1/installations/${installationId}/upgrade`, consumer.token, {
+        version: '2.0.0',
+      });
+      const failure = await h.temporal.workflow
+        .getHandle(started.body.workflowId)
+        .result()
+        .catch((error) => error);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect(failure.cause).toMatchObject({ type: 'UpgradeFailed' });
+
+      const after = await call('GET', `/v1/installations/${installationId}`, consumer.token);
+      expect(after.body).toMatchObject({
+        status: 'active',
+        version: '1.0.0',
+        statusReason: expect.stringMatching(
+          /^upgrade failed, still running the previous version: injected failure/,
+        ),
+      });
+      expect(JSON.parse(await readFile(join(v1Dir, 'secrets.json'), 'utf8'))).toEqual({
+        SHOP_API_KEY: SECRET,
+      });
+      const versionDirs = await readdir(runtimeDir(consumer.org.id, installationId));
+      expect(versionDirs).toEqual([v1Dir.split('/').at(-1)]);
+    });
+
+    it("refuses another tenant's installation and unknown versions", async () => {
+      const { installationId } = await installedOnV1();
+      const other = await h.createOrg();
+      expect(
+        (await call('POST', `/v1/installations/${installationId}/upgrade`, other.token, { version: '2.0.0' }))
+          .status,
+      ).toBe(404);
+      const { consumer, installationId: mine } = await installedOnV1();
+      expect(
+        (await call('POST', `/v1/installations/${mine}/upgrade`, consumer.token, { version: '3.0.0' }))
+          .status,
+      ).toBe(404);
+      expect(
+        (await call('POST', `/v1/installations/${mine}/upgrade`, consumer.token, { version: 'latest' }))
+          .status,
+      ).toBe(400);
+    });
   });
 });

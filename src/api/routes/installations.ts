@@ -19,6 +19,7 @@ import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
 import { installationIdKey, listingIdKey, tenantIdKey } from '../../temporal/search-attributes.js';
 import { deprovisionInstallation } from '../../workflows/deprovision.js';
 import { provisionInstallation } from '../../workflows/provision.js';
+import { upgradeInstallation } from '../../workflows/upgrade.js';
 import type { ApiDeps } from '../env.js';
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -98,6 +99,22 @@ const deleteInstallationRoute = createRoute({
   responses: {
     202: jsonResponse(z.object({ workflowId: z.string() }), 'Deprovisioning started (safe to repeat)'),
     ...errorResponses(401, 403, 404, 409),
+  },
+});
+
+const upgradeInstallationRoute = createRoute({
+  method: 'post',
+  path: '/v1/installations/{id}/upgrade',
+  tags: ['installations'],
+  summary: 'Move an active installation to another published version, with rollback (org admin)',
+  security: bearerAuth,
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    ...jsonBody(z.object({ version: semverSchema })),
+  },
+  responses: {
+    202: jsonResponse(z.object({ workflowId: z.string() }), 'Upgrade started'),
+    ...errorResponses(400, 401, 403, 404, 409, 422),
   },
 });
 
@@ -237,6 +254,56 @@ export function installationRoutes(deps: ApiDeps) {
         });
       } catch (error) {
         // Removing twice is safe: the running (or finished) removal is the answer.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      return c.json({ workflowId }, 202);
+    })
+    .openapi(upgradeInstallationRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'), true);
+      const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
+      if (!installation) throw notFound('installation');
+      if (installation.status !== 'active')
+        throw conflict(`only an active installation can be upgraded; this one is ${installation.status}`);
+      const { version: wanted } = c.req.valid('json');
+      if (wanted === installation.version) throw conflict(`the installation already runs ${wanted}`);
+      const found = await findListingForCaller(deps.db, installation.listingId, principal);
+      const target = found?.versions.find((candidate) => candidate.version === wanted);
+      if (!target) throw notFound('version');
+      if (target.status !== 'published') {
+        throw new AppError(
+          'rule_violation',
+          `version ${wanted} is ${target.status}; only a published version can be installed`,
+        );
+      }
+      const required = target.manifest.requiredCredentials.map((credential) => credential.name);
+      const missing = await findMissingCredentials(deps.secrets, principal.orgId, required);
+      if (missing.length > 0) {
+        throw new AppError(
+          'rule_violation',
+          `missing credentials: ${missing.join(', ')}; store them with PUT /v1/credentials/{name}`,
+          { missing },
+        );
+      }
+      const workflowId = `upgrade:${installation.id}:${wanted}`;
+      await recordWorkflowOwner(deps.db, { workflowId, orgId: principal.orgId, kind: 'upgrade' });
+      try {
+        await deps.temporal.workflow.start(upgradeInstallation, {
+          workflowId,
+          taskQueue: deps.config.temporal.taskQueue,
+          args: [
+            {
+              installationId: installation.id,
+              fromVersionId: installation.versionId,
+              toVersionId: target.id,
+            },
+          ],
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: tenantIdKey, value: principal.orgId },
+            { key: listingIdKey, value: installation.listingId },
+            { key: installationIdKey, value: installation.id },
+          ]),
+        });
+      } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
       return c.json({ workflowId }, 202);

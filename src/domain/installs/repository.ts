@@ -162,3 +162,39 @@ export async function installationsByCredential(
   );
   return new Map(rows.map((row) => [row.name as string, row.ids as string[]]));
 }
+
+/**
+ * Moves an active installation from one version to another in one step, with the new runtime,
+ * credential names and the meter's pricing snapshot; false when it no longer runs fromVersionId.
+ */
+export async function switchVersion(
+  db: Queryable,
+  input: {
+    id: string;
+    fromVersionId: string;
+    toVersionId: string;
+    credentialNames: string[];
+    runtime: RuntimeRef;
+    pricing: unknown;
+  },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE installations SET version_id = $3, credential_names = $4, runtime = $5, status_reason = NULL, updated_at = now()
+     WHERE id = $1 AND version_id = $2 AND status = 'active'`,
+    [input.id, input.fromVersionId, input.toVersionId, input.credentialNames, JSON.stringify(input.runtime)],
+  );
+  if (rowCount !== 1) return false;
+  await db.query('UPDATE usage_meters SET pricing = $2 WHERE installation_id = $1', [
+    input.id,
+    JSON.stringify(input.pricing),
+  ]);
+  return true;
+}
+
+/** Sets the human-readable note on an installation without changing its status. */
+export async function setStatusReason(db: Queryable, id: string, reason: string | null): Promise<void> {
+  await db.query('UPDATE installations SET status_reason = $2, updated_at = now() WHERE id = $1', [
+    id,
+    reason,
+  ]);
+}

@@ -1,13 +1,13 @@
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
-import type { RuntimeDriver, RuntimeRef, RuntimeSpec } from '../runtime-driver.js';
+import { chmod, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { RuntimeDriver, RuntimeRef, RuntimeSlot, RuntimeSpec } from '../runtime-driver.js';
 
 const SECRETS_FILE = 'secrets.json';
 const CONFIG_FILE = 'runtime.json';
 const idPattern = /^[A-Za-z0-9-]{1,64}$/;
 
 /**
- * The embedded default: each installation gets a directory under `<root>/<tenant>/<installation>/`
+ * The embedded default: each installation version gets a directory under `<root>/<tenant>/<installation>/<version>/`
  * (owner-only), holding its runtime configuration and, once injected, its secrets in an owner-only
  * file. Executions (the sandbox that runs the agent) read them from there.
  */
@@ -19,11 +19,14 @@ export class LocalRuntimeDriver implements RuntimeDriver {
     this.root = resolve(root);
   }
 
-  refFor(spec: Pick<RuntimeSpec, 'installationId' | 'tenantId'>): RuntimeRef {
-    if (!idPattern.test(spec.tenantId) || !idPattern.test(spec.installationId)) {
-      throw new Error('tenant and installation ids must be plain identifiers');
+  refFor(slot: RuntimeSlot): RuntimeRef {
+    if (![slot.tenantId, slot.installationId, slot.versionId].every((id) => idPattern.test(id))) {
+      throw new Error('tenant, installation and version ids must be plain identifiers');
     }
-    return { driver: this.kind, location: join(this.root, spec.tenantId, spec.installationId) };
+    return {
+      driver: this.kind,
+      location: join(this.root, slot.tenantId, slot.installationId, slot.versionId),
+    };
   }
 
   async createRuntime(spec: RuntimeSpec): Promise<RuntimeRef> {
@@ -45,7 +48,10 @@ export class LocalRuntimeDriver implements RuntimeDriver {
   }
 
   async destroyRuntime(ref: RuntimeRef): Promise<void> {
-    await rm(this.locate(ref), { recursive: true, force: true });
+    const location = this.locate(ref);
+    await rm(location, { recursive: true, force: true });
+    // The installation's own directory goes with its last runtime.
+    await rmdir(dirname(location)).catch(() => undefined);
   }
 
   async injectSecrets(ref: RuntimeRef, secrets: Record<string, string>): Promise<void> {

@@ -1,0 +1,72 @@
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { ProvisionActivities } from '../activities/provision.js';
+import { rootCauseMessage, runCompensations, type Compensations } from './saga.js';
+
+/** What an upgrade needs: the installation, the version it runs now, and the one to move to. */
+export interface UpgradeInput {
+  installationId: string;
+  fromVersionId: string;
+  toVersionId: string;
+}
+
+const activities = proxyActivities<ProvisionActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: [
+      'MissingCredentials',
+      'InstallationNotFound',
+      'VersionNotFound',
+      'InstallationChanged',
+    ],
+  },
+});
+
+// Removing the old runtime after the switch must finish; it retries for longer.
+const cleanup = proxyActivities<ProvisionActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 20,
+  },
+});
+
+/**
+ * Moves an active installation to another version (id `upgrade:<installationId>:<version>`):
+ * provisions the new version's runtime beside the old one, switches the installation over in one
+ * step, then removes the old runtime. Before the switch any failure rolls the new runtime back and
+ * the installation keeps running its version, with the reason recorded.
+ */
+export async function upgradeInstallation(input: UpgradeInput): Promise<{ upgraded: true }> {
+  const next = { installationId: input.installationId, versionId: input.toVersionId };
+  const previous = { installationId: input.installationId, versionId: input.fromVersionId };
+  const compensations: Compensations = [];
+  try {
+    await activities.checkInstallationCredentials(next);
+    compensations.unshift(() => activities.destroyInstallationRuntime(next));
+    await activities.createInstallationRuntime(next);
+    compensations.unshift(() => activities.revokeInstallationSecrets(next));
+    await activities.injectInstallationSecrets(next);
+    await activities.switchInstallationVersion(input);
+  } catch (error) {
+    const undoErrors = await runCompensations(compensations);
+    const reason = `upgrade failed, still running the previous version: ${rootCauseMessage(error)}${
+      undoErrors.length ? `; cleaning up also failed: ${undoErrors.join('; ')}` : ''
+    }`;
+    await activities.recordUpgradeFailure({ installationId: input.installationId, reason });
+    throw ApplicationFailure.create({
+      message: reason,
+      type: 'UpgradeFailed',
+      nonRetryable: true,
+      cause: error as Error,
+    });
+  }
+  await cleanup.revokeInstallationSecrets(previous);
+  await cleanup.destroyInstallationRuntime(previous);
+  return { upgraded: true };
+}
