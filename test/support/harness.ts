@@ -26,6 +26,8 @@ export interface HarnessOptions {
   ownDatabase?: boolean;
   /** Keep every log line (at trace level) in `logs` instead of discarding them. */
   captureLogs?: boolean;
+  /** More configuration, as environment variables (e.g. SECRET_STORE=vault with its address). */
+  env?: Record<string, string>;
   /** Replace some real activities, e.g. to inject a failure at one step. */
   activities?: (real: Activities) => Partial<Activities>;
 }
@@ -44,6 +46,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: options.captureLogs ? 'trace' : (process.env.BAZAAR_TEST_LOG_LEVEL ?? 'silent'),
     REVIEW_TIMEOUT_SECONDS: String(options.reviewTimeoutSeconds ?? 3600),
+    ...options.env,
   });
   const logs: string[] = [];
   const logger = createLogger(
