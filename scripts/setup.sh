@@ -20,6 +20,15 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-fund --no-audit --loglevel=error
 fi
 
+# bubblewrap gives each agent run its own mount, PID and network namespaces (the local sandbox);
+# without it agents still run, as plain processes with weaker isolation (see GET /health).
+if ! command -v bwrap >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  step "Installing bubblewrap (the agent sandbox)"
+  if ! apt-get install -y -qq bubblewrap >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null
+  fi
+fi
+
 TEMPORAL_CLI_PATH="$BAZAAR_CACHE_DIR/temporal-$TEMPORAL_CLI_VERSION/temporal"
 if [ ! -x "$TEMPORAL_CLI_PATH" ]; then
   step "Building the Temporal CLI $TEMPORAL_CLI_VERSION from Go modules (first run only, several minutes)"

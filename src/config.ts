@@ -35,6 +35,8 @@ const configSchema = z.object({
     .int()
     .positive()
     .default(7 * 24 * 3600),
+  /** How long a sync execution request waits for the agent before answering 202 instead. */
+  EXECUTION_SYNC_WAIT_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENAI_API_KEY: z.string().min(1).optional(),
   QDRANT_URL: z.url().optional(),
@@ -86,6 +88,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     adminToken: env.ADMIN_TOKEN,
     dataDir: env.DATA_DIR,
     reviewTimeoutSeconds: env.REVIEW_TIMEOUT_SECONDS,
+    executionSyncWaitSeconds: env.EXECUTION_SYNC_WAIT_SECONDS,
     logLevel: env.LOG_LEVEL,
     openaiApiKey: env.OPENAI_API_KEY,
     qdrantUrl: env.QDRANT_URL,

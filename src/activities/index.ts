@@ -1,9 +1,13 @@
+import { createExecuteActivities, type ExecuteActivityDeps } from './execute.js';
 import { createProvisionActivities, type ProvisionActivityDeps } from './provision.js';
 import { createPublishReviewActivities, type PublishReviewActivityDeps } from './publish-review.js';
 import { createSearchActivities, type SearchActivityDeps } from './search.js';
 
 /** Everything activities may use: clients built once at worker start. */
-export type ActivityDeps = PublishReviewActivityDeps & SearchActivityDeps & ProvisionActivityDeps;
+export type ActivityDeps = PublishReviewActivityDeps &
+  SearchActivityDeps &
+  ProvisionActivityDeps &
+  ExecuteActivityDeps;
 
 /** Builds every activity the worker registers. */
 export function createActivities(deps: ActivityDeps) {
@@ -11,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPublishReviewActivities(deps),
     ...createSearchActivities(deps),
     ...createProvisionActivities(deps),
+    ...createExecuteActivities(deps),
   };
 }
 

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import { withTransaction, type Db } from '../db/pool.js';
 import { recordAudit } from '../domain/audit/repository.js';
+import { loadArtifact } from '../domain/catalog/artifacts.js';
 import { findVersionById } from '../domain/catalog/repository.js';
 import { findMissingCredentials } from '../domain/credentials/missing-credentials.js';
 import { readSecretAudited } from '../domain/credentials/read-secret-audited.js';
@@ -107,8 +108,10 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
     /** Creates the version's isolated runtime (the one in service is recorded on the installation). */
     async createInstallationRuntime(target: Target): Promise<void> {
       const { installation, version, slot, current } = await loadTarget(target);
+      const artifact = await loadArtifact(db, version.id);
       const ref = await runtime.createRuntime({
         ...slot,
+        artifact,
         listingId: installation.listingId,
         manifest: version.manifest,
       });

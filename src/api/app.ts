@@ -8,6 +8,7 @@ import { requestLogger } from './middleware/request-logger.js';
 import { createRouter } from './router.js';
 import { auditRoutes } from './routes/audit.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { executionRoutes } from './routes/executions.js';
 import { healthRoutes } from './routes/health.js';
 import { installationRoutes } from './routes/installations.js';
 import { keyRoutes } from './routes/keys.js';
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps) {
     workflowRoutes,
     credentialRoutes,
     installationRoutes,
+    executionRoutes,
     auditRoutes,
   ]) {
     app.route('/', routes(deps));

@@ -13,6 +13,28 @@ export interface RuntimeSpec {
   listingId: string;
   versionId: string;
   manifest: Manifest;
+  /** The version's agent artifact (tar.gz), for runtimes that run the agent's code themselves. */
+  artifact?: Uint8Array | null;
+}
+
+/** One invocation of the agent in an installation's runtime. */
+export interface Invocation {
+  executionId: string;
+  input: unknown;
+  manifest: Manifest;
+  /** Aborting stops the agent (e.g. the activity was cancelled). */
+  signal?: AbortSignal;
+}
+
+/** How an invocation ended: the agent's output, or a reason the caller can read. */
+export interface InvocationResult {
+  status: 'succeeded' | 'failed' | 'timed_out';
+  output?: unknown;
+  usage?: { tokensIn: number; tokensOut: number };
+  durationMs: number;
+  reason?: string;
+  /** The end of the agent's own logs (stderr). */
+  logTail: string;
 }
 
 /** Identifies one runtime: an installation holds one per version while it is being upgraded. */
@@ -38,6 +60,8 @@ export interface RuntimeDriver {
   injectSecrets(ref: RuntimeRef, secrets: Record<string, string>): Promise<void>;
   /** Removes every secret from the runtime. */
   revokeSecrets(ref: RuntimeRef): Promise<void>;
+  /** Runs one invocation of the agent in the runtime, within the version's limits. */
+  invoke(ref: RuntimeRef, invocation: Invocation): Promise<InvocationResult>;
   /** The secret names the runtime currently holds (names only), for checks and audits. */
   secretNames(ref: RuntimeRef): Promise<string[]>;
 }

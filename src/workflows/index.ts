@@ -1,5 +1,6 @@
 // Every workflow the worker registers. Workflows are deterministic: no I/O, no Node built-ins.
 export { deprovisionInstallation } from './deprovision.js';
+export { executeAgent } from './execute.js';
 export { provisionInstallation } from './provision.js';
 export { publishReview } from './publish-review.js';
 export { reembedCatalog } from './reembed-catalog.js';

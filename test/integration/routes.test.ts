@@ -12,7 +12,11 @@ describe('API spine', () => {
     it('reports health of the API, database and Temporal, with a request id', async () => {
       const health = await h.request('GET', '/health', { token: null });
       expect(health.status).toBe(200);
-      expect(health.body).toEqual({ status: 'ok', api: 'ok', database: 'ok', temporal: 'ok' });
+      expect(health.body).toMatchObject({ status: 'ok', api: 'ok', database: 'ok', temporal: 'ok' });
+      expect(health.body.agentIsolation).toEqual({
+        level: expect.stringMatching(/^(namespaces|process)$/),
+        description: expect.any(String),
+      });
       expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       const echoed = await h.request('GET', '/health', {
         token: null,

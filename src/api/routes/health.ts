@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { isolationLevel } from '../../runtime/local/sandbox/isolation.js';
 import type { ApiDeps } from '../env.js';
 import { jsonResponse } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -10,6 +11,9 @@ const healthSchema = z
     api: z.literal('ok'),
     database: dependencyStatus,
     temporal: dependencyStatus,
+    agentIsolation: z
+      .object({ level: z.enum(['namespaces', 'process']), description: z.string() })
+      .openapi({ description: 'How local agent runs are isolated on this machine' }),
   })
   .openapi('Health');
 
@@ -42,6 +46,10 @@ export function healthRoutes(deps: ApiDeps) {
       reachable(() => deps.temporal.workflowService.getSystemInfo({})),
     ]);
     const status = database === 'ok' && temporal === 'ok' ? 'ok' : 'degraded';
-    return c.json({ status, api: 'ok' as const, database, temporal }, status === 'ok' ? 200 : 503);
+    const { level, description } = await isolationLevel();
+    return c.json(
+      { status, api: 'ok' as const, database, temporal, agentIsolation: { level, description } },
+      status === 'ok' ? 200 : 503,
+    );
   });
 }

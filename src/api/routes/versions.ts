@@ -1,7 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import { bodyLimit } from 'hono/body-limit';
 import { withTransaction } from '../../db/pool.js';
+import { storeArtifact } from '../../domain/catalog/artifacts.js';
+import { ArtifactError } from '../../runtime/artifacts/artifact-error.js';
+import { defaultArtifactLimits } from '../../runtime/artifacts/artifact-limits.js';
+import { inspectArtifact } from '../../runtime/artifacts/inspect-artifact.js';
 import { recordAudit } from '../../domain/audit/repository.js';
 import { requireOrg, requireRole, type Principal } from '../../domain/auth/principal.js';
 import {
@@ -95,6 +100,33 @@ const lifecycleRoute = (action: 'deprecate' | 'suspend') =>
     responses: { 200: jsonResponse(versionSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409) },
   });
 
+const artifactRoute = createRoute({
+  method: 'put',
+  path: '/v1/listings/{id}/versions/{version}/artifact',
+  tags: ['versions'],
+  summary: 'Upload the agent code (tar.gz) of a draft process version; its sha256 is recorded (publisher)',
+  security: bearerAuth,
+  request: {
+    params: versionParamsSchema,
+    body: {
+      required: true,
+      content: { 'application/gzip': { schema: z.string().openapi({ type: 'string', format: 'binary' }) } },
+    },
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        versionId: z.uuid(),
+        sha256: z.string(),
+        sizeBytes: z.number().int(),
+        uploadedAt: z.iso.datetime(),
+      }),
+      'Stored',
+    ),
+    ...errorResponses(400, 401, 403, 404, 409, 422),
+  },
+});
+
 /** Loads a listing the caller publishes; 404 when it is missing or another organisation's. */
 async function findPublishedBy(deps: ApiDeps, principal: Principal, idOrSlug: string): Promise<Listing> {
   const owner = requireOrg(principal);
@@ -141,7 +173,20 @@ export function versionRoutes(deps: ApiDeps) {
     });
   }
 
-  return createRouter()
+  const router = createRouter();
+  router.use(
+    '/v1/listings/:id/versions/:version/artifact',
+    bodyLimit({
+      maxSize: defaultArtifactLimits.maxArchiveBytes,
+      onError: () => {
+        throw new AppError(
+          'invalid_request',
+          `the artifact is larger than ${defaultArtifactLimits.maxArchiveBytes} bytes`,
+        );
+      },
+    }),
+  );
+  return router
     .openapi(createVersionRoute, async (c) => {
       const principal = c.get('principal');
       const listing = await findPublishedBy(deps, principal, c.req.valid('param').id);
@@ -223,6 +268,43 @@ export function versionRoutes(deps: ApiDeps) {
       }
       c.get('logger').info({ workflowId }, 'publish-review started');
       return c.json({ workflowId }, 202);
+    })
+    .openapi(artifactRoute, async (c) => {
+      const params = c.req.valid('param');
+      const listing = await findPublishedBy(deps, c.get('principal'), params.id);
+      const version = await findVersionOf(deps, listing, params.version);
+      if (version.status !== 'draft')
+        throw conflict('the artifact is immutable once the version is submitted');
+      if (version.manifest.runtime.kind !== 'process') {
+        throw new AppError(
+          'rule_violation',
+          `a ${version.manifest.runtime.kind} version runs no uploaded code`,
+        );
+      }
+      const archive = new Uint8Array(await c.req.arrayBuffer());
+      if (archive.byteLength === 0)
+        throw new AppError('invalid_request', 'send the tar.gz as the request body');
+      let sha256: string;
+      try {
+        ({ sha256 } = await inspectArtifact(archive));
+      } catch (error) {
+        if (error instanceof ArtifactError)
+          throw new AppError('invalid_request', error.message, { entry: error.entry, reason: error.code });
+        throw error;
+      }
+      const stored = await withTransaction(deps.db, async (tx) => {
+        const info = await storeArtifact(tx, { versionId: version.id, sha256, content: archive });
+        await recordAudit(tx, {
+          orgId: listing.orgId,
+          actor: c.get('principal'),
+          action: 'version.artifact_uploaded',
+          subjectType: 'version',
+          subjectId: version.id,
+          details: { sha256, sizeBytes: archive.byteLength },
+        });
+        return info;
+      });
+      return c.json(stored, 200);
     })
     .openapi(lifecycleRoute('deprecate'), async (c) => {
       const params = c.req.valid('param');

@@ -1,8 +1,19 @@
-import { chmod, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { RuntimeDriver, RuntimeRef, RuntimeSlot, RuntimeSpec } from '../runtime-driver.js';
+import { unpackArtifact } from '../artifacts/unpack-artifact.js';
+import type {
+  Invocation,
+  InvocationResult,
+  RuntimeDriver,
+  RuntimeRef,
+  RuntimeSlot,
+  RuntimeSpec,
+} from '../runtime-driver.js';
+import { limitsFromManifest } from './sandbox/limits-from-manifest.js';
+import { runAgent } from './sandbox/run-agent.js';
 
 const SECRETS_FILE = 'secrets.json';
+const AGENT_DIR = 'agent';
 const CONFIG_FILE = 'runtime.json';
 const idPattern = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -44,6 +55,8 @@ export class LocalRuntimeDriver implements RuntimeDriver {
       credentialNames: spec.manifest.requiredCredentials.map((credential) => credential.name),
     };
     await writeFile(join(location, CONFIG_FILE), JSON.stringify(config, null, 2), { mode: 0o600 });
+    if (spec.artifact)
+      await unpackArtifact({ archive: spec.artifact, destination: join(location, AGENT_DIR) });
     return ref;
   }
 
@@ -64,6 +77,50 @@ export class LocalRuntimeDriver implements RuntimeDriver {
 
   async revokeSecrets(ref: RuntimeRef): Promise<void> {
     await rm(join(this.locate(ref), SECRETS_FILE), { force: true });
+  }
+
+  async invoke(ref: RuntimeRef, invocation: Invocation): Promise<InvocationResult> {
+    const location = this.locate(ref);
+    const { runtime } = invocation.manifest;
+    const failed = (reason: string): InvocationResult => ({
+      status: 'failed',
+      reason,
+      durationMs: 0,
+      logTail: '',
+    });
+    if (runtime.kind !== 'process')
+      return failed(`the local runtime runs process agents; this version is ${runtime.kind}`);
+    const agentDir = join(location, AGENT_DIR);
+    if (!(await stat(agentDir).catch(() => null))?.isDirectory()) {
+      return failed('this version has no agent code: its publisher uploaded no artifact');
+    }
+    const secrets = await readFile(join(location, SECRETS_FILE), 'utf8').then(
+      (text) => JSON.parse(text) as Record<string, string>,
+      () => ({}),
+    );
+    const scratchDir = join(location, 'scratch', invocation.executionId);
+    await mkdir(scratchDir, { recursive: true, mode: 0o700 });
+    try {
+      const result = await runAgent({
+        agentDir,
+        command: runtime.command,
+        input: invocation.input,
+        env: secrets,
+        scratchDir,
+        limits: limitsFromManifest(invocation.manifest.resources),
+        signal: invocation.signal,
+      });
+      return {
+        status: result.status === 'killed' ? 'failed' : result.status,
+        output: result.output,
+        usage: result.usage,
+        durationMs: result.durationMs,
+        reason: result.reason,
+        logTail: result.stderrTail,
+      };
+    } finally {
+      await rm(scratchDir, { recursive: true, force: true });
+    }
   }
 
   async secretNames(ref: RuntimeRef): Promise<string[]> {

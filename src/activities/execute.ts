@@ -1,0 +1,144 @@
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { withTransaction, type Db } from '../db/pool.js';
+import { findVersionById } from '../domain/catalog/repository.js';
+import type { Manifest } from '../domain/catalog/schemas.js';
+import {
+  findExecution,
+  finishExecution,
+  markExecutionRunning,
+  recordUsageEvent,
+  type StoredExecution,
+} from '../domain/executions/repository.js';
+import { findInstallation } from '../domain/installs/repository.js';
+import type { Logger } from '../logger.js';
+import type { RuntimeDriver } from '../runtime/runtime-driver.js';
+
+/** What the execution activities need. */
+export interface ExecuteActivityDeps {
+  db: Db;
+  runtime: RuntimeDriver;
+  logger: Logger;
+}
+
+/** The activities of the execute workflow. */
+export type ExecuteActivities = ReturnType<typeof createExecuteActivities>;
+
+const HEARTBEAT_EVERY_MS = 2000;
+
+/**
+ * Builds the execution activities. An execution takes one terminal state, once (finishExecution
+ * only moves a queued or running execution), and records one usage event keyed by its id, so a
+ * retried activity or a worker killed mid-run never double counts. The agent's input and output
+ * stay in PostgreSQL: the workflow carries only ids and statuses.
+ */
+export function createExecuteActivities({ db, runtime, logger }: ExecuteActivityDeps) {
+  async function load(executionId: string): Promise<StoredExecution> {
+    const execution = await findExecution(db, executionId);
+    if (!execution)
+      throw ApplicationFailure.nonRetryable(`execution ${executionId} does not exist`, 'ExecutionNotFound');
+    return execution;
+  }
+
+  /** The price of one invocation under the installation's pricing snapshot, in exact decimals. */
+  async function priceOf(
+    installationId: string,
+    tokens: number,
+  ): Promise<{ cost: string; currency: string }> {
+    const { rows } = await db.query(
+      `SELECT COALESCE((pricing->>'pricePerInvocation')::numeric, 0)
+              + $2::numeric / 1000 * COALESCE((pricing->>'pricePer1kTokens')::numeric, 0) AS cost,
+              COALESCE(pricing->>'currency', 'usd') AS currency,
+              pricing->>'model' AS model
+       FROM usage_meters WHERE installation_id = $1`,
+      [installationId, tokens],
+    );
+    const row = rows[0];
+    if (!row || row.model !== 'usage_based') return { cost: '0', currency: row?.currency ?? 'usd' };
+    return { cost: String(row.cost), currency: row.currency };
+  }
+
+  return {
+    /** Checks the caller may run it now (installation active) and marks the execution running. */
+    async beginExecution({ executionId }: { executionId: string }): Promise<void> {
+      const execution = await load(executionId);
+      const installation = await findInstallation(db, execution.installationId);
+      if (!installation || installation.status !== 'active') {
+        throw ApplicationFailure.nonRetryable(
+          `the installation is ${installation?.status ?? 'gone'}; only an active installation can be invoked`,
+          'NotEntitled',
+        );
+      }
+      await markExecutionRunning(db, executionId);
+    },
+
+    /** Runs the agent in the installation's runtime, heartbeating, then records its outcome and usage once. */
+    async runExecution({
+      executionId,
+    }: {
+      executionId: string;
+    }): Promise<{ status: string; reason: string | null }> {
+      const execution = await load(executionId);
+      if (!['queued', 'running'].includes(execution.status))
+        return { status: execution.status, reason: execution.reason };
+      const installation = await findInstallation(db, execution.installationId);
+      const version = await findVersionById(db, execution.versionId);
+      if (!installation || !version)
+        throw ApplicationFailure.nonRetryable('the installation or its version is gone', 'NotEntitled');
+
+      const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
+      try {
+        const result = await runtime.invoke(
+          runtime.refFor({
+            installationId: installation.id,
+            tenantId: installation.orgId,
+            versionId: version.id,
+          }),
+          {
+            executionId,
+            input: execution.input,
+            manifest: version.manifest as Manifest,
+            signal: Context.current().cancellationSignal,
+          },
+        );
+        const tokensIn = result.usage?.tokensIn ?? 0;
+        const tokensOut = result.usage?.tokensOut ?? 0;
+        const price =
+          result.status === 'succeeded'
+            ? await priceOf(installation.id, tokensIn + tokensOut)
+            : { cost: '0', currency: (version.manifest as Manifest).pricing.currency };
+        await withTransaction(db, async (tx) => {
+          const finished = await finishExecution(tx, {
+            id: executionId,
+            status: result.status,
+            output: result.output,
+            reason: result.reason ?? null,
+            tokensIn,
+            tokensOut,
+            durationMs: Math.round(result.durationMs),
+            ...price,
+          });
+          if (!finished) return;
+          await recordUsageEvent(tx, {
+            executionId,
+            orgId: installation.orgId,
+            installationId: installation.id,
+            listingId: installation.listingId,
+            tokensIn,
+            tokensOut,
+            durationMs: Math.round(result.durationMs),
+            ...price,
+          });
+        });
+        logger.info({ executionId, status: result.status }, 'execution finished');
+        return { status: result.status, reason: result.reason ?? null };
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    /** Ends an execution that could not run, with the reason (no usage: nothing ran). */
+    async failExecution({ executionId, reason }: { executionId: string; reason: string }): Promise<void> {
+      await finishExecution(db, { id: executionId, status: 'failed', reason });
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRoute, z } from '@hono/zod-openapi';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { requireOrg } from '../../domain/auth/principal.js';
+import { findVersionById } from '../../domain/catalog/repository.js';
+import { AppError, conflict, notFound } from '../../domain/errors.js';
+import {
+  createExecution,
+  findExecution,
+  toPublicExecution,
+  type StoredExecution,
+} from '../../domain/executions/repository.js';
+import { findInstallation } from '../../domain/installs/repository.js';
+import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
+import { installationIdKey, listingIdKey, tenantIdKey } from '../../temporal/search-attributes.js';
+import { executeAgent } from '../../workflows/execute.js';
+import type { ApiDeps } from '../env.js';
+import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { createRouter } from '../router.js';
+
+const MAX_INPUT_BYTES = 256 * 1024;
+const TERMINAL = new Set(['succeeded', 'failed', 'timed_out']);
+
+const executionSchema = z
+  .object({
+    id: z.uuid(),
+    installationId: z.uuid(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'timed_out']),
+    output: z.unknown().openapi({ description: "The agent's JSON output, once it succeeded" }),
+    reason: z.string().nullable().openapi({ description: 'Why it failed or timed out' }),
+    tokensIn: z.number().int().nullable(),
+    tokensOut: z.number().int().nullable(),
+    durationMs: z.number().int().nullable(),
+    cost: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Exact decimal, from the installation’s pricing snapshot' }),
+    currency: z.string().nullable(),
+    workflowId: z.string(),
+    createdAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+  })
+  .openapi('Execution');
+
+const executeRoute = createRoute({
+  method: 'post',
+  path: '/v1/installations/{id}/executions',
+  tags: ['executions'],
+  summary:
+    'Invoke an installed agent; the same Idempotency-Key with the same body returns the same execution',
+  security: bearerAuth,
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+    ...jsonBody(
+      z.object({ input: z.unknown().default(null), mode: z.enum(['sync', 'async']).default('sync') }),
+    ),
+  },
+  responses: {
+    200: jsonResponse(executionSchema, 'Sync: the finished execution'),
+    202: jsonResponse(
+      z.object({ executionId: z.uuid(), workflowId: z.string() }),
+      'Async, or sync still running',
+    ),
+    ...errorResponses(400, 401, 403, 404, 409, 422),
+  },
+});
+
+const getExecutionRoute = createRoute({
+  method: 'get',
+  path: '/v1/executions/{id}',
+  tags: ['executions'],
+  summary: 'Status, output, tokens, duration and cost of an execution',
+  security: bearerAuth,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: { 200: jsonResponse(executionSchema, 'The execution'), ...errorResponses(401, 404) },
+});
+
+/** Waits (polling PostgreSQL) until the execution ends or the wait is over; returns it either way. */
+async function waitForEnd(
+  deps: ApiDeps,
+  execution: StoredExecution,
+  seconds: number,
+): Promise<StoredExecution> {
+  const deadline = Date.now() + seconds * 1000;
+  let current = execution;
+  while (!TERMINAL.has(current.status) && Date.now() < deadline) {
+    await sleep(20);
+    current = (await findExecution(deps.db, execution.id)) ?? current;
+  }
+  return current;
+}
+
+/** Executions: invoke an installed agent, read an execution. */
+export function executionRoutes(deps: ApiDeps) {
+  return createRouter()
+    .openapi(executeRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'));
+      const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
+      if (!installation) throw notFound('installation');
+      if (installation.status !== 'active') {
+        throw new AppError(
+          'rule_violation',
+          `the installation is ${installation.status}; only an active one can be invoked`,
+        );
+      }
+      const body = c.req.valid('json');
+      const canonical = JSON.stringify(body.input ?? null);
+      if (Buffer.byteLength(canonical) > MAX_INPUT_BYTES) {
+        throw new AppError('invalid_request', `input is larger than ${MAX_INPUT_BYTES} bytes`, [
+          { path: 'json.input', message: 'too large' },
+        ]);
+      }
+      const version = await findVersionById(deps.db, installation.versionId);
+      if (!version) throw notFound('version');
+      const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
+      const requestSha256 = createHash('sha256').update(canonical).digest('hex');
+      const { execution, created } = await createExecution(deps.db, {
+        orgId: principal.orgId,
+        installationId: installation.id,
+        versionId: installation.versionId,
+        input: body.input ?? null,
+        idempotencyKey,
+        requestSha256,
+        createdBy: principal.keyId,
+      });
+      if (!created && execution.requestSha256 !== requestSha256) {
+        throw conflict('this Idempotency-Key was used with a different request body');
+      }
+      const workflowId = `execute:${execution.id}`;
+      if (created) {
+        await recordWorkflowOwner(deps.db, { workflowId, orgId: principal.orgId, kind: 'execute' });
+        try {
+          await deps.temporal.workflow.start(executeAgent, {
+            workflowId,
+            taskQueue: deps.config.temporal.taskQueue,
+            args: [{ executionId: execution.id, timeoutSeconds: version.manifest.resources.timeoutSeconds }],
+            typedSearchAttributes: new TypedSearchAttributes([
+              { key: tenantIdKey, value: principal.orgId },
+              { key: listingIdKey, value: installation.listingId },
+              { key: installationIdKey, value: installation.id },
+            ]),
+          });
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        }
+      }
+      if (body.mode === 'sync') {
+        const ended = await waitForEnd(deps, execution, deps.config.executionSyncWaitSeconds);
+        if (TERMINAL.has(ended.status)) return c.json(toPublicExecution(ended), 200);
+      }
+      return c.json({ executionId: execution.id, workflowId }, 202);
+    })
+    .openapi(getExecutionRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'));
+      const execution = await findExecution(deps.db, c.req.valid('param').id, principal.orgId);
+      if (!execution) throw notFound('execution');
+      return c.json(toPublicExecution(execution), 200);
+    });
+}

@@ -1,0 +1,187 @@
+import type { Queryable } from '../../db/pool.js';
+
+/** Execution states: queued and running, then exactly one terminal state. */
+export type ExecutionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out';
+
+/** One invocation of an installed agent, as the API shows it. */
+export interface Execution {
+  id: string;
+  installationId: string;
+  status: ExecutionStatus;
+  output: unknown;
+  reason: string | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  durationMs: number | null;
+  cost: string | null;
+  currency: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** An execution with the fields only Bazaar reads. */
+export interface StoredExecution extends Execution {
+  orgId: string;
+  versionId: string;
+  input: unknown;
+  requestSha256: string;
+}
+
+function toExecution(row: Record<string, unknown>): StoredExecution {
+  return {
+    id: row.id as string,
+    orgId: row.org_id as string,
+    installationId: row.installation_id as string,
+    versionId: row.version_id as string,
+    status: row.status as ExecutionStatus,
+    input: row.input,
+    output: row.output ?? null,
+    reason: (row.reason as string | null) ?? null,
+    tokensIn: (row.tokens_in as number | null) ?? null,
+    tokensOut: (row.tokens_out as number | null) ?? null,
+    durationMs: (row.duration_ms as number | null) ?? null,
+    cost: (row.cost as string | null) ?? null,
+    currency: (row.currency as string | null) ?? null,
+    requestSha256: row.request_sha256 as string,
+    createdAt: (row.created_at as Date).toISOString(),
+    finishedAt: row.finished_at ? (row.finished_at as Date).toISOString() : null,
+  };
+}
+
+/**
+ * Records a new execution, or, when the same idempotency key was used before on this installation,
+ * returns that one instead (created: false) for the caller to compare request hashes.
+ */
+export async function createExecution(
+  db: Queryable,
+  input: {
+    orgId: string;
+    installationId: string;
+    versionId: string;
+    input: unknown;
+    idempotencyKey: string | null;
+    requestSha256: string;
+    createdBy: string;
+  },
+): Promise<{ execution: StoredExecution; created: boolean }> {
+  const { rows } = await db.query(
+    `INSERT INTO executions (org_id, installation_id, version_id, input, idempotency_key, request_sha256, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (org_id, installation_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING *`,
+    [
+      input.orgId,
+      input.installationId,
+      input.versionId,
+      JSON.stringify(input.input),
+      input.idempotencyKey,
+      input.requestSha256,
+      input.createdBy,
+    ],
+  );
+  if (rows[0]) return { execution: toExecution(rows[0]), created: true };
+  const existing = await db.query(
+    'SELECT * FROM executions WHERE org_id = $1 AND installation_id = $2 AND idempotency_key = $3',
+    [input.orgId, input.installationId, input.idempotencyKey],
+  );
+  return { execution: toExecution(existing.rows[0]), created: false };
+}
+
+/** Finds an execution; with orgId, only that organisation's (another's is simply absent). */
+export async function findExecution(
+  db: Queryable,
+  id: string,
+  orgId?: string,
+): Promise<StoredExecution | null> {
+  const { rows } = await db.query(
+    'SELECT * FROM executions WHERE id::text = $1 AND ($2::uuid IS NULL OR org_id = $2)',
+    [id, orgId ?? null],
+  );
+  return rows[0] ? toExecution(rows[0]) : null;
+}
+
+/** Moves a queued execution to running; false when it is already past that. */
+export async function markExecutionRunning(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE executions SET status = 'running' WHERE id = $1 AND status = 'queued'`,
+    [id],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Ends an execution once: only a queued or running execution takes a terminal state, so a retried
+ * activity or a replayed workflow can never overwrite the first outcome. False when it had ended.
+ */
+export async function finishExecution(
+  db: Queryable,
+  input: {
+    id: string;
+    status: Extract<ExecutionStatus, 'succeeded' | 'failed' | 'timed_out'>;
+    output?: unknown;
+    reason?: string | null;
+    tokensIn?: number | null;
+    tokensOut?: number | null;
+    durationMs?: number | null;
+    cost?: string | null;
+    currency?: string | null;
+  },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE executions SET status = $2, output = $3, reason = $4, tokens_in = $5, tokens_out = $6, duration_ms = $7,
+       cost = $8, currency = $9, finished_at = now()
+     WHERE id = $1 AND status IN ('queued', 'running')`,
+    [
+      input.id,
+      input.status,
+      input.output === undefined ? null : JSON.stringify(input.output),
+      input.reason ?? null,
+      input.tokensIn ?? null,
+      input.tokensOut ?? null,
+      input.durationMs ?? null,
+      input.cost ?? null,
+      input.currency ?? null,
+    ],
+  );
+  return rowCount === 1;
+}
+
+/** Records the execution's usage event; its id is the execution's, so it is recorded at most once. */
+export async function recordUsageEvent(
+  db: Queryable,
+  input: {
+    executionId: string;
+    orgId: string;
+    installationId: string;
+    listingId: string;
+    tokensIn: number;
+    tokensOut: number;
+    durationMs: number;
+    cost: string;
+    currency: string;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO usage_events (event_id, org_id, installation_id, listing_id, execution_id, tokens_in, tokens_out, duration_ms, cost, currency, occurred_at)
+     VALUES ($1, $2, $3, $4, $10, $5, $6, $7, $8, $9, now())
+     ON CONFLICT (event_id) DO NOTHING`,
+    [
+      `execution:${input.executionId}`,
+      input.orgId,
+      input.installationId,
+      input.listingId,
+      input.tokensIn,
+      input.tokensOut,
+      input.durationMs,
+      input.cost,
+      input.currency,
+      input.executionId,
+    ],
+  );
+}
+
+/** Strips what only Bazaar reads. */
+export function toPublicExecution(execution: StoredExecution): Execution & { workflowId: string } {
+  const { orgId: _orgId, versionId: _versionId, input: _input, requestSha256: _hash, ...shown } = execution;
+  return { ...shown, workflowId: `execute:${execution.id}` };
+}

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { probeArgs } from './sandbox-command.js';
+import type { IsolationLevel } from './sandbox-types.js';
+
+const run = promisify(execFile);
+
+/** The isolation in force for agents on this machine, for /health and the execution record. */
+export interface Isolation {
+  level: IsolationLevel;
+  description: string;
+  /** The bubblewrap binary, when level is "namespaces". */
+  bwrapPath?: string;
+}
+
+// Fixed locations rather than a PATH search: the sandbox must not run whatever binary the
+// environment happens to name.
+const bwrapCandidates = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
+
+const descriptions: Record<IsolationLevel, string> = {
+  namespaces:
+    'bubblewrap: new mount, PID, network, IPC and UTS namespaces; the agent sees only its code (read-only), ' +
+    'its scratch directory and read-only system directories, has no network, and runs as an unprivileged ' +
+    'uid of its own with rlimits on memory, CPU time and tasks',
+  process:
+    'plain child process: clean environment, own process group and rlimits on memory and CPU time only; ' +
+    'no filesystem, network or process-count isolation (bubblewrap missing or not running as root)',
+};
+
+async function findBwrap(): Promise<string | undefined> {
+  for (const candidate of bwrapCandidates) {
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
+  }
+  return undefined;
+}
+
+async function detect(): Promise<Isolation> {
+  const bwrapPath = await findBwrap();
+  // The namespaces level relies on root: bubblewrap mounts the (owner-only) runtime directories
+  // and the agent then drops to a uid of its own, which is what makes RLIMIT_NPROC bite.
+  if (bwrapPath && process.getuid?.() === 0) {
+    const probe = await run(bwrapPath, probeArgs(), { timeout: 10_000, env: {} }).then(
+      () => true,
+      () => false,
+    );
+    if (probe) return { level: 'namespaces', description: descriptions.namespaces, bwrapPath };
+  }
+  return { level: 'process', description: descriptions.process };
+}
+
+let detected: Promise<Isolation> | undefined;
+
+/** The strongest isolation this machine supports (probed once, then cached). */
+export function isolationLevel(): Promise<Isolation> {
+  detected ??= detect();
+  return detected;
+}
+
+/** The isolation a run asked for, or the strongest available; refuses a level the machine lacks. */
+export async function resolveIsolation(requested?: IsolationLevel): Promise<Isolation> {
+  const best = await isolationLevel();
+  if (!requested || requested === best.level) return best;
+  if (requested === 'process') return { level: 'process', description: descriptions.process };
+  throw new Error(`isolation level "${requested}" is not available here (${best.description})`);
+}

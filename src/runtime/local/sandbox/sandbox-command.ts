@@ -1,0 +1,187 @@
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { agentEnvironment } from './sandbox-env.js';
+import type { SandboxLimits } from './sandbox-types.js';
+
+/** A process to spawn: file, argv, environment, working directory, and bubblewrap's own arguments. */
+export interface SandboxCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** Options handed to bubblewrap on fd 3 (`--args 3`), so credentials never appear in a command line. */
+  bwrapArgs?: string[];
+}
+
+/** Where the agent's directories appear inside the namespaces sandbox. */
+export const sandboxPaths = { agent: '/agent', scratch: '/scratch', tmp: '/tmp' } as const;
+const tmpfsBytes = 16 * 1024 * 1024;
+
+// Runs the command with only fds 0-2 open: an fd the platform inherited without close-on-exec
+// (a pipe from whatever started it) must not leak into the agent.
+const withOnlyStdio = [
+  '/bin/bash',
+  '-c',
+  'for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec /usr/bin/env -u SHLVL "$@"',
+  'close-fds',
+];
+
+/** The agent's PATH: Node's directory first, then the usual system directories, each once. */
+function agentPath(): string {
+  return [...new Set([nodeBinDir(), '/usr/local/bin', '/usr/bin', '/bin'])].join(':');
+}
+
+/** The directory holding the Node binary that runs Bazaar, which agents' `node` must find. */
+function nodeBinDir(): string {
+  return dirname(realpathSync(process.execPath));
+}
+
+/** prlimit's arguments for the limits that hold per process (memory, CPU time, no core dumps). */
+function rlimitArgs(limits: SandboxLimits): string[] {
+  return [
+    `--data=${limits.memoryMiB * 1024 * 1024}`,
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
+    // A core dump would write the agent's memory, credentials included, into its directory.
+    '--core=0',
+  ];
+}
+
+/** Read-only system directories (and the merged-/usr symlinks) an agent needs to run programs. */
+function systemMounts(nodeDir: string): string[] {
+  const mounts = ['--ro-bind', '/usr', '/usr'];
+  for (const name of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
+    const stats = (() => {
+      try {
+        return lstatSync(`/${name}`);
+      } catch {
+        return null;
+      }
+    })();
+    if (stats?.isSymbolicLink()) mounts.push('--symlink', readlinkSync(`/${name}`), `/${name}`);
+    else if (stats?.isDirectory()) mounts.push('--ro-bind', `/${name}`, `/${name}`);
+  }
+  // Node installed outside /usr (e.g. /opt/node/bin/node): expose its installation, read-only.
+  if (!nodeDir.startsWith('/usr/')) {
+    const prefix = dirname(nodeDir);
+    mounts.push('--ro-bind', prefix, prefix);
+  }
+  return mounts;
+}
+
+/** The minimal bubblewrap invocation that proves namespaces work here (used by the probe). */
+export function probeArgs(): string[] {
+  return [
+    '--unshare-net',
+    '--unshare-pid',
+    ...systemMounts(nodeBinDir()),
+    '--proc',
+    '/proc',
+    '--',
+    '/usr/bin/true',
+  ];
+}
+
+/**
+ * Runs the agent under bubblewrap (as root): fresh mount, PID, network, IPC, UTS and cgroup
+ * namespaces; only /usr (read-only), the agent directory (read-only) and the scratch directory are
+ * visible; then setpriv drops to the run's own uid with no capabilities, and prlimit sets the
+ * rlimits, RLIMIT_NPROC included (it binds because the uid is not root and is this run's alone).
+ */
+export function namespacedCommand(input: {
+  bwrapPath: string;
+  agentDir: string;
+  scratchDir: string;
+  command: string[];
+  credentials: Record<string, string>;
+  limits: SandboxLimits;
+  uid: number;
+}): SandboxCommand {
+  const nodeDir = nodeBinDir();
+  const env = agentEnvironment(input.credentials, {
+    path: agentPath(),
+    home: sandboxPaths.scratch,
+    tmp: sandboxPaths.tmp,
+  });
+  const bwrapArgs = [
+    '--unshare-net',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--hostname',
+    'agent',
+    '--die-with-parent',
+    '--new-session',
+    // Only to let setpriv switch to the run's uid; setpriv then drops every capability.
+    '--cap-add',
+    'CAP_SETUID',
+    '--cap-add',
+    'CAP_SETGID',
+    ...systemMounts(nodeDir),
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--perms',
+    '1777',
+    '--size',
+    String(tmpfsBytes),
+    '--tmpfs',
+    sandboxPaths.tmp,
+    '--ro-bind',
+    input.agentDir,
+    sandboxPaths.agent,
+    '--bind',
+    input.scratchDir,
+    sandboxPaths.scratch,
+    '--remount-ro',
+    '/',
+    '--chdir',
+    sandboxPaths.agent,
+    '--clearenv',
+    ...Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]),
+  ];
+  // bubblewrap reads only options from fd 3; the command (no secrets in it) stays on its argv.
+  const sandboxed = [
+    '/usr/bin/setpriv',
+    `--reuid=${input.uid}`,
+    `--regid=${input.uid}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--no-new-privs',
+    '--',
+    '/usr/bin/prlimit',
+    `--nproc=${input.limits.maxProcesses}`,
+    ...rlimitArgs(input.limits),
+    '--',
+    ...withOnlyStdio,
+    ...input.command,
+  ];
+  return { file: input.bwrapPath, args: ['--args', '3', '--', ...sandboxed], env: {}, bwrapArgs };
+}
+
+/**
+ * The fallback: the agent as a plain child process in the agent directory, with a clean
+ * environment and rlimits on memory and CPU time. RLIMIT_NPROC is left out: without a uid of its
+ * own it would count (or, as root, ignore) every process of the platform's user.
+ */
+export function plainCommand(input: {
+  agentDir: string;
+  scratchDir: string;
+  command: string[];
+  credentials: Record<string, string>;
+  limits: SandboxLimits;
+}): SandboxCommand {
+  const env = agentEnvironment(input.credentials, {
+    path: agentPath(),
+    home: input.scratchDir,
+    tmp: input.scratchDir,
+  });
+  return {
+    file: '/usr/bin/prlimit',
+    args: [...rlimitArgs(input.limits), '--', ...withOnlyStdio, ...input.command],
+    env,
+    cwd: input.agentDir,
+  };
+}

@@ -1,0 +1,192 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listingBody, startHarness, type Harness } from '../support/harness.js';
+import { packDirectory, packFiles } from '../support/artifacts.js';
+import { recordHistory } from '../support/histories.js';
+import { approveSubmission } from '../support/publish.js';
+import { waitFor } from '../support/wait-for.js';
+
+const echoManifest = JSON.parse(
+  await readFile(new URL('../../agents/echo/manifest.json', import.meta.url), 'utf8'),
+);
+
+describe('executions', () => {
+  let h: Harness;
+  let publisher: { org: { id: string }; token: string };
+  let reviewer: string;
+
+  /** Publishes a process agent with the given artifact and pricing; returns its slug. */
+  async function publishAgent(artifact: Buffer, manifestOverrides: Record<string, unknown> = {}) {
+    const listing = await h.request('POST', '/v1/listings', { token: publisher.token, body: listingBody() });
+    await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
+      token: publisher.token,
+      body: { ...echoManifest, ...manifestOverrides },
+    });
+    const upload = await uploadArtifact(listing.body.id, artifact);
+    expect(upload.status).toBe(200);
+    const submitted = await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
+      token: publisher.token,
+    });
+    await approveSubmission(h, submitted.body.workflowId, reviewer);
+    return listing.body.slug as string;
+  }
+
+  async function uploadArtifact(listingId: string, artifact: Buffer) {
+    const response = await h.app.request(`/v1/listings/${listingId}/versions/1.0.0/artifact`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${publisher.token}`, 'content-type': 'application/gzip' },
+      body: new Uint8Array(artifact),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  async function installFor(slug: string) {
+    const consumer = await h.createOrg();
+    const started = await h.request('POST', '/v1/installations', {
+      token: consumer.token,
+      body: { listing: slug },
+    });
+    expect(started.status).toBe(202);
+    await h.temporal.workflow.getHandle(started.body.workflowId).result();
+    return { consumer, installationId: started.body.installationId as string };
+  }
+
+  let echoSlug: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    publisher = await h.createOrg('publisher');
+    reviewer = await h.createPlatformKey('reviewer');
+    echoSlug = await publishAgent(packDirectory(new URL('../../agents/echo', import.meta.url).pathname), {
+      pricing: { model: 'usage_based', pricePerInvocation: 0.02, pricePer1kTokens: 0.001 },
+    });
+  }, 120_000);
+  afterAll(() => h.stop());
+
+  it('runs the agent synchronously and records output, tokens, duration, cost and one usage event', async () => {
+    const { consumer, installationId } = await installFor(echoSlug);
+    const run = await h.request('POST', `/v1/installations/${installationId}/executions`, {
+      token: consumer.token,
+      body: { input: { question: 'where is my parcel?' }, mode: 'sync' },
+    });
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({
+      status: 'succeeded',
+      output: { echo: { question: 'where is my parcel?' } },
+      reason: null,
+    });
+    expect(run.body.tokensIn).toBeGreaterThan(0);
+    expect(run.body.durationMs).toBeGreaterThan(0);
+    const tokens = run.body.tokensIn + run.body.tokensOut;
+    expect(Number(run.body.cost)).toBeCloseTo(0.02 + (tokens / 1000) * 0.001, 10);
+    await recordHistory(run.body.workflowId, 'execute-succeeded');
+    const events = await h.db.query('SELECT * FROM usage_events WHERE execution_id = $1', [run.body.id]);
+    expect(events.rows).toHaveLength(1);
+    expect(events.rows[0]).toMatchObject({
+      org_id: consumer.org.id,
+      tokens_in: run.body.tokensIn,
+      currency: 'usd',
+    });
+  });
+
+  it('runs asynchronously: 202 with the ids, then the result on GET', async () => {
+    const { consumer, installationId } = await installFor(echoSlug);
+    const started = await h.request('POST', `/v1/installations/${installationId}/executions`, {
+      token: consumer.token,
+      body: { input: [1, 2, 3], mode: 'async' },
+    });
+    expect(started.status).toBe(202);
+    expect(started.body.workflowId).toBe(`execute:${started.body.executionId}`);
+    const done = await waitFor(async () => {
+      const got = await h.request('GET', `/v1/executions/${started.body.executionId}`, {
+        token: consumer.token,
+      });
+      return got.body.status === 'succeeded' ? got.body : null;
+    }, 'the execution to finish');
+    expect(done.output).toEqual({ echo: [1, 2, 3] });
+  });
+
+  it('honours Idempotency-Key: same body, same execution; another body, 409', async () => {
+    const { consumer, installationId } = await installFor(echoSlug);
+    const send = (input: unknown) =>
+      h.request('POST', `/v1/installations/${installationId}/executions`, {
+        token: consumer.token,
+        headers: { 'idempotency-key': 'order-1234' },
+        body: { input, mode: 'sync' },
+      });
+    const first = await send({ n: 1 });
+    const again = await send({ n: 1 });
+    expect(again.body.id).toBe(first.body.id);
+    expect((await send({ n: 2 })).status).toBe(409);
+    const count = await h.db.query('SELECT count(*)::int AS n FROM executions WHERE installation_id = $1', [
+      installationId,
+    ]);
+    expect(count.rows[0].n).toBe(1);
+    const events = await h.db.query(
+      'SELECT count(*)::int AS n FROM usage_events WHERE installation_id = $1',
+      [installationId],
+    );
+    expect(events.rows[0].n).toBe(1);
+  });
+
+  it('ends an agent that breaks the contract as a failed execution with a readable reason, and no charge', async () => {
+    const broken = await publishAgent(
+      await packFiles({ 'main.js': "process.stdout.write('this is not JSON');" }),
+    );
+    const { consumer, installationId } = await installFor(broken);
+    const run = await h.request('POST', `/v1/installations/${installationId}/executions`, {
+      token: consumer.token,
+      body: { input: {}, mode: 'sync' },
+    });
+    expect(run.status).toBe(200);
+    expect(run.body.status).toBe('failed');
+    expect(run.body.reason).toMatch(/JSON/);
+    expect(run.body.cost).toBe('0.0000000000');
+  });
+
+  it('keeps executions to their tenant: another organisation gets 404', async () => {
+    const { consumer, installationId } = await installFor(echoSlug);
+    const other = await h.createOrg();
+    const run = await h.request('POST', `/v1/installations/${installationId}/executions`, {
+      token: consumer.token,
+      body: { input: 1 },
+    });
+    expect((await h.request('GET', `/v1/executions/${run.body.id}`, { token: other.token })).status).toBe(
+      404,
+    );
+    expect(
+      (
+        await h.request('POST', `/v1/installations/${installationId}/executions`, {
+          token: other.token,
+          body: { input: 1 },
+        })
+      ).status,
+    ).toBe(404);
+  });
+
+  it('refuses an unsafe artifact with the entry named, and any artifact once submitted', async () => {
+    const listing = await h.request('POST', '/v1/listings', { token: publisher.token, body: listingBody() });
+    await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
+      token: publisher.token,
+      body: echoManifest,
+    });
+    const notGzip = await uploadArtifact(listing.body.id, Buffer.from('plain text, not a tar.gz'));
+    expect(notGzip.status).toBe(400);
+    expect(notGzip.body.error.code).toBe('invalid_request');
+    expect(
+      (
+        await uploadArtifact(
+          listing.body.id,
+          packDirectory(new URL('../../agents/echo', import.meta.url).pathname),
+        )
+      ).status,
+    ).toBe(200);
+    await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
+      token: publisher.token,
+    });
+    const late = await uploadArtifact(
+      listing.body.id,
+      packDirectory(new URL('../../agents/echo', import.meta.url).pathname),
+    );
+    expect(late.status).toBe(409);
+  });
+});
