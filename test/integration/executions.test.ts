@@ -189,4 +189,36 @@ describe('executions', () => {
     );
     expect(late.status).toBe(409);
   });
+
+  it('summarises usage per listing from the usage events, for the calling organisation only', async () => {
+    const { consumer, installationId } = await installFor(echoSlug);
+    for (const n of [1, 2, 3]) {
+      await h.request('POST', `/v1/installations/${installationId}/executions`, {
+        token: consumer.token,
+        body: { input: { n } },
+      });
+    }
+    const usage = await h.request('GET', `/v1/usage?listing=${echoSlug}`, { token: consumer.token });
+    expect(usage.status).toBe(200);
+    expect(usage.body.usage).toHaveLength(1);
+    const [line] = usage.body.usage;
+    const events = await h.db.query(
+      'SELECT sum(cost)::text AS cost, sum(tokens_in)::int AS tokens_in FROM usage_events WHERE org_id = $1',
+      [consumer.org.id],
+    );
+    expect(line).toMatchObject({
+      listingSlug: echoSlug,
+      invocations: 3,
+      currency: 'usd',
+      cost: events.rows[0].cost,
+      tokensIn: events.rows[0].tokens_in,
+    });
+    expect(Number(line.cost)).toBeGreaterThan(0.06);
+    const future = await h.request('GET', '/v1/usage?from=2999-01-01T00:00:00Z', { token: consumer.token });
+    expect(future.body.usage).toEqual([]);
+    expect((await h.request('GET', '/v1/usage', { token: (await h.createOrg()).token })).body.usage).toEqual(
+      [],
+    );
+    expect((await h.request('GET', '/v1/usage?from=last-week', { token: consumer.token })).status).toBe(400);
+  });
 });

@@ -9,6 +9,7 @@ import { AppError, conflict, notFound } from '../../domain/errors.js';
 import {
   createExecution,
   findExecution,
+  summarizeUsage,
   toPublicExecution,
   type StoredExecution,
 } from '../../domain/executions/repository.js';
@@ -76,6 +77,41 @@ const getExecutionRoute = createRoute({
   security: bearerAuth,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 200: jsonResponse(executionSchema, 'The execution'), ...errorResponses(401, 404) },
+});
+
+const usageRoute = createRoute({
+  method: 'get',
+  path: '/v1/usage',
+  tags: ['executions'],
+  summary: "The organisation's metered usage per listing: invocations, tokens, average duration, cost",
+  security: bearerAuth,
+  request: {
+    query: z.object({
+      from: z.iso.datetime({ offset: true }).optional(),
+      to: z.iso.datetime({ offset: true }).optional(),
+      listing: z.string().min(1).max(64).optional().openapi({ description: 'Listing id or slug' }),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        usage: z.array(
+          z.object({
+            listingId: z.uuid(),
+            listingSlug: z.string(),
+            currency: z.string(),
+            invocations: z.number().int(),
+            tokensIn: z.number().int(),
+            tokensOut: z.number().int(),
+            averageDurationMs: z.number().int(),
+            cost: z.string().openapi({ description: 'Exact decimal' }),
+          }),
+        ),
+      }),
+      'Usage per listing and currency',
+    ),
+    ...errorResponses(400, 401, 403),
+  },
 });
 
 /** Waits (polling PostgreSQL) until the execution ends or the wait is over; returns it either way. */
@@ -152,6 +188,13 @@ export function executionRoutes(deps: ApiDeps) {
         if (TERMINAL.has(ended.status)) return c.json(toPublicExecution(ended), 200);
       }
       return c.json({ executionId: execution.id, workflowId }, 202);
+    })
+    .openapi(usageRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'));
+      return c.json(
+        { usage: await summarizeUsage(deps.db, { orgId: principal.orgId, ...c.req.valid('query') }) },
+        200,
+      );
     })
     .openapi(getExecutionRoute, async (c) => {
       const principal = requireOrg(c.get('principal'));

@@ -185,3 +185,44 @@ export function toPublicExecution(execution: StoredExecution): Execution & { wor
   const { orgId: _orgId, versionId: _versionId, input: _input, requestSha256: _hash, ...shown } = execution;
   return { ...shown, workflowId: `execute:${execution.id}` };
 }
+
+/** Usage totals for one listing over a period. */
+export interface UsageSummary {
+  listingId: string;
+  listingSlug: string;
+  currency: string;
+  invocations: number;
+  tokensIn: number;
+  tokensOut: number;
+  averageDurationMs: number;
+  cost: string;
+}
+
+/** An organisation's metered usage in [from, to), per listing and currency, optionally for one listing. */
+export async function summarizeUsage(
+  db: Queryable,
+  input: { orgId: string; from?: string; to?: string; listing?: string },
+): Promise<UsageSummary[]> {
+  const { rows } = await db.query(
+    `SELECT u.listing_id, l.slug, u.currency, sum(u.invocations)::int AS invocations,
+            sum(u.tokens_in)::bigint AS tokens_in, sum(u.tokens_out)::bigint AS tokens_out,
+            round(avg(u.duration_ms))::int AS average_duration_ms, sum(u.cost)::text AS cost
+     FROM usage_events u JOIN listings l ON l.id = u.listing_id
+     WHERE u.org_id = $1
+       AND ($2::timestamptz IS NULL OR u.occurred_at >= $2)
+       AND ($3::timestamptz IS NULL OR u.occurred_at < $3)
+       AND ($4::text IS NULL OR l.id::text = $4 OR l.slug = $4)
+     GROUP BY u.listing_id, l.slug, u.currency ORDER BY l.slug, u.currency`,
+    [input.orgId, input.from ?? null, input.to ?? null, input.listing ?? null],
+  );
+  return rows.map((row) => ({
+    listingId: row.listing_id,
+    listingSlug: row.slug,
+    currency: row.currency,
+    invocations: row.invocations,
+    tokensIn: Number(row.tokens_in),
+    tokensOut: Number(row.tokens_out),
+    averageDurationMs: row.average_duration_ms,
+    cost: row.cost,
+  }));
+}
