@@ -35,6 +35,8 @@ const configSchema = z.object({
     .int()
     .positive()
     .default(7 * 24 * 3600),
+  /** Executions one installation may start per minute; more answer 429. */
+  EXECUTION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** How long a sync execution request waits for the agent before answering 202 instead. */
   EXECUTION_SYNC_WAIT_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -89,6 +91,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     dataDir: env.DATA_DIR,
     reviewTimeoutSeconds: env.REVIEW_TIMEOUT_SECONDS,
     executionSyncWaitSeconds: env.EXECUTION_SYNC_WAIT_SECONDS,
+    executionRateLimitPerMinute: env.EXECUTION_RATE_LIMIT_PER_MINUTE,
     logLevel: env.LOG_LEVEL,
     openaiApiKey: env.OPENAI_API_KEY,
     qdrantUrl: env.QDRANT_URL,

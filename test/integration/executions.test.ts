@@ -53,7 +53,7 @@ describe('executions', () => {
 
   let echoSlug: string;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ env: { EXECUTION_RATE_LIMIT_PER_MINUTE: '5' } });
     publisher = await h.createOrg('publisher');
     reviewer = await h.createPlatformKey('reviewer');
     echoSlug = await publishAgent(packDirectory(new URL('../../agents/echo', import.meta.url).pathname), {
@@ -220,5 +220,28 @@ describe('executions', () => {
       [],
     );
     expect((await h.request('GET', '/v1/usage?from=last-week', { token: consumer.token })).status).toBe(400);
+  });
+
+  it('answers 429 before running anything once an installation exceeds its rate limit', async () => {
+    const { consumer, installationId } = await installFor(echoSlug);
+    const start = (key?: string) =>
+      h.request('POST', `/v1/installations/${installationId}/executions`, {
+        token: consumer.token,
+        headers: key ? { 'idempotency-key': key } : {},
+        body: { input: key ?? 'x', mode: 'async' },
+      });
+    for (let i = 0; i < 4; i++) expect((await start()).status).toBe(202);
+    expect((await start('last-allowed')).status).toBe(202);
+    const refused = await start();
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({
+      code: 'rate_limited',
+      message: expect.stringContaining('5 executions a minute'),
+    });
+    expect((await start('last-allowed')).status).toBe(202); // a repeat is not a new execution
+    const count = await h.db.query('SELECT count(*)::int AS n FROM executions WHERE installation_id = $1', [
+      installationId,
+    ]);
+    expect(count.rows[0].n).toBe(5);
   });
 });

@@ -8,6 +8,8 @@ import { findVersionById } from '../../domain/catalog/repository.js';
 import { AppError, conflict, notFound } from '../../domain/errors.js';
 import {
   createExecution,
+  executionsInLastMinute,
+  findByIdempotencyKey,
   findExecution,
   summarizeUsage,
   toPublicExecution,
@@ -65,7 +67,7 @@ const executeRoute = createRoute({
       z.object({ executionId: z.uuid(), workflowId: z.string() }),
       'Async, or sync still running',
     ),
-    ...errorResponses(400, 401, 403, 404, 409, 422),
+    ...errorResponses(400, 401, 403, 404, 409, 422, 429),
   },
 });
 
@@ -152,6 +154,17 @@ export function executionRoutes(deps: ApiDeps) {
       const version = await findVersionById(deps.db, installation.versionId);
       if (!version) throw notFound('version');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
+      const limit = deps.config.executionRateLimitPerMinute;
+      // A repeated idempotent request is not a new execution, so only new ones are counted.
+      const repeat = idempotencyKey
+        ? await findByIdempotencyKey(deps.db, installation.id, idempotencyKey)
+        : null;
+      if (!repeat && (await executionsInLastMinute(deps.db, installation.id)) >= limit) {
+        throw new AppError(
+          'rate_limited',
+          `this installation may start ${limit} executions a minute; try again shortly`,
+        );
+      }
       const requestSha256 = createHash('sha256').update(canonical).digest('hex');
       const { execution, created } = await createExecution(deps.db, {
         orgId: principal.orgId,

@@ -80,11 +80,9 @@ export async function createExecution(
     ],
   );
   if (rows[0]) return { execution: toExecution(rows[0]), created: true };
-  const existing = await db.query(
-    'SELECT * FROM executions WHERE org_id = $1 AND installation_id = $2 AND idempotency_key = $3',
-    [input.orgId, input.installationId, input.idempotencyKey],
-  );
-  return { execution: toExecution(existing.rows[0]), created: false };
+  // The insert only skips on an idempotency key, so the earlier execution exists.
+  const existing = await findByIdempotencyKey(db, input.installationId, input.idempotencyKey!);
+  return { execution: existing!, created: false };
 }
 
 /** Finds an execution; with orgId, only that organisation's (another's is simply absent). */
@@ -225,4 +223,26 @@ export async function summarizeUsage(
     averageDurationMs: row.average_duration_ms,
     cost: row.cost,
   }));
+}
+
+/** How many executions an installation started in the last minute (the rate limit counts these). */
+export async function executionsInLastMinute(db: Queryable, installationId: string): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS n FROM executions WHERE installation_id = $1 AND created_at > now() - interval '1 minute'`,
+    [installationId],
+  );
+  return rows[0].n;
+}
+
+/** The execution an installation started with this idempotency key, if any. */
+export async function findByIdempotencyKey(
+  db: Queryable,
+  installationId: string,
+  key: string,
+): Promise<StoredExecution | null> {
+  const { rows } = await db.query(
+    'SELECT * FROM executions WHERE installation_id = $1 AND idempotency_key = $2',
+    [installationId, key],
+  );
+  return rows[0] ? toExecution(rows[0]) : null;
 }
