@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
-import { TypedSearchAttributes } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { requireOrg } from '../../domain/auth/principal.js';
 import { findVersionById } from '../../domain/catalog/repository.js';
 import { AppError, conflict, notFound } from '../../domain/errors.js';
@@ -16,10 +14,9 @@ import {
   type StoredExecution,
 } from '../../domain/executions/repository.js';
 import { findInstallation } from '../../domain/installs/repository.js';
-import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
-import { installationIdKey, listingIdKey, tenantIdKey } from '../../temporal/search-attributes.js';
 import { executeAgent } from '../../workflows/execute.js';
 import type { ApiDeps } from '../env.js';
+import { startInstallationWorkflow } from '../installation-workflows.js';
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
 import { createRouter } from '../router.js';
 
@@ -180,21 +177,13 @@ export function executionRoutes(deps: ApiDeps) {
       }
       const workflowId = `execute:${execution.id}`;
       if (created) {
-        await recordWorkflowOwner(deps.db, { workflowId, orgId: principal.orgId, kind: 'execute' });
-        try {
-          await deps.temporal.workflow.start(executeAgent, {
-            workflowId,
-            taskQueue: deps.config.temporal.taskQueue,
-            args: [{ executionId: execution.id, timeoutSeconds: version.manifest.resources.timeoutSeconds }],
-            typedSearchAttributes: new TypedSearchAttributes([
-              { key: tenantIdKey, value: principal.orgId },
-              { key: listingIdKey, value: installation.listingId },
-              { key: installationIdKey, value: installation.id },
-            ]),
-          });
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        }
+        await startInstallationWorkflow(deps, {
+          workflow: executeAgent,
+          workflowId,
+          kind: 'execute',
+          installation,
+          arg: { executionId: execution.id, timeoutSeconds: version.manifest.resources.timeoutSeconds },
+        });
       }
       if (body.mode === 'sync') {
         const ended = await waitForEnd(deps, execution, deps.config.executionSyncWaitSeconds);

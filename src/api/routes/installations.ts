@@ -1,12 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { TypedSearchAttributes } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { withTransaction } from '../../db/pool.js';
 import { recordAudit } from '../../domain/audit/repository.js';
 import { requireOrg } from '../../domain/auth/principal.js';
 import { findListingForCaller } from '../../domain/catalog/repository.js';
 import { semverSchema } from '../../domain/catalog/schemas.js';
-import { findMissingCredentials } from '../../domain/credentials/missing-credentials.js';
 import { AppError, conflict, notFound } from '../../domain/errors.js';
 import {
   createInstallation,
@@ -15,12 +12,11 @@ import {
   transitionInstallation,
   type Installation,
 } from '../../domain/installs/repository.js';
-import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
-import { installationIdKey, listingIdKey, tenantIdKey } from '../../temporal/search-attributes.js';
 import { deprovisionInstallation } from '../../workflows/deprovision.js';
 import { provisionInstallation } from '../../workflows/provision.js';
 import { upgradeInstallation } from '../../workflows/upgrade.js';
 import type { ApiDeps } from '../env.js';
+import { assertInstallable, startInstallationWorkflow } from '../installation-workflows.js';
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
 import { createRouter } from '../router.js';
 
@@ -152,23 +148,7 @@ export function installationRoutes(deps: ApiDeps) {
         );
       const version = found.versions.find((candidate) => candidate.version === wanted);
       if (!version) throw notFound('version');
-      if (version.status !== 'published') {
-        throw new AppError(
-          'rule_violation',
-          `version ${version.version} is ${version.status}; only a published version can be installed`,
-        );
-      }
-      const required = version.manifest.requiredCredentials.map((credential) => credential.name);
-      const missing = await findMissingCredentials(deps.secrets, principal.orgId, required);
-      if (missing.length > 0) {
-        throw new AppError(
-          'rule_violation',
-          `missing credentials: ${missing.join(', ')}; store them with PUT /v1/credentials/{name}`,
-          {
-            missing,
-          },
-        );
-      }
+      const required = await assertInstallable(deps, principal.orgId, version);
 
       const installation = await withTransaction(deps.db, async (tx) => {
         const created = await createInstallation(tx, {
@@ -177,11 +157,6 @@ export function installationRoutes(deps: ApiDeps) {
           versionId: version.id,
           credentialNames: required,
           createdBy: principal.keyId,
-        });
-        await recordWorkflowOwner(tx, {
-          workflowId: provisionWorkflowId(created.id),
-          orgId: principal.orgId,
-          kind: 'provision',
         });
         await recordAudit(tx, {
           orgId: principal.orgId,
@@ -195,26 +170,21 @@ export function installationRoutes(deps: ApiDeps) {
       });
       const workflowId = provisionWorkflowId(installation.id);
       try {
-        await deps.temporal.workflow.start(provisionInstallation, {
+        await startInstallationWorkflow(deps, {
+          workflow: provisionInstallation,
           workflowId,
-          taskQueue: deps.config.temporal.taskQueue,
-          args: [{ installationId: installation.id }],
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: tenantIdKey, value: principal.orgId },
-            { key: listingIdKey, value: found.listing.id },
-            { key: installationIdKey, value: installation.id },
-          ]),
+          kind: 'provision',
+          installation,
+          arg: { installationId: installation.id },
         });
       } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-          await transitionInstallation(deps.db, {
-            id: installation.id,
-            from: ['provisioning'],
-            to: 'failed',
-            reason: 'provisioning could not be started; install again',
-          });
-          throw error;
-        }
+        await transitionInstallation(deps.db, {
+          id: installation.id,
+          from: ['provisioning'],
+          to: 'failed',
+          reason: 'provisioning could not be started; install again',
+        });
+        throw error;
       }
       return c.json({ installationId: installation.id, workflowId }, 202);
     })
@@ -232,7 +202,6 @@ export function installationRoutes(deps: ApiDeps) {
           from: ['active', 'failed'],
           to: 'deprovisioning',
         });
-        await recordWorkflowOwner(tx, { workflowId, orgId: principal.orgId, kind: 'deprovision' });
         await recordAudit(tx, {
           orgId: principal.orgId,
           actor: principal,
@@ -241,21 +210,13 @@ export function installationRoutes(deps: ApiDeps) {
           subjectId: installation.id,
         });
       });
-      try {
-        await deps.temporal.workflow.start(deprovisionInstallation, {
-          workflowId,
-          taskQueue: deps.config.temporal.taskQueue,
-          args: [{ installationId: installation.id }],
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: tenantIdKey, value: principal.orgId },
-            { key: listingIdKey, value: installation.listingId },
-            { key: installationIdKey, value: installation.id },
-          ]),
-        });
-      } catch (error) {
-        // Removing twice is safe: the running (or finished) removal is the answer.
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
+      await startInstallationWorkflow(deps, {
+        workflow: deprovisionInstallation,
+        workflowId,
+        kind: 'deprovision',
+        installation,
+        arg: { installationId: installation.id },
+      });
       return c.json({ workflowId }, 202);
     })
     .openapi(upgradeInstallationRoute, async (c) => {
@@ -269,43 +230,19 @@ export function installationRoutes(deps: ApiDeps) {
       const found = await findListingForCaller(deps.db, installation.listingId, principal);
       const target = found?.versions.find((candidate) => candidate.version === wanted);
       if (!target) throw notFound('version');
-      if (target.status !== 'published') {
-        throw new AppError(
-          'rule_violation',
-          `version ${wanted} is ${target.status}; only a published version can be installed`,
-        );
-      }
-      const required = target.manifest.requiredCredentials.map((credential) => credential.name);
-      const missing = await findMissingCredentials(deps.secrets, principal.orgId, required);
-      if (missing.length > 0) {
-        throw new AppError(
-          'rule_violation',
-          `missing credentials: ${missing.join(', ')}; store them with PUT /v1/credentials/{name}`,
-          { missing },
-        );
-      }
+      await assertInstallable(deps, principal.orgId, target);
       const workflowId = `upgrade:${installation.id}:${wanted}`;
-      await recordWorkflowOwner(deps.db, { workflowId, orgId: principal.orgId, kind: 'upgrade' });
-      try {
-        await deps.temporal.workflow.start(upgradeInstallation, {
-          workflowId,
-          taskQueue: deps.config.temporal.taskQueue,
-          args: [
-            {
-              installationId: installation.id,
-              fromVersionId: installation.versionId,
-              toVersionId: target.id,
-            },
-          ],
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: tenantIdKey, value: principal.orgId },
-            { key: listingIdKey, value: installation.listingId },
-            { key: installationIdKey, value: installation.id },
-          ]),
-        });
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
+      await startInstallationWorkflow(deps, {
+        workflow: upgradeInstallation,
+        workflowId,
+        kind: 'upgrade',
+        installation,
+        arg: {
+          installationId: installation.id,
+          fromVersionId: installation.versionId,
+          toVersionId: target.id,
+        },
+      });
       return c.json({ workflowId }, 202);
     })
     .openapi(listInstallationsRoute, async (c) => {
