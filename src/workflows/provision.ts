@@ -1,6 +1,6 @@
 import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ProvisionActivities } from '../activities/provision.js';
-import { rootCauseMessage, runCompensations, type Compensations } from './saga.js';
+import { installationStepOptions, rootCauseMessage, runCompensations, type Compensations } from './saga.js';
 
 /** What starts a provisioning: the installation; everything else is read from PostgreSQL by id. */
 export interface ProvisionInput {
@@ -23,18 +23,7 @@ export interface ProvisionState {
 /** Query reporting the current ProvisionState. */
 export const provisionStateQuery = defineQuery<ProvisionState>('state');
 
-// Each step touches the database, the secret store or the runtime: transient failures are retried
-// for a few minutes; permanent ones (missing credentials, a vanished version) fail at once.
-const activities = proxyActivities<ProvisionActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 6,
-    nonRetryableErrorTypes: ['MissingCredentials', 'InstallationNotFound', 'VersionNotFound'],
-  },
-});
+const activities = proxyActivities<ProvisionActivities>(installationStepOptions);
 
 /**
  * Installs a listing version for a tenant: checks its credentials, creates an isolated runtime,

@@ -1,4 +1,4 @@
-import { CancellationScope } from '@temporalio/workflow';
+import { CancellationScope, type ActivityOptions } from '@temporalio/workflow';
 
 /** A list of undo steps, newest first: register each before the step whose outcome may be unclear. */
 export type Compensations = Array<() => Promise<unknown>>;
@@ -24,3 +24,24 @@ export function rootCauseMessage(error: unknown): string {
   while (current.cause instanceof Error) current = current.cause;
   return current.message;
 }
+
+/**
+ * Options of the steps that build or change an installation (provision, upgrade): each touches the
+ * database, the secret store or the runtime, so transient failures are retried for a few minutes,
+ * and permanent ones (missing credentials, a vanished version or installation) fail at once.
+ */
+export const installationStepOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: [
+      'MissingCredentials',
+      'InstallationNotFound',
+      'VersionNotFound',
+      'InstallationChanged',
+    ],
+  },
+};

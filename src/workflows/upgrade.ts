@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { ProvisionActivities } from '../activities/provision.js';
-import { rootCauseMessage, runCompensations, type Compensations } from './saga.js';
+import { installationStepOptions, rootCauseMessage, runCompensations, type Compensations } from './saga.js';
 
 /** What an upgrade needs: the installation, the version it runs now, and the one to move to. */
 export interface UpgradeInput {
@@ -9,21 +9,7 @@ export interface UpgradeInput {
   toVersionId: string;
 }
 
-const activities = proxyActivities<ProvisionActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 6,
-    nonRetryableErrorTypes: [
-      'MissingCredentials',
-      'InstallationNotFound',
-      'VersionNotFound',
-      'InstallationChanged',
-    ],
-  },
-});
+const activities = proxyActivities<ProvisionActivities>(installationStepOptions);
 
 // Removing the old runtime after the switch must finish; it retries for longer.
 const cleanup = proxyActivities<ProvisionActivities>({
