@@ -48,7 +48,12 @@ export async function startBenchBazaar(env: Record<string, string> = {}) {
     const response = await bazaar.app.request(path, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-      body: body === undefined ? undefined : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body),
+      body:
+        body === undefined
+          ? undefined
+          : body instanceof Uint8Array
+            ? new Uint8Array(body)
+            : JSON.stringify(body),
     });
     const text = await response.text();
     if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${text}`);
