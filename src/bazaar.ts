@@ -57,19 +57,9 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     // Installations' runtimes: per-installation sandbox directories under DATA_DIR (the local driver).
     const runtime = parts.runtime ?? new LocalRuntimeDriver(join(config.dataDir, 'runtimes'));
     const real = createActivities({ db, logger, embedder, secrets, runtime });
-    const workerConnection = await connectWorker(config.temporal.address);
-    const worker = await createWorker({
-      connection: workerConnection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      activities: { ...real, ...parts.activities?.(real) },
-    });
-    const workerRun = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await workerRun;
-      await workerConnection.close();
-    });
+    const workerRun = config.roles.includes('worker')
+      ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, stops)).run
+      : null;
     await startReembedding(temporal, config.temporal.taskQueue, embedder.model);
 
     const app = createApp({ db, temporal, config, logger, search: search.search, secrets });
@@ -78,6 +68,25 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     await stop();
     throw error;
   }
+}
+
+/** Starts the worker (stopped by stop()); `run` settles when it stops, and rejects if it fails. */
+async function startWorker(config: Config, activities: Activities, stops: Array<() => Promise<unknown>>) {
+  const workerConnection = await connectWorker(config.temporal.address);
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities,
+  });
+  const workerRun = worker.run();
+  stops.push(async () => {
+    worker.shutdown();
+    await workerRun;
+    await workerConnection.close();
+  });
+  // Wrapped: an async function returning the promise itself would wait for the worker to stop.
+  return { run: workerRun };
 }
 
 /** A running Bazaar. */

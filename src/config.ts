@@ -18,6 +18,12 @@ const masterKeySchema = z.string().refine(
 
 const configSchema = z.object({
   BAZAAR_MODE: z.enum(['local', 'production']).default('local'),
+  /** Which parts this process runs: the HTTP API, the Temporal worker, or both (the default). */
+  BAZAAR_ROLES: z
+    .string()
+    .transform((value) => [...new Set(value.split(',').map((role) => role.trim()))])
+    .pipe(z.array(z.enum(['api', 'worker'])).min(1))
+    .default(['api', 'worker']),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/bazaar'),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
@@ -77,6 +83,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
   const local = env.BAZAAR_MODE === 'local';
   return {
     mode: env.BAZAAR_MODE,
+    roles: env.BAZAAR_ROLES,
     port: env.PORT,
     databaseUrl: env.DATABASE_URL,
     temporal: {

@@ -56,25 +56,24 @@ async function main(): Promise<void> {
   const admin = await resolveAdminToken({ adminToken: config.adminToken, dataDir: config.dataDir });
   await upsertBootstrapAdminKey(bazaar.db, admin.token);
 
-  const app = bazaar.app;
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
-  cleanups.push(() => new Promise((done) => server.close(done)));
+  if (config.roles.includes('api')) {
+    const server = serve({ fetch: bazaar.app.fetch, port: config.port, hostname: '0.0.0.0' });
+    cleanups.push(() => new Promise((done) => server.close(done)));
+  }
 
   const api = `http://localhost:${config.port}`;
-  process.stdout.write(
-    [
-      '',
-      'Bazaar is running.',
-      `  API:          ${api}/v1`,
-      `  API docs:     ${api}/docs   (OpenAPI: ${api}/openapi.json)`,
-      `  Health:       ${api}/health`,
-      `  Temporal UI:  ${devServer?.uiUrl ?? `(external Temporal at ${config.temporal.address})`}`,
-      `  Admin token:  ${admin.source.startsWith('the ') ? admin.source : `in ${resolve(admin.source)}`}`,
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
-  );
-  bazaar.workerRun.catch((error) => {
+  const banner = config.roles.includes('api')
+    ? [
+        'Bazaar is running.',
+        `  API:          ${api}/v1`,
+        `  API docs:     ${api}/docs   (OpenAPI: ${api}/openapi.json)`,
+        `  Health:       ${api}/health`,
+        `  Temporal UI:  ${devServer?.uiUrl ?? `(external Temporal at ${config.temporal.address})`}`,
+        `  Admin token:  ${admin.source.startsWith('the ') ? admin.source : `in ${resolve(admin.source)}`}`,
+      ]
+    : [`Bazaar worker is running on task queue ${config.temporal.taskQueue} (${config.temporal.address}).`];
+  process.stdout.write(['', ...banner, 'Press Ctrl-C to stop.', ''].join('\n'));
+  bazaar.workerRun?.catch((error: unknown) => {
     logger.fatal({ err: error }, 'worker stopped unexpectedly');
     void shutdown('worker-failure');
   });
