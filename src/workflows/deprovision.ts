@@ -1,16 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ProvisionActivities } from '../activities/provision.js';
+import { removalStepOptions } from './saga.js';
 
-// Removal must finish, so it retries for longer than provisioning does; every step is idempotent.
-const activities = proxyActivities<ProvisionActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 20,
-  },
-});
+const activities = proxyActivities<ProvisionActivities>(removalStepOptions);
 
 /**
  * Removes an installation (id `deprovision:<installationId>`): revokes its secrets, destroys its

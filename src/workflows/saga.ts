@@ -45,3 +45,14 @@ export const installationStepOptions: ActivityOptions = {
     ],
   },
 };
+
+/** Options of steps that remove what an installation had: removal must finish, so it retries longer. */
+export const removalStepOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 20,
+  },
+};

@@ -1,6 +1,12 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { ProvisionActivities } from '../activities/provision.js';
-import { installationStepOptions, rootCauseMessage, runCompensations, type Compensations } from './saga.js';
+import {
+  installationStepOptions,
+  removalStepOptions,
+  rootCauseMessage,
+  runCompensations,
+  type Compensations,
+} from './saga.js';
 
 /** What an upgrade needs: the installation, the version it runs now, and the one to move to. */
 export interface UpgradeInput {
@@ -11,16 +17,7 @@ export interface UpgradeInput {
 
 const activities = proxyActivities<ProvisionActivities>(installationStepOptions);
 
-// Removing the old runtime after the switch must finish; it retries for longer.
-const cleanup = proxyActivities<ProvisionActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 20,
-  },
-});
+const cleanup = proxyActivities<ProvisionActivities>(removalStepOptions);
 
 /**
  * Moves an active installation to another version (id `upgrade:<installationId>:<version>`):

@@ -1,6 +1,5 @@
 export {
   assertPointFits,
-  pricingModelSchema,
   vectorPayloadSchema,
   type VectorFilter,
   type VectorHit,

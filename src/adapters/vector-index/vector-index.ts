@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-/** Pricing models of a listing, as in the agent manifest. */
-export const pricingModelSchema = z.enum(['free', 'usage_based', 'subscription', 'one_time']);
+import { pricingModelSchema } from '../../domain/catalog/schemas.js';
 
 /** What the index stores next to each vector, so it can filter without a database round trip. */
 export const vectorPayloadSchema = z.object({

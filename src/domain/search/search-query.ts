@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pricingModelSchema } from '../catalog/schemas.js';
 import { SearchInputError } from './search-errors.js';
 
 /** Longest query accepted, in characters after normalisation: intent fits in a sentence or two. */
@@ -31,7 +32,7 @@ export const searchQuerySchema = z.object({
         .max(MAX_QUERY_LENGTH, `q must be at most ${MAX_QUERY_LENGTH} characters`),
     ),
   category: z.string().trim().min(1).max(100).optional(),
-  pricingModel: z.enum(['free', 'usage_based', 'subscription', 'one_time']).optional(),
+  pricingModel: pricingModelSchema.optional(),
   tags: tagListSchema.optional(),
   minRating: z.coerce.number().min(0).max(5).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
