@@ -60,7 +60,7 @@ export async function startBenchBazaar(env: Record<string, string> = {}) {
     return text ? JSON.parse(text) : null;
   }
 
-  /** Publishes version 1.0.0 of a listing through review (with the agent's code, when given). */
+  /** Publishes version 1.0.0 of a listing through review (with the agent's code, when given); returns the publisher's token. */
   async function publish(input: { slug: string; manifest: Record<string, unknown>; agentDir?: string }) {
     const publisher = (await call('POST', '/v1/orgs', adminToken, { name: `publisher-${input.slug}` })).apiKey
       .token;
@@ -87,6 +87,7 @@ export async function startBenchBazaar(env: Record<string, string> = {}) {
     }
     await call('POST', `/v1/reviews/${version.id}/decision`, reviewer, { decision: 'approve' });
     await bazaar.temporal.workflow.getHandle(submitted.workflowId).result();
+    return publisher as string;
   }
 
   /** A new consumer organisation's admin token. */

@@ -8,10 +8,12 @@ import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
+import { UsageEventBatcher } from './domain/metering/usage-event-batcher.js';
 import { startSearch } from './domain/search/start-search.js';
 import type { Logger } from './logger.js';
 import { LocalRuntimeDriver } from './runtime/local/local-runtime-driver.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
+import { RuntimeRouter } from './runtime/runtime-router.js';
 import { createTemporalClient } from './temporal/client.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { startReembedding } from './temporal/start-reembedding.js';
@@ -54,15 +56,19 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     const search = await startSearch({ config, db, logger, embedder });
     stops.push(() => search.stop());
 
-    // Installations' runtimes: per-installation sandbox directories under DATA_DIR (the local driver).
-    const runtime = parts.runtime ?? new LocalRuntimeDriver(join(config.dataDir, 'runtimes'));
+    // Installations' runtimes, by the version's runtime kind: process agents run in per-installation
+    // sandbox directories under DATA_DIR (the local driver).
+    const runtime = new RuntimeRouter({
+      process: parts.runtime ?? new LocalRuntimeDriver(join(config.dataDir, 'runtimes')),
+    });
     const real = createActivities({ db, logger, embedder, secrets, runtime });
     const workerRun = config.roles.includes('worker')
       ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, stops)).run
       : null;
     await startReembedding(temporal, config.temporal.taskQueue, embedder.model);
 
-    const app = createApp({ db, temporal, config, logger, search: search.search, secrets });
+    const usage = new UsageEventBatcher(db);
+    const app = createApp({ db, temporal, config, logger, search: search.search, secrets, runtime, usage });
     return { app, db, temporal, secrets, runtime, search, workerRun, stop };
   } catch (error) {
     await stop();

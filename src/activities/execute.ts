@@ -6,9 +6,10 @@ import {
   findExecution,
   finishExecution,
   markExecutionRunning,
-  recordUsageEvent,
   type StoredExecution,
 } from '../domain/executions/repository.js';
+import { entitlementRefusal } from '../domain/executions/entitlement.js';
+import { insertUsageEvents } from '../domain/metering/usage-events.js';
 import { findInstallation } from '../domain/installs/repository.js';
 import type { Logger } from '../logger.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
@@ -45,20 +46,18 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
     tokens: number,
   ): Promise<{ cost: string; currency: string }> {
     const { rows } = await db.query(
-      `SELECT COALESCE((pricing->>'pricePerInvocation')::numeric, 0)
-              + $2::numeric / 1000 * COALESCE((pricing->>'pricePer1kTokens')::numeric, 0) AS cost,
-              COALESCE(pricing->>'currency', 'usd') AS currency,
-              pricing->>'model' AS model
+      `SELECT usage_cost(pricing, 1, $2)::text AS cost, COALESCE(pricing->>'currency', 'usd') AS currency
        FROM usage_meters WHERE installation_id = $1`,
       [installationId, tokens],
     );
-    const row = rows[0];
-    if (!row || row.model !== 'usage_based') return { cost: '0', currency: row?.currency ?? 'usd' };
-    return { cost: String(row.cost), currency: row.currency };
+    return rows[0] ?? { cost: '0', currency: 'usd' };
   }
 
   return {
-    /** Checks the caller may run it now (installation active) and marks the execution running. */
+    /**
+     * Checks again, now that it is its turn, that it may run (installation active, organisation not
+     * suspended, quota and budget left) and marks the execution running.
+     */
     async beginExecution({ executionId }: { executionId: string }): Promise<void> {
       const execution = await load(executionId);
       const installation = await findInstallation(db, execution.installationId);
@@ -68,6 +67,8 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
           'NotEntitled',
         );
       }
+      const refusal = await entitlementRefusal(db, { installationId: installation.id, executionId });
+      if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, 'NotEntitled');
       await markExecutionRunning(db, executionId);
     },
 
@@ -92,6 +93,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
             installationId: installation.id,
             tenantId: installation.orgId,
             versionId: version.id,
+            runtimeKind: (version.manifest as Manifest).runtime.kind,
           }),
           {
             executionId,
@@ -118,16 +120,23 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
             ...price,
           });
           if (!finished) return;
-          await recordUsageEvent(tx, {
-            executionId,
-            orgId: installation.orgId,
-            installationId: installation.id,
-            listingId: installation.listingId,
-            tokensIn,
-            tokensOut,
-            durationMs: Math.round(result.durationMs),
-            ...price,
-          });
+          // One event per execution, keyed by its id; only a successful run is a billable invocation.
+          await insertUsageEvents(tx, [
+            {
+              eventId: `execution:${executionId}`,
+              orgId: installation.orgId,
+              installationId: installation.id,
+              listingId: installation.listingId,
+              executionId,
+              invocations: result.status === 'succeeded' ? 1 : 0,
+              tokensIn,
+              tokensOut,
+              durationMs: Math.round(result.durationMs),
+              ...price,
+              occurredAt: new Date(),
+              source: 'platform',
+            },
+          ]);
         });
         logger.info({ executionId, status: result.status }, 'execution finished');
         return { status: result.status, reason: result.reason ?? null };

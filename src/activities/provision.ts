@@ -57,7 +57,12 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
     if (!version || version.listingId !== installation.listingId) {
       throw ApplicationFailure.nonRetryable('the version to install no longer exists', 'VersionNotFound');
     }
-    const slot = { installationId, tenantId: installation.orgId, versionId: version.id };
+    const slot = {
+      installationId,
+      tenantId: installation.orgId,
+      versionId: version.id,
+      runtimeKind: version.manifest.runtime.kind,
+    };
     const credentialNames = version.manifest.requiredCredentials.map((credential) => credential.name);
     const current = version.id === installation.versionId;
     return { installation, version, slot, credentialNames, current };

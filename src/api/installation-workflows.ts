@@ -1,8 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import { findOrganization } from '../domain/auth/repository.js';
 import type { ListingVersion } from '../domain/catalog/repository.js';
 import { findMissingCredentials } from '../domain/credentials/missing-credentials.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, forbidden } from '../domain/errors.js';
 import { recordWorkflowOwner } from '../domain/workflows/repository.js';
 import { installationIdKey, listingIdKey, tenantIdKey } from '../temporal/search-attributes.js';
 import type { ApiDeps } from './env.js';
@@ -44,16 +45,30 @@ export async function startInstallationWorkflow<A>(
   }
 }
 
-/** Refuses (422) a version that is not published, or whose credentials the tenant does not all hold. */
+/**
+ * Refuses a suspended organisation (403), and (422) a version that is not published, that no
+ * configured runtime can run, or whose credentials the tenant does not all hold.
+ */
 export async function assertInstallable(
   deps: ApiDeps,
   orgId: string,
   version: ListingVersion,
 ): Promise<string[]> {
+  const org = await findOrganization(deps.db, orgId);
+  if (org?.status === 'suspended') {
+    throw forbidden('your organisation is suspended and cannot install agents; contact the platform');
+  }
   if (version.status !== 'published') {
     throw new AppError(
       'rule_violation',
       `version ${version.version} is ${version.status}; only a published version can be installed`,
+    );
+  }
+  const { kind } = version.manifest.runtime;
+  if (!deps.runtime.supports(kind)) {
+    throw new AppError(
+      'rule_violation',
+      `this Bazaar runs no runtime for ${kind} agents, so it cannot install it`,
     );
   }
   const required = version.manifest.requiredCredentials.map((credential) => credential.name);

@@ -4,7 +4,15 @@ import { manifestSchema, versionStatusSchema, visibilitySchema } from '../domain
 
 /** An organisation. */
 export const organizationSchema = z
-  .object({ id: z.uuid(), name: z.string(), createdAt: z.iso.datetime() })
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    status: z.enum(['active', 'suspended']).openapi({
+      description: 'A suspended organisation can read its data but neither install nor invoke agents',
+    }),
+    statusReason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+  })
   .openapi('Organization');
 
 /** An API key's metadata; the secret is never shown after creation. */

@@ -6,12 +6,21 @@ export interface RuntimeRef {
   location: string;
 }
 
-/** What a driver needs to create an installation's runtime. */
-export interface RuntimeSpec {
+/** How a version's agent runs (manifest `runtime.kind`): a process, a container image or a publisher's endpoint. */
+export type RuntimeKind = Manifest['runtime']['kind'];
+
+/** Identifies one runtime: an installation holds one per version while it is being upgraded. */
+export interface RuntimeSlot {
   installationId: string;
   tenantId: string;
-  listingId: string;
   versionId: string;
+  /** Which kind of runtime the version needs; it chooses the driver. */
+  runtimeKind: RuntimeKind;
+}
+
+/** What a driver needs to create an installation's runtime. */
+export interface RuntimeSpec extends RuntimeSlot {
+  listingId: string;
   manifest: Manifest;
   /** The version's agent artifact (tar.gz), for runtimes that run the agent's code themselves. */
   artifact?: Uint8Array | null;
@@ -36,9 +45,6 @@ export interface InvocationResult {
   /** The end of the agent's own logs (stderr). */
   logTail: string;
 }
-
-/** Identifies one runtime: an installation holds one per version while it is being upgraded. */
-export type RuntimeSlot = Pick<RuntimeSpec, 'installationId' | 'tenantId' | 'versionId'>;
 
 /**
  * Creates, fills and removes the isolated place where one installation's agent runs. Every method

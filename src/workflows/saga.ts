@@ -42,6 +42,7 @@ export const installationStepOptions: ActivityOptions = {
       'InstallationNotFound',
       'VersionNotFound',
       'InstallationChanged',
+      'UnsupportedRuntime',
     ],
   },
 };

@@ -1,62 +1,42 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  echoArtifact,
+  echoManifest,
+  installAgent,
+  publishAgent as publishAgentWith,
+  uploadArtifact as uploadArtifactWith,
+} from '../support/agents.js';
+import { packFiles } from '../support/artifacts.js';
 import { listingBody, startHarness, type Harness } from '../support/harness.js';
-import { packDirectory, packFiles } from '../support/artifacts.js';
 import { recordHistory } from '../support/histories.js';
-import { approveSubmission } from '../support/publish.js';
 import { waitFor } from '../support/wait-for.js';
-
-const echoManifest = JSON.parse(
-  await readFile(new URL('../../agents/echo/manifest.json', import.meta.url), 'utf8'),
-);
 
 describe('executions', () => {
   let h: Harness;
   let publisher: { org: { id: string }; token: string };
   let reviewer: string;
 
-  /** Publishes a process agent with the given artifact and pricing; returns its slug. */
-  async function publishAgent(artifact: Buffer, manifestOverrides: Record<string, unknown> = {}) {
-    const listing = await h.request('POST', '/v1/listings', { token: publisher.token, body: listingBody() });
-    await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
-      token: publisher.token,
-      body: { ...echoManifest, ...manifestOverrides },
+  /** Publishes a process agent with the given artifact and manifest overrides; returns its slug. */
+  async function publishAgent(artifact: Buffer, manifest: Record<string, unknown> = {}) {
+    const listing = await publishAgentWith(h, {
+      publisherToken: publisher.token,
+      reviewerToken: reviewer,
+      artifact,
+      manifest,
     });
-    const upload = await uploadArtifact(listing.body.id, artifact);
-    expect(upload.status).toBe(200);
-    const submitted = await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
-      token: publisher.token,
-    });
-    await approveSubmission(h, submitted.body.workflowId, reviewer);
-    return listing.body.slug as string;
+    return listing.slug;
   }
 
-  async function uploadArtifact(listingId: string, artifact: Buffer) {
-    const response = await h.app.request(`/v1/listings/${listingId}/versions/1.0.0/artifact`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${publisher.token}`, 'content-type': 'application/gzip' },
-      body: new Uint8Array(artifact),
-    });
-    return { status: response.status, body: await response.json() };
-  }
-
-  async function installFor(slug: string) {
-    const consumer = await h.createOrg();
-    const started = await h.request('POST', '/v1/installations', {
-      token: consumer.token,
-      body: { listing: slug },
-    });
-    expect(started.status).toBe(202);
-    await h.temporal.workflow.getHandle(started.body.workflowId).result();
-    return { consumer, installationId: started.body.installationId as string };
-  }
+  const uploadArtifact = (listingId: string, artifact: Buffer) =>
+    uploadArtifactWith(h, publisher.token, listingId, artifact);
+  const installFor = (slug: string) => installAgent(h, slug);
 
   let echoSlug: string;
   beforeAll(async () => {
     h = await startHarness({ env: { EXECUTION_RATE_LIMIT_PER_MINUTE: '5' } });
     publisher = await h.createOrg('publisher');
     reviewer = await h.createPlatformKey('reviewer');
-    echoSlug = await publishAgent(packDirectory(new URL('../../agents/echo', import.meta.url).pathname), {
+    echoSlug = await publishAgent(echoArtifact(), {
       pricing: { model: 'usage_based', pricePerInvocation: 0.02, pricePer1kTokens: 0.001 },
     });
   }, 120_000);
@@ -172,21 +152,11 @@ describe('executions', () => {
     const notGzip = await uploadArtifact(listing.body.id, Buffer.from('plain text, not a tar.gz'));
     expect(notGzip.status).toBe(400);
     expect(notGzip.body.error.code).toBe('invalid_request');
-    expect(
-      (
-        await uploadArtifact(
-          listing.body.id,
-          packDirectory(new URL('../../agents/echo', import.meta.url).pathname),
-        )
-      ).status,
-    ).toBe(200);
+    expect((await uploadArtifact(listing.body.id, echoArtifact())).status).toBe(200);
     await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
       token: publisher.token,
     });
-    const late = await uploadArtifact(
-      listing.body.id,
-      packDirectory(new URL('../../agents/echo', import.meta.url).pathname),
-    );
+    const late = await uploadArtifact(listing.body.id, echoArtifact());
     expect(late.status).toBe(409);
   });
 

@@ -318,6 +318,7 @@ describe('isolation', () => {
         installationId,
         listingId: 'listing-1',
         versionId: 'version-1',
+        runtimeKind: 'process' as const,
         manifest,
       });
       const ourRef = await driver().createRuntime(spec('org-ours', 'inst-ours'));

@@ -6,13 +6,13 @@ import { findVersionById } from '../../domain/catalog/repository.js';
 import { AppError, conflict, notFound } from '../../domain/errors.js';
 import {
   createExecution,
-  executionsInLastMinute,
   findByIdempotencyKey,
   findExecution,
   summarizeUsage,
   toPublicExecution,
   type StoredExecution,
 } from '../../domain/executions/repository.js';
+import { entitlementRefusal } from '../../domain/executions/entitlement.js';
 import { findInstallation } from '../../domain/installs/repository.js';
 import { executeAgent } from '../../workflows/execute.js';
 import type { ApiDeps } from '../env.js';
@@ -66,6 +66,8 @@ const executeRoute = createRoute({
     ),
     ...errorResponses(400, 401, 403, 404, 409, 422, 429),
   },
+  description:
+    'Refused before anything runs: 403 when the organisation is suspended; 429 when the per-minute rate limit, a free listing’s monthly quota or the installation’s monthly budget is reached.',
 });
 
 const getExecutionRoute = createRoute({
@@ -151,16 +153,16 @@ export function executionRoutes(deps: ApiDeps) {
       const version = await findVersionById(deps.db, installation.versionId);
       if (!version) throw notFound('version');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-      const limit = deps.config.executionRateLimitPerMinute;
-      // A repeated idempotent request is not a new execution, so only new ones are counted.
+      // A repeated idempotent request is not a new execution: it is answered, not checked again.
       const repeat = idempotencyKey
         ? await findByIdempotencyKey(deps.db, installation.id, idempotencyKey)
         : null;
-      if (!repeat && (await executionsInLastMinute(deps.db, installation.id)) >= limit) {
-        throw new AppError(
-          'rate_limited',
-          `this installation may start ${limit} executions a minute; try again shortly`,
-        );
+      if (!repeat) {
+        const refusal = await entitlementRefusal(deps.db, {
+          installationId: installation.id,
+          rateLimitPerMinute: deps.config.executionRateLimitPerMinute,
+        });
+        if (refusal) throw new AppError(refusal.code, refusal.message);
       }
       const requestSha256 = createHash('sha256').update(canonical).digest('hex');
       const { execution, created } = await createExecution(deps.db, {

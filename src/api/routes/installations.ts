@@ -3,12 +3,13 @@ import { withTransaction } from '../../db/pool.js';
 import { recordAudit } from '../../domain/audit/repository.js';
 import { requireOrg } from '../../domain/auth/principal.js';
 import { findListingForCaller } from '../../domain/catalog/repository.js';
-import { semverSchema } from '../../domain/catalog/schemas.js';
+import { amount, semverSchema } from '../../domain/catalog/schemas.js';
 import { AppError, conflict, notFound } from '../../domain/errors.js';
 import {
   createInstallation,
   findInstallation,
   listInstallations,
+  setMonthlyBudget,
   transitionInstallation,
   type Installation,
 } from '../../domain/installs/repository.js';
@@ -38,11 +39,20 @@ const installationSchema = z
     credentialNames: z
       .array(z.string())
       .openapi({ description: 'The credentials injected into its runtime' }),
+    monthlyBudget: z.string().nullable().openapi({
+      description: 'Cap on metered cost per calendar month (UTC), exact decimal, in the pricing currency',
+    }),
     workflowId: z.string(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
   .openapi('Installation');
+
+const monthlyBudgetSchema = amount.meta({
+  description:
+    "Cap on this installation's metered cost per calendar month (UTC), in its pricing currency: once the month's usage reaches it, executions answer 429",
+  example: 50,
+});
 
 const createInstallationRoute = createRoute({
   method: 'post',
@@ -55,6 +65,7 @@ const createInstallationRoute = createRoute({
     z.object({
       listing: z.string().min(1).max(64).openapi({ description: 'Listing id or slug' }),
       version: semverSchema.optional().openapi({ description: 'Default: the latest published version' }),
+      monthlyBudget: monthlyBudgetSchema.optional(),
     }),
   ),
   responses: {
@@ -83,6 +94,19 @@ const getInstallationRoute = createRoute({
   security: bearerAuth,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 200: jsonResponse(installationSchema, 'The installation'), ...errorResponses(401, 403, 404) },
+});
+
+const updateInstallationRoute = createRoute({
+  method: 'patch',
+  path: '/v1/installations/{id}',
+  tags: ['installations'],
+  summary: "Set or clear the installation's monthly budget (org admin)",
+  security: bearerAuth,
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    ...jsonBody(z.object({ monthlyBudget: monthlyBudgetSchema.nullable() })),
+  },
+  responses: { 200: jsonResponse(installationSchema, 'Updated'), ...errorResponses(400, 401, 403, 404) },
 });
 
 const deleteInstallationRoute = createRoute({
@@ -156,6 +180,7 @@ export function installationRoutes(deps: ApiDeps) {
           listingId: found.listing.id,
           versionId: version.id,
           credentialNames: required,
+          monthlyBudget: body.monthlyBudget === undefined ? null : String(body.monthlyBudget),
           createdBy: principal.keyId,
         });
         await recordAudit(tx, {
@@ -187,6 +212,25 @@ export function installationRoutes(deps: ApiDeps) {
         throw error;
       }
       return c.json({ installationId: installation.id, workflowId }, 202);
+    })
+    .openapi(updateInstallationRoute, async (c) => {
+      const principal = requireOrg(c.get('principal'), true);
+      const { id } = c.req.valid('param');
+      const { monthlyBudget } = c.req.valid('json');
+      const budget = monthlyBudget === null ? null : String(monthlyBudget);
+      await withTransaction(deps.db, async (tx) => {
+        if (!(await setMonthlyBudget(tx, { id, orgId: principal.orgId, monthlyBudget: budget })))
+          throw notFound('installation');
+        await recordAudit(tx, {
+          orgId: principal.orgId,
+          actor: principal,
+          action: 'installation.budget_changed',
+          subjectType: 'installation',
+          subjectId: id,
+          details: { monthlyBudget: budget },
+        });
+      });
+      return c.json(toResponse((await findInstallation(deps.db, id, principal.orgId))!), 200);
     })
     .openapi(deleteInstallationRoute, async (c) => {
       const principal = requireOrg(c.get('principal'), true);

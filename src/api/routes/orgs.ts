@@ -7,6 +7,7 @@ import {
   createOrganization,
   findOrganization,
   listApiKeys,
+  setOrganizationStatus,
 } from '../../domain/auth/repository.js';
 import { forbidden, notFound } from '../../domain/errors.js';
 import type { ApiDeps } from '../env.js';
@@ -59,6 +60,27 @@ const listKeysRoute = createRoute({
     200: jsonResponse(z.object({ keys: z.array(apiKeySchema) }), 'Keys'),
     ...errorResponses(401, 403, 404),
   },
+});
+
+const suspendRoute = createRoute({
+  method: 'post',
+  path: '/v1/orgs/{orgId}/suspend',
+  tags: ['organisations'],
+  summary:
+    'Suspend an organisation (platform-admin): it keeps reading its data but can neither install nor invoke agents',
+  security: bearerAuth,
+  request: { params: orgParams, ...jsonBody(z.object({ reason: z.string().trim().min(1).max(500) })) },
+  responses: { 200: jsonResponse(organizationSchema, 'Suspended'), ...errorResponses(400, 401, 403, 404) },
+});
+
+const reinstateRoute = createRoute({
+  method: 'post',
+  path: '/v1/orgs/{orgId}/reinstate',
+  tags: ['organisations'],
+  summary: 'Lift a suspension (platform-admin)',
+  security: bearerAuth,
+  request: { params: orgParams },
+  responses: { 200: jsonResponse(organizationSchema, 'Active again'), ...errorResponses(401, 403, 404) },
 });
 
 /** Loads an organisation the caller administers: 404 for another organisation, 403 for a member key. */
@@ -122,5 +144,41 @@ export function orgRoutes(deps: ApiDeps) {
     .openapi(listKeysRoute, async (c) => {
       const org = await findAdministeredOrg(deps, c.get('principal'), c.req.valid('param').orgId);
       return c.json({ keys: await listApiKeys(deps.db, org.id) }, 200);
+    })
+    .openapi(suspendRoute, async (c) => {
+      const principal = c.get('principal');
+      requireRole(principal, 'platform-admin');
+      const { reason } = c.req.valid('json');
+      const org = await changeStatus(deps, principal, c.req.valid('param').orgId, 'suspended', reason);
+      return c.json(org, 200);
+    })
+    .openapi(reinstateRoute, async (c) => {
+      const principal = c.get('principal');
+      requireRole(principal, 'platform-admin');
+      const org = await changeStatus(deps, principal, c.req.valid('param').orgId, 'active', null);
+      return c.json(org, 200);
     });
+}
+
+/** Suspends or reinstates an organisation and audits it (visible in the organisation's own trail). */
+async function changeStatus(
+  deps: ApiDeps,
+  principal: Principal,
+  orgId: string,
+  status: 'active' | 'suspended',
+  reason: string | null,
+) {
+  return withTransaction(deps.db, async (tx) => {
+    const org = await setOrganizationStatus(tx, { id: orgId, status, reason });
+    if (!org) throw notFound('organisation');
+    await recordAudit(tx, {
+      orgId: org.id,
+      actor: principal,
+      action: status === 'suspended' ? 'org.suspended' : 'org.reinstated',
+      subjectType: 'organization',
+      subjectId: org.id,
+      reason: reason ?? undefined,
+    });
+    return org;
+  });
 }

@@ -6,6 +6,8 @@ import type { Principal, Role } from './principal.js';
 export interface Organization {
   id: string;
   name: string;
+  status: 'active' | 'suspended';
+  statusReason: string | null;
   createdAt: string;
 }
 
@@ -22,6 +24,8 @@ export interface ApiKeyInfo {
 const toOrganization = (row: Record<string, unknown>): Organization => ({
   id: row.id as string,
   name: row.name as string,
+  status: row.status as Organization['status'],
+  statusReason: (row.status_reason as string | null) ?? null,
   createdAt: (row.created_at as Date).toISOString(),
 });
 
@@ -43,6 +47,18 @@ export async function createOrganization(db: Queryable, name: string): Promise<O
 /** Finds an organisation by id (null when absent or the id is malformed). */
 export async function findOrganization(db: Queryable, id: string): Promise<Organization | null> {
   const { rows } = await db.query('SELECT * FROM organizations WHERE id::text = $1', [id]);
+  return rows[0] ? toOrganization(rows[0]) : null;
+}
+
+/** Suspends or reinstates an organisation; null when it does not exist. */
+export async function setOrganizationStatus(
+  db: Queryable,
+  input: { id: string; status: Organization['status']; reason: string | null },
+): Promise<Organization | null> {
+  const { rows } = await db.query(
+    'UPDATE organizations SET status = $2, status_reason = $3 WHERE id::text = $1 RETURNING *',
+    [input.id, input.status, input.reason],
+  );
   return rows[0] ? toOrganization(rows[0]) : null;
 }
 

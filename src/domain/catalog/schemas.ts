@@ -9,8 +9,8 @@ const slug = (max: number) =>
     .max(max)
     .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lowercase letters, digits and inner hyphens only');
 
-/** Money in the manifest: a non-negative amount with at most 6 decimal places. */
-const amount = z
+/** Money in the manifest and the API: a non-negative amount with at most 6 decimal places. */
+export const amount = z
   .number()
   .nonnegative()
   .max(1_000_000)

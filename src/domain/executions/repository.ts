@@ -144,40 +144,6 @@ export async function finishExecution(
   return rowCount === 1;
 }
 
-/** Records the execution's usage event; its id is the execution's, so it is recorded at most once. */
-export async function recordUsageEvent(
-  db: Queryable,
-  input: {
-    executionId: string;
-    orgId: string;
-    installationId: string;
-    listingId: string;
-    tokensIn: number;
-    tokensOut: number;
-    durationMs: number;
-    cost: string;
-    currency: string;
-  },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO usage_events (event_id, org_id, installation_id, listing_id, execution_id, tokens_in, tokens_out, duration_ms, cost, currency, occurred_at)
-     VALUES ($1, $2, $3, $4, $10, $5, $6, $7, $8, $9, now())
-     ON CONFLICT (event_id) DO NOTHING`,
-    [
-      `execution:${input.executionId}`,
-      input.orgId,
-      input.installationId,
-      input.listingId,
-      input.tokensIn,
-      input.tokensOut,
-      input.durationMs,
-      input.cost,
-      input.currency,
-      input.executionId,
-    ],
-  );
-}
-
 /** Strips what only Bazaar reads. */
 export function toPublicExecution(execution: StoredExecution): Execution & { workflowId: string } {
   const { orgId: _orgId, versionId: _versionId, input: _input, requestSha256: _hash, ...shown } = execution;
@@ -223,15 +189,6 @@ export async function summarizeUsage(
     averageDurationMs: row.average_duration_ms,
     cost: row.cost,
   }));
-}
-
-/** How many executions an installation started in the last minute (the rate limit counts these). */
-export async function executionsInLastMinute(db: Queryable, installationId: string): Promise<number> {
-  const { rows } = await db.query(
-    `SELECT count(*)::int AS n FROM executions WHERE installation_id = $1 AND created_at > now() - interval '1 minute'`,
-    [installationId],
-  );
-  return rows[0].n;
 }
 
 /** The execution an installation started with this idempotency key, if any. */

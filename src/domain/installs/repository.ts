@@ -1,5 +1,6 @@
 import semver from 'semver';
 import type { Queryable } from '../../db/pool.js';
+import { trimDecimal } from '../decimal.js';
 import type { RuntimeRef } from '../../runtime/runtime-driver.js';
 
 /** Installation lifecycle states. */
@@ -18,6 +19,8 @@ export interface Installation {
   /** A newer published version of the listing, when there is one: the installation is pinned to an older one. */
   upgradeAvailable: string | null;
   credentialNames: string[];
+  /** The consumer's cap on this installation's metered cost per calendar month (UTC), exact decimal. */
+  monthlyBudget: string | null;
   runtime: RuntimeRef | null;
   /** The API key that asked for the installation. */
   createdBy: string | null;
@@ -47,6 +50,7 @@ function toInstallation(row: Record<string, unknown>): Installation {
         ? (row.latest_version as string)
         : null,
     credentialNames: row.credential_names as string[],
+    monthlyBudget: row.monthly_budget === null ? null : trimDecimal(row.monthly_budget as string),
     runtime: (row.runtime as RuntimeRef | null) ?? null,
     createdBy: (row.created_by as string | null) ?? null,
     createdAt: (row.created_at as Date).toISOString(),
@@ -62,15 +66,35 @@ export async function createInstallation(
     listingId: string;
     versionId: string;
     credentialNames: string[];
+    monthlyBudget: string | null;
     createdBy: string;
   },
 ): Promise<Installation> {
   const { rows } = await db.query(
-    `INSERT INTO installations (org_id, listing_id, version_id, credential_names, created_by)
-     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [input.orgId, input.listingId, input.versionId, input.credentialNames, input.createdBy],
+    `INSERT INTO installations (org_id, listing_id, version_id, credential_names, monthly_budget, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [
+      input.orgId,
+      input.listingId,
+      input.versionId,
+      input.credentialNames,
+      input.monthlyBudget,
+      input.createdBy,
+    ],
   );
   return (await findInstallation(db, rows[0].id))!;
+}
+
+/** Sets or clears an installation's monthly budget; false when the organisation holds no such installation. */
+export async function setMonthlyBudget(
+  db: Queryable,
+  input: { id: string; orgId: string; monthlyBudget: string | null },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE installations SET monthly_budget = $3, updated_at = now() WHERE id::text = $1 AND org_id = $2',
+    [input.id, input.orgId, input.monthlyBudget],
+  );
+  return rowCount === 1;
 }
 
 /** Finds an installation by id; with orgId, only that organisation's (another's is simply absent). */

@@ -1,0 +1,53 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireOrg } from '../../domain/auth/principal.js';
+import { AppError } from '../../domain/errors.js';
+import {
+  MAX_EVENTS_PER_REPORT,
+  publisherUsageEventSchema,
+  resolvePublisherEvents,
+} from '../../domain/metering/publisher-usage.js';
+import type { ApiDeps } from '../env.js';
+import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { createRouter } from '../router.js';
+
+const reportUsageRoute = createRoute({
+  method: 'post',
+  path: '/v1/usage-events',
+  tags: ['executions'],
+  summary: "A publisher's remote agent reports usage for installations of its listings",
+  description:
+    'Each event is priced from the installation’s pricing snapshot and counted once per `id` (per listing): resending a report is safe. A report is all or nothing: 422 names every refused event and stores none.',
+  security: bearerAuth,
+  request: jsonBody(
+    z.object({ events: z.array(publisherUsageEventSchema).min(1).max(MAX_EVENTS_PER_REPORT) }),
+  ),
+  responses: {
+    200: jsonResponse(
+      z.object({
+        accepted: z.number().int().openapi({ description: 'New events recorded' }),
+        duplicates: z.number().int().openapi({ description: 'Events whose id was recorded before' }),
+      }),
+      'Recorded',
+    ),
+    ...errorResponses(400, 401, 403, 422),
+  },
+});
+
+/** Metering for publishers: their remote agents report their own usage events. */
+export function usageEventRoutes(deps: ApiDeps) {
+  return createRouter().openapi(reportUsageRoute, async (c) => {
+    const principal = requireOrg(c.get('principal'));
+    const { events: reported } = c.req.valid('json');
+    const { events, refused } = await resolvePublisherEvents(deps.db, {
+      publisherOrgId: principal.orgId,
+      events: reported,
+    });
+    if (refused.length > 0) {
+      throw new AppError('rule_violation', `${refused.length} event(s) refused; none were recorded`, {
+        refused,
+      });
+    }
+    const fresh = await deps.usage.record(events);
+    return c.json({ accepted: fresh.size, duplicates: events.length - fresh.size }, 200);
+  });
+}

@@ -1,0 +1,67 @@
+// Publishing and installing real agents (with their artifacts) through the API, for execution tests.
+import { readFile } from 'node:fs/promises';
+import { expect } from 'vitest';
+import { packDirectory } from './artifacts.js';
+import { listingBody, type Harness } from './harness.js';
+import { approveSubmission } from './publish.js';
+
+/** The echo agent's manifest, as a publisher would send it. */
+export const echoManifest = JSON.parse(
+  await readFile(new URL('../../agents/echo/manifest.json', import.meta.url), 'utf8'),
+);
+
+/** The echo agent's code, packed as an artifact. */
+export const echoArtifact = () => packDirectory(new URL('../../agents/echo', import.meta.url).pathname);
+
+/** Uploads a version 1.0.0 artifact; returns the response. */
+export async function uploadArtifact(h: Harness, token: string, listingId: string, artifact: Buffer) {
+  const response = await h.app.request(`/v1/listings/${listingId}/versions/1.0.0/artifact`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+    body: new Uint8Array(artifact),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Publishes a process agent (echo's manifest with overrides) with this artifact; returns the listing. */
+export async function publishAgent(
+  h: Harness,
+  input: {
+    publisherToken: string;
+    reviewerToken: string;
+    artifact: Buffer;
+    manifest?: Record<string, unknown>;
+  },
+) {
+  const listing = await h.request('POST', '/v1/listings', {
+    token: input.publisherToken,
+    body: listingBody(),
+  });
+  const version = await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
+    token: input.publisherToken,
+    body: { ...echoManifest, ...input.manifest },
+  });
+  expect(version.status).toBe(201);
+  expect((await uploadArtifact(h, input.publisherToken, listing.body.id, input.artifact)).status).toBe(200);
+  const submitted = await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
+    token: input.publisherToken,
+  });
+  await approveSubmission(h, submitted.body.workflowId, input.reviewerToken);
+  return listing.body as { id: string; slug: string };
+}
+
+/** Installs a listing for a new (or the given) consumer organisation and waits until it is active. */
+export async function installAgent(
+  h: Harness,
+  slug: string,
+  options: { consumer?: { org: { id: string }; token: string }; body?: Record<string, unknown> } = {},
+) {
+  const consumer = options.consumer ?? (await h.createOrg());
+  const started = await h.request('POST', '/v1/installations', {
+    token: consumer.token,
+    body: { listing: slug, ...options.body },
+  });
+  expect(started.status).toBe(202);
+  await h.temporal.workflow.getHandle(started.body.workflowId).result();
+  return { consumer, installationId: started.body.installationId as string };
+}
