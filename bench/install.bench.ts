@@ -1,6 +1,7 @@
 // Installs per second and install→active latency with the local runtime driver, through the real API,
 // Temporal dev server (in memory), PostgreSQL and secret store. Run: npx tsx bench/install.bench.ts
 //   [--installs=200] [--concurrency=20]
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { percentile, startBenchBazaar } from './bench-bazaar.js';
 
@@ -23,6 +24,7 @@ try {
       requiredCredentials: [{ name: 'SHOP_API_KEY' }],
       runtime: { kind: 'process', command: ['node', 'main.js'] },
     },
+    agentDir: fileURLToPath(new URL('../agents/echo', import.meta.url)),
   });
   const consumers: string[] = [];
   for (let i = 0; i < installs; i++) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { echoArtifact } from '../support/agents.js';
 import { freePort } from '../support/free-port.js';
 import { manifest } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
@@ -99,6 +100,12 @@ describe('npm start', () => {
     expect((await call('POST', '/v1/listings/returns-desk/versions', publisher, manifest())).status).toBe(
       201,
     );
+    const upload = await fetch(`${api}/v1/listings/returns-desk/versions/1.0.0/artifact`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${publisher}`, 'content-type': 'application/gzip' },
+      body: new Uint8Array(echoArtifact()),
+    });
+    expect(upload.status).toBe(200);
     const submitted = await call('POST', '/v1/listings/returns-desk/versions/1.0.0/submit', publisher);
     expect(submitted.status).toBe(202);
     const reviewer = (await call('POST', '/v1/platform/keys', admin, { name: 'alice', role: 'reviewer' }))

@@ -143,7 +143,7 @@ describe('executions', () => {
     ).toBe(404);
   });
 
-  it('refuses an unsafe artifact with the entry named, and any artifact once submitted', async () => {
+  it('refuses an unsafe artifact, a process version submitted without code, and any artifact once submitted', async () => {
     const listing = await h.request('POST', '/v1/listings', { token: publisher.token, body: listingBody() });
     await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
       token: publisher.token,
@@ -152,6 +152,15 @@ describe('executions', () => {
     const notGzip = await uploadArtifact(listing.body.id, Buffer.from('plain text, not a tar.gz'));
     expect(notGzip.status).toBe(400);
     expect(notGzip.body.error.code).toBe('invalid_request');
+    const submitWithoutCode = await h.request(
+      'POST',
+      `/v1/listings/${listing.body.id}/versions/1.0.0/submit`,
+      {
+        token: publisher.token,
+      },
+    );
+    expect(submitWithoutCode.status).toBe(422);
+    expect(submitWithoutCode.body.error.message).toMatch(/has no code: upload its artifact/);
     expect((await uploadArtifact(listing.body.id, echoArtifact())).status).toBe(200);
     await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
       token: publisher.token,

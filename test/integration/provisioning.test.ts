@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { meterStatus } from '../../src/domain/installs/repository.js';
 import { manifest, startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
-import { approveSubmission, publishListing } from '../support/publish.js';
+import { approveSubmission, publishListing, uploadCodeIfProcess } from '../support/publish.js';
 
 const SECRET = 'sk_live_0a1b2c3d4e5f-never-print-me';
 /** Every string in a value, with byte arrays (payload data) decoded as UTF-8, joined for searching. */
@@ -297,12 +297,13 @@ describe('provisioning', () => {
     expect(
       (await call('GET', `/v1/installations/${installationId}`, consumer.token)).body.upgradeAvailable,
     ).toBeNull();
-    await call(
+    const added = await call(
       'POST',
       `/v1/listings/${listing.id}/versions`,
       publisher.token,
       manifest({ version: '1.1.0' }),
     );
+    await uploadCodeIfProcess(h, publisher.token, listing.id, added.body);
     const submitted = await call('POST', `/v1/listings/${listing.id}/versions/1.1.0/submit`, publisher.token);
     await approveSubmission(h, submitted.body.workflowId, reviewer);
     const installation = await call('GET', `/v1/installations/${installationId}`, consumer.token);
@@ -318,7 +319,8 @@ describe('provisioning', () => {
         pricing: { model: 'usage_based', pricePerInvocation: 0.05 },
         requiredCredentials: [{ name: 'SHOP_API_KEY' }, { name: 'MAIL_TOKEN' }],
       });
-      await call('POST', `/v1/listings/${upgradable.id}/versions`, publisher.token, v2);
+      const added = await call('POST', `/v1/listings/${upgradable.id}/versions`, publisher.token, v2);
+      await uploadCodeIfProcess(h, publisher.token, upgradable.id, added.body);
       const submitted = await call(
         'POST',
         `/v1/listings/${upgradable.id}/versions/2.0.0/submit`,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishReviewStateQuery } from '../../src/workflows/publish-review.js';
 import { listingBody, manifest, startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
+import { uploadCodeIfProcess } from '../support/publish.js';
 import { waitFor } from '../support/wait-for.js';
 
 /** Creates an org, a listing and a draft version, and submits it; returns what the tests need. */
@@ -15,6 +16,7 @@ async function submitNewVersion(h: Harness) {
     body: manifest(),
   });
   expect(version.status).toBe(201);
+  await uploadCodeIfProcess(h, publisher.token, listing.body.id, version.body);
   const submitted = await h.request('POST', `/v1/listings/${listing.body.slug}/versions/1.0.0/submit`, {
     token: publisher.token,
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listingBody, manifest, startHarness, type Harness } from '../support/harness.js';
+import { uploadCodeIfProcess } from '../support/publish.js';
 
 describe('API spine', () => {
   let h: Harness;
@@ -291,10 +292,11 @@ describe('API spine', () => {
       const acme = await h.createOrg();
       const globex = await h.createOrg();
       const listing = await h.request('POST', '/v1/listings', { token: acme.token, body: listingBody() });
-      await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
+      const version = await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
         token: acme.token,
         body: manifest(),
       });
+      await uploadCodeIfProcess(h, acme.token, listing.body.id, version.body);
       const submitted = await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
         token: acme.token,
       });

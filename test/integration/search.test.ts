@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { reembedCatalog } from '../../src/workflows/reembed-catalog.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifest, startHarness, type Harness } from '../support/harness.js';
-import { approveSubmission } from '../support/publish.js';
+import { approveSubmission, uploadCodeIfProcess } from '../support/publish.js';
 import { waitFor } from '../support/wait-for.js';
 
 interface FixtureListing {
@@ -61,7 +61,8 @@ describe('search', () => {
       longDescription: fixture.longDescription,
       pricing: pricing[fixture.pricingModel],
     });
-    await h.request('POST', `/v1/listings/${listing.body.id}/versions`, { token, body });
+    const version = await h.request('POST', `/v1/listings/${listing.body.id}/versions`, { token, body });
+    await uploadCodeIfProcess(h, token, listing.body.id, version.body);
     const submitted = await h.request('POST', `/v1/listings/${slug}/versions/1.0.0/submit`, { token });
     await approveSubmission(h, submitted.body.workflowId, reviewer);
     return listing.body;

@@ -13,9 +13,15 @@ export const echoManifest = JSON.parse(
 /** The echo agent's code, packed as an artifact. */
 export const echoArtifact = () => packDirectory(new URL('../../agents/echo', import.meta.url).pathname);
 
-/** Uploads a version 1.0.0 artifact; returns the response. */
-export async function uploadArtifact(h: Harness, token: string, listingId: string, artifact: Buffer) {
-  const response = await h.app.request(`/v1/listings/${listingId}/versions/1.0.0/artifact`, {
+/** Uploads a version's artifact (default 1.0.0); returns the response. */
+export async function uploadArtifact(
+  h: Harness,
+  token: string,
+  listingId: string,
+  artifact: Buffer,
+  version = '1.0.0',
+) {
+  const response = await h.app.request(`/v1/listings/${listingId}/versions/${version}/artifact`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
     body: new Uint8Array(artifact),

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { echoArtifact, uploadArtifact } from './agents.js';
 import { listingBody, manifest, type Harness } from './harness.js';
 import { waitFor } from './wait-for.js';
 
@@ -22,6 +23,7 @@ export async function publishListing(
     body: manifest(input.manifest),
   });
   expect(version.status).toBe(201);
+  await uploadCodeIfProcess(h, input.publisherToken, listing.body.id, version.body);
   const submitted = await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
     token: input.publisherToken,
   });
@@ -43,4 +45,16 @@ export async function approveSubmission(
     });
   await waitFor(async () => (await decide()).status === 202, 'the approval');
   await h.temporal.workflow.getHandle(workflowId).result();
+}
+
+/** Uploads the echo agent's code when the version runs as a process (submitting one needs its code). */
+export async function uploadCodeIfProcess(
+  h: Harness,
+  token: string,
+  listingId: string,
+  version: { version: string; manifest: { runtime: { kind: string } } },
+): Promise<void> {
+  if (version.manifest.runtime.kind !== 'process') return;
+  const upload = await uploadArtifact(h, token, listingId, echoArtifact(), version.version);
+  expect(upload.status).toBe(200);
 }

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { bodyLimit } from 'hono/body-limit';
 import { withTransaction } from '../../db/pool.js';
-import { storeArtifact } from '../../domain/catalog/artifacts.js';
+import { findArtifactInfo, storeArtifact } from '../../domain/catalog/artifacts.js';
 import { ArtifactError } from '../../runtime/artifacts/artifact-error.js';
 import { defaultArtifactLimits } from '../../runtime/artifacts/artifact-limits.js';
 import { inspectArtifact } from '../../runtime/artifacts/inspect-artifact.js';
@@ -77,7 +77,7 @@ const submitRoute = createRoute({
   request: { params: versionParamsSchema },
   responses: {
     202: jsonResponse(workflowAcceptedSchema, 'Review started'),
-    ...errorResponses(401, 403, 404, 409),
+    ...errorResponses(401, 403, 404, 409, 422),
   },
 });
 
@@ -228,6 +228,17 @@ export function versionRoutes(deps: ApiDeps) {
       const version = await findVersionOf(deps, listing, params.version);
       if (version.status !== 'draft' && version.status !== 'in_review') {
         throw conflict(`version ${version.version} is ${version.status}; only a draft can be submitted`);
+      }
+      // A process agent is its code: without it, review would approve something that cannot run.
+      if (
+        version.status === 'draft' &&
+        version.manifest.runtime.kind === 'process' &&
+        !(await findArtifactInfo(deps.db, version.id))
+      ) {
+        throw new AppError(
+          'rule_violation',
+          `version ${version.version} runs as a process but has no code: upload its artifact with PUT /v1/listings/${listing.slug}/versions/${version.version}/artifact, then submit`,
+        );
       }
       const workflowId = `publish:${version.id}`;
       await recordWorkflowOwner(deps.db, { workflowId, orgId: listing.orgId, kind: 'publish-review' });
