@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entitlementRefusal } from '../../src/domain/executions/entitlement.js';
 import { createExecution } from '../../src/domain/executions/repository.js';
-import { echoArtifact, installAgent, publishAgent } from '../support/agents.js';
+import { echoArtifact, installAgent } from '../support/agents.js';
+import { publishAgent } from '../support/publish.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 describe('entitlement: suspension, free quota and monthly budget', () => {

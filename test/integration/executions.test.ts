@@ -3,12 +3,12 @@ import {
   echoArtifact,
   echoManifest,
   installAgent,
-  publishAgent as publishAgentWith,
   uploadArtifact as uploadArtifactWith,
 } from '../support/agents.js';
 import { packFiles } from '../support/artifacts.js';
 import { listingBody, startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
+import { publishAgent as publishAgentWith } from '../support/publish.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('executions', () => {

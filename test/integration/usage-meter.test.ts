@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoArtifact, installAgent, publishAgent } from '../support/agents.js';
+import { echoArtifact, installAgent } from '../support/agents.js';
+import { publishAgent } from '../support/publish.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 describe('usage meter: publishers report their remote agents’ usage', () => {

@@ -1,9 +1,8 @@
-// Publishing and installing real agents (with their artifacts) through the API, for execution tests.
+// Real agents' code (artifacts) for tests, and installing a published agent through the API.
 import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
 import { packDirectory } from './artifacts.js';
-import { listingBody, type Harness } from './harness.js';
-import { approveSubmission } from './publish.js';
+import type { Harness } from './harness.js';
 
 /** The echo agent's manifest, as a publisher would send it. */
 export const echoManifest = JSON.parse(
@@ -27,33 +26,6 @@ export async function uploadArtifact(
     body: new Uint8Array(artifact),
   });
   return { status: response.status, body: await response.json() };
-}
-
-/** Publishes a process agent (echo's manifest with overrides) with this artifact; returns the listing. */
-export async function publishAgent(
-  h: Harness,
-  input: {
-    publisherToken: string;
-    reviewerToken: string;
-    artifact: Buffer;
-    manifest?: Record<string, unknown>;
-  },
-) {
-  const listing = await h.request('POST', '/v1/listings', {
-    token: input.publisherToken,
-    body: listingBody(),
-  });
-  const version = await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
-    token: input.publisherToken,
-    body: { ...echoManifest, ...input.manifest },
-  });
-  expect(version.status).toBe(201);
-  expect((await uploadArtifact(h, input.publisherToken, listing.body.id, input.artifact)).status).toBe(200);
-  const submitted = await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
-    token: input.publisherToken,
-  });
-  await approveSubmission(h, submitted.body.workflowId, input.reviewerToken);
-  return listing.body as { id: string; slug: string };
 }
 
 /** Installs a listing for a new (or the given) consumer organisation and waits until it is active. */

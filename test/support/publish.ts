@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { echoArtifact, uploadArtifact } from './agents.js';
+import { echoArtifact, echoManifest, uploadArtifact } from './agents.js';
 import { listingBody, manifest, type Harness } from './harness.js';
 import { waitFor } from './wait-for.js';
 
@@ -11,6 +11,8 @@ export async function publishListing(
     reviewerToken: string;
     manifest?: Record<string, unknown>;
     listing?: Record<string, unknown>;
+    /** The agent's code for a process version (default: the echo agent's). */
+    artifact?: Buffer;
   },
 ) {
   const listing = await h.request('POST', '/v1/listings', {
@@ -23,12 +25,25 @@ export async function publishListing(
     body: manifest(input.manifest),
   });
   expect(version.status).toBe(201);
-  await uploadCodeIfProcess(h, input.publisherToken, listing.body.id, version.body);
+  await uploadCodeIfProcess(h, input.publisherToken, listing.body.id, version.body, input.artifact);
   const submitted = await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
     token: input.publisherToken,
   });
   await approveSubmission(h, submitted.body.workflowId, input.reviewerToken);
   return listing.body as { id: string; slug: string };
+}
+
+/** Publishes a process agent (echo's manifest with overrides) with this artifact; returns the listing. */
+export function publishAgent(
+  h: Harness,
+  input: {
+    publisherToken: string;
+    reviewerToken: string;
+    artifact: Buffer;
+    manifest?: Record<string, unknown>;
+  },
+) {
+  return publishListing(h, { ...input, manifest: { ...echoManifest, ...input.manifest } });
 }
 
 /** Approves a submitted version as soon as its review accepts a decision, and waits for publication. */
@@ -47,14 +62,15 @@ export async function approveSubmission(
   await h.temporal.workflow.getHandle(workflowId).result();
 }
 
-/** Uploads the echo agent's code when the version runs as a process (submitting one needs its code). */
+/** Uploads an agent's code (default: echo's) when the version runs as a process: submitting one needs it. */
 export async function uploadCodeIfProcess(
   h: Harness,
   token: string,
   listingId: string,
   version: { version: string; manifest: { runtime: { kind: string } } },
+  artifact: Buffer = echoArtifact(),
 ): Promise<void> {
   if (version.manifest.runtime.kind !== 'process') return;
-  const upload = await uploadArtifact(h, token, listingId, echoArtifact(), version.version);
+  const upload = await uploadArtifact(h, token, listingId, artifact, version.version);
   expect(upload.status).toBe(200);
 }
