@@ -12,6 +12,7 @@ import { UsageEventBatcher } from './domain/metering/usage-event-batcher.js';
 import { startSearch } from './domain/search/start-search.js';
 import type { Logger } from './logger.js';
 import { LocalRuntimeDriver } from './runtime/local/local-runtime-driver.js';
+import { createRemoteRuntimeDriver } from './runtime/remote/create-remote-runtime-driver.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeRouter } from './runtime/runtime-router.js';
 import { createTemporalClient } from './temporal/client.js';
@@ -60,6 +61,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     // sandbox directories under DATA_DIR (the local driver).
     const runtime = new RuntimeRouter({
       process: parts.runtime ?? new LocalRuntimeDriver(join(config.dataDir, 'runtimes')),
+      remote: await createRemoteRuntimeDriver({ config: config.remoteAgents, db, secrets }),
     });
     const real = createActivities({ db, logger, embedder, secrets, runtime });
     const workerRun = config.roles.includes('worker')

@@ -45,6 +45,17 @@ const configSchema = z.object({
   EXECUTION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** How long a sync execution request waits for the agent before answering 202 instead. */
   EXECUTION_SYNC_WAIT_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  /** Let remote agents' endpoints resolve to loopback, private or link-local addresses (tests, private deployments). */
+  REMOTE_AGENTS_ALLOW_PRIVATE_NETWORKS: booleanFromEnv.default(false),
+  /** A PEM file of extra certificate authorities to trust for remote agents' endpoints (private PKI). */
+  REMOTE_AGENTS_CA_FILE: z.string().min(1).optional(),
+  /** The most a remote agent's endpoint may answer, in bytes. */
+  REMOTE_AGENTS_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENAI_API_KEY: z.string().min(1).optional(),
   QDRANT_URL: z.url().optional(),
@@ -99,6 +110,11 @@ function toConfig(env: z.infer<typeof configSchema>) {
     reviewTimeoutSeconds: env.REVIEW_TIMEOUT_SECONDS,
     executionSyncWaitSeconds: env.EXECUTION_SYNC_WAIT_SECONDS,
     executionRateLimitPerMinute: env.EXECUTION_RATE_LIMIT_PER_MINUTE,
+    remoteAgents: {
+      allowPrivateNetworks: env.REMOTE_AGENTS_ALLOW_PRIVATE_NETWORKS,
+      caFile: env.REMOTE_AGENTS_CA_FILE,
+      maxResponseBytes: env.REMOTE_AGENTS_MAX_RESPONSE_BYTES,
+    },
     logLevel: env.LOG_LEVEL,
     openaiApiKey: env.OPENAI_API_KEY,
     qdrantUrl: env.QDRANT_URL,

@@ -16,6 +16,7 @@ import { listingRoutes } from './routes/listings.js';
 import { orgRoutes } from './routes/orgs.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { searchRoutes } from './routes/search.js';
+import { signingSecretRoutes } from './routes/signing-secrets.js';
 import { usageEventRoutes } from './routes/usage-events.js';
 import { versionRoutes } from './routes/versions.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -37,6 +38,7 @@ export function createApp(deps: ApiDeps) {
     keyRoutes,
     listingRoutes,
     versionRoutes,
+    signingSecretRoutes,
     reviewRoutes,
     searchRoutes,
     workflowRoutes,

@@ -14,6 +14,7 @@ import { errorResponse } from '../errors.js';
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { installationsByCredential } from '../../domain/installs/repository.js';
+import { isPlatformSecretName } from '../../runtime/remote/signing-secrets.js';
 
 const credentialSchema = z
   .object({
@@ -114,10 +115,13 @@ export function credentialRoutes(deps: ApiDeps) {
       ]);
       return c.json(
         {
-          credentials: credentials.map((credential) => ({
-            ...credential,
-            usedBy: usage.get(credential.name) ?? [],
-          })),
+          // Platform records kept beside them (listings' signing secrets) are not credentials.
+          credentials: credentials
+            .filter((credential) => !isPlatformSecretName(credential.name))
+            .map((credential) => ({
+              ...credential,
+              usedBy: usage.get(credential.name) ?? [],
+            })),
         },
         200,
       );

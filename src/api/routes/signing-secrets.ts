@@ -1,0 +1,72 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { SecretStoreError } from '../../adapters/secrets/secret-store.js';
+import { recordAudit } from '../../domain/audit/repository.js';
+import { requireOrg } from '../../domain/auth/principal.js';
+import { findListing } from '../../domain/catalog/repository.js';
+import { AppError, notFound } from '../../domain/errors.js';
+import { rotateSigningSecret, SIGNING_SECRET_GRACE_MS } from '../../runtime/remote/signing-secrets.js';
+import type { ApiDeps } from '../env.js';
+import { bearerAuth, errorResponses, jsonResponse } from '../openapi.js';
+import { createRouter } from '../router.js';
+import { listingParamsSchema } from '../schemas.js';
+
+const signingSecretSchema = z
+  .object({
+    listingId: z.uuid(),
+    secret: z.string().openapi({
+      description: 'Shown only now: `whsec_` and the base64 of the HMAC-SHA256 key (Standard Webhooks)',
+    }),
+    rotatedAt: z.iso.datetime(),
+    previousValidUntil: z.iso
+      .datetime()
+      .nullable()
+      .openapi({
+        description: `Until when requests are also signed with the secret this one replaced (${SIGNING_SECRET_GRACE_MS / 3_600_000} h); null for the first secret`,
+      }),
+  })
+  .openapi('SigningSecret');
+
+const rotateRoute = createRoute({
+  method: 'post',
+  path: '/v1/listings/{id}/signing-secret',
+  tags: ['listings'],
+  summary:
+    "Create or rotate the secret that signs requests to the listing's remote endpoint (publisher admin)",
+  description:
+    'Bazaar signs every request to a remote agent’s endpoint with this secret (headers `webhook-id`, `webhook-timestamp`, `webhook-signature`, per Standard Webhooks). The new secret is returned once; the one it replaces keeps signing alongside it for a grace period.',
+  security: bearerAuth,
+  request: { params: listingParamsSchema },
+  responses: {
+    201: jsonResponse(signingSecretSchema, 'The new secret, shown once'),
+    ...errorResponses(401, 403, 404, 503),
+  },
+});
+
+/** Signing secrets: the shared key publishers verify Bazaar's requests to their remote agents with. */
+export function signingSecretRoutes(deps: ApiDeps) {
+  return createRouter().openapi(rotateRoute, async (c) => {
+    const principal = requireOrg(c.get('principal'), true);
+    const listing = await findListing(deps.db, c.req.valid('param').id);
+    if (!listing || listing.orgId !== principal.orgId) throw notFound('listing');
+    let rotated: Awaited<ReturnType<typeof rotateSigningSecret>>;
+    try {
+      rotated = await rotateSigningSecret(deps.secrets, {
+        publisherOrgId: listing.orgId,
+        listingId: listing.id,
+      });
+    } catch (error) {
+      if (error instanceof SecretStoreError && error.kind === 'unavailable')
+        throw new AppError('unavailable', 'the secret store is unavailable; try again shortly');
+      throw error;
+    }
+    await recordAudit(deps.db, {
+      orgId: listing.orgId,
+      actor: principal,
+      action: 'listing.signing_secret_rotated',
+      subjectType: 'listing',
+      subjectId: listing.id,
+      details: { previousValidUntil: rotated.previousValidUntil },
+    });
+    return c.json({ listingId: listing.id, ...rotated }, 201);
+  });
+}
