@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/setup-openbao.sh
+source scripts/setup-stripe-mock.sh
 step "Typecheck"; npx tsc --noEmit
 step "Lint"; npx eslint --max-warnings 0 .
 step "Format"; npx prettier --check --log-level warn .

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createActivities, type Activities } from './activities/index.js';
 import { createEmbedder } from './adapters/embeddings/index.js';
+import { createPayments } from './adapters/payments/index.js';
 import { createSecretStore } from './adapters/secrets/create-secret-store.js';
 import { PostgresSecretStore } from './adapters/secrets/postgres-secret-store.js';
 import type { SecretStore } from './adapters/secrets/secret-store.js';
@@ -15,6 +16,7 @@ import { LocalRuntimeDriver } from './runtime/local/local-runtime-driver.js';
 import { createRemoteRuntimeDriver } from './runtime/remote/create-remote-runtime-driver.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeRouter } from './runtime/runtime-router.js';
+import { registerBillingSchedule } from './temporal/billing-schedule.js';
 import { createTemporalClient } from './temporal/client.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { startReembedding } from './temporal/start-reembedding.js';
@@ -63,11 +65,22 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       process: parts.runtime ?? new LocalRuntimeDriver(join(config.dataDir, 'runtimes')),
       remote: await createRemoteRuntimeDriver({ config: config.remoteAgents, db, secrets }),
     });
-    const real = createActivities({ db, logger, embedder, secrets, runtime });
+    // Stripe when a secret key is configured; otherwise invoices live in PostgreSQL only.
+    const payments = createPayments(config.billing.stripe);
+    const real = createActivities({
+      db,
+      logger,
+      embedder,
+      secrets,
+      runtime,
+      payments,
+      platformFeePercent: config.billing.platformFeePercent,
+    });
     const workerRun = config.roles.includes('worker')
       ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, stops)).run
       : null;
     await startReembedding(temporal, config.temporal.taskQueue, embedder.model);
+    if (config.billing.schedule) await registerBillingSchedule(temporal, config.temporal.taskQueue, logger);
 
     const usage = new UsageEventBatcher(db);
     const app = createApp({ db, temporal, config, logger, search: search.search, secrets, runtime, usage });

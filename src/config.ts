@@ -80,6 +80,19 @@ const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'a KV v2 mount name')
     .default('secret'),
+  /** Stripe secret key; unset: invoices live in PostgreSQL only. */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  /** Another Stripe API host (stripe-mock in tests), with its port and protocol. */
+  STRIPE_API_HOST: z.string().min(1).optional(),
+  STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  /** The platform's share of every invoice line, in percent (up to 2 decimals). */
+  PLATFORM_FEE_PERCENT: z
+    .string()
+    .regex(/^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$/, 'a percentage from 0 to 100 with at most 2 decimals')
+    .default('20'),
+  /** Register the Temporal Schedule that bills each month shortly after it ends. */
+  BILLING_SCHEDULE: booleanFromEnv.default(true),
 });
 
 /** Bazaar's whole configuration, parsed once from the environment at start-up. */
@@ -124,6 +137,16 @@ function toConfig(env: z.infer<typeof configSchema>) {
       masterKey: env.SECRETS_MASTER_KEY,
       previousMasterKeys: env.SECRETS_PREVIOUS_MASTER_KEYS,
       vault: { address: env.VAULT_ADDR, token: env.VAULT_TOKEN, kvMount: env.VAULT_KV_MOUNT },
+    },
+    billing: {
+      platformFeePercent: env.PLATFORM_FEE_PERCENT,
+      schedule: env.BILLING_SCHEDULE,
+      stripe: {
+        secretKey: env.STRIPE_SECRET_KEY,
+        host: env.STRIPE_API_HOST,
+        port: env.STRIPE_API_PORT,
+        protocol: env.STRIPE_API_PROTOCOL,
+      },
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createBillingActivities, type BillingActivityDeps } from './billing.js';
 import { createExecuteActivities, type ExecuteActivityDeps } from './execute.js';
 import { createProvisionActivities, type ProvisionActivityDeps } from './provision.js';
 import { createPublishReviewActivities, type PublishReviewActivityDeps } from './publish-review.js';
@@ -7,7 +8,8 @@ import { createSearchActivities, type SearchActivityDeps } from './search.js';
 export type ActivityDeps = PublishReviewActivityDeps &
   SearchActivityDeps &
   ProvisionActivityDeps &
-  ExecuteActivityDeps;
+  ExecuteActivityDeps &
+  BillingActivityDeps;
 
 /** Builds every activity the worker registers. */
 export function createActivities(deps: ActivityDeps) {
@@ -16,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSearchActivities(deps),
     ...createProvisionActivities(deps),
     ...createExecuteActivities(deps),
+    ...createBillingActivities(deps),
   };
 }
 

@@ -7,13 +7,16 @@ import { authenticate } from './middleware/authenticate.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { createRouter } from './router.js';
 import { auditRoutes } from './routes/audit.js';
+import { billingRunRoutes } from './routes/billing-runs.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { executionRoutes } from './routes/executions.js';
 import { healthRoutes } from './routes/health.js';
 import { installationRoutes } from './routes/installations.js';
+import { invoiceRoutes } from './routes/invoices.js';
 import { keyRoutes } from './routes/keys.js';
 import { listingRoutes } from './routes/listings.js';
 import { orgRoutes } from './routes/orgs.js';
+import { payoutRoutes } from './routes/payouts.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { searchRoutes } from './routes/search.js';
 import { signingSecretRoutes } from './routes/signing-secrets.js';
@@ -47,6 +50,9 @@ export function createApp(deps: ApiDeps) {
     executionRoutes,
     usageEventRoutes,
     auditRoutes,
+    invoiceRoutes,
+    payoutRoutes,
+    billingRunRoutes,
   ]) {
     app.route('/', routes(deps));
   }

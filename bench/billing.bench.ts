@@ -1,0 +1,126 @@
+// A monthly billing run over many usage events: `billing:<YYYY-MM>` with one child workflow per
+// tenant, on a fresh database and Temporal dev server (no Stripe). Target: 1M events, 1k tenants ≤ 10 s.
+// Run: npx tsx bench/billing.bench.ts [--tenants=1000] [--events=1000000] [--listings=20] [--concurrency=50]
+import { parseArgs } from 'node:util';
+import { buildTenantInvoices } from '../src/domain/billing/build-invoices.js';
+import { previousPeriod } from '../src/domain/billing/period.js';
+import { monthlyBilling } from '../src/workflows/billing.js';
+import { startBenchBazaar } from './bench-bazaar.js';
+
+const { values } = parseArgs({
+  options: {
+    tenants: { type: 'string', default: '1000' },
+    events: { type: 'string', default: '1000000' },
+    listings: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '50' },
+  },
+});
+const tenants = Number(values.tenants);
+const events = Number(values.events);
+const listings = Number(values.listings);
+const concurrency = Number(values.concurrency);
+const period = previousPeriod(new Date());
+const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(2);
+
+const bench = await startBenchBazaar({ BILLING_SCHEDULE: 'false' });
+const { db, temporal } = bench.bazaar;
+try {
+  let begin = performance.now();
+  // Seeded in SQL: a publisher with usage-based listings (every other one with a free allowance) and a
+  // subscription listing; each tenant installs two usage listings and the subscription; events are
+  // spread over the tenants, listings and the whole month.
+  await db.query(
+    `WITH publisher AS (INSERT INTO organizations (name) VALUES ('bench publisher') RETURNING id)
+     INSERT INTO listings (org_id, slug, name, category, visibility)
+     SELECT publisher.id, 'bench-' || n, 'Bench ' || n, 'bench', 'public'
+     FROM publisher, generate_series(0, $1) AS n`,
+    [listings],
+  );
+  await db.query(
+    `INSERT INTO listing_versions (listing_id, version, manifest, status)
+     SELECT id, '1.0.0', '{}', 'published' FROM listings WHERE slug LIKE 'bench-%'`,
+  );
+  await db.query(`INSERT INTO organizations (name) SELECT 'tenant ' || n FROM generate_series(1, $1) AS n`, [
+    tenants,
+  ]);
+  await db.query(
+    `WITH t AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM organizations WHERE name LIKE 'tenant %'),
+     choice AS (
+       SELECT t.id AS org_id, k, CASE k WHEN 2 THEN $1 ELSE (t.n * 7 + k * 3) % $1 END AS listing_n
+       FROM t, generate_series(0, 2) AS k
+     ),
+     inst AS (
+       INSERT INTO installations (org_id, listing_id, version_id, status)
+       SELECT c.org_id, l.id, v.id, 'active' FROM choice c
+       JOIN listings l ON l.slug = 'bench-' || c.listing_n JOIN listing_versions v ON v.listing_id = l.id
+       RETURNING id, org_id, listing_id
+     )
+     INSERT INTO usage_meters (installation_id, org_id, listing_id, pricing, opened_at)
+     SELECT inst.id, inst.org_id, inst.listing_id,
+            CASE WHEN l.slug = 'bench-' || $1 THEN '{"model":"subscription","monthlyPrice":49,"currency":"usd"}'::jsonb
+                 WHEN substring(l.slug FROM 7)::int % 2 = 0
+                   THEN '{"model":"usage_based","pricePerInvocation":0.002,"pricePer1kTokens":0.0004,"freeInvocations":100,"currency":"usd"}'::jsonb
+                 ELSE '{"model":"usage_based","pricePerInvocation":0.003,"pricePer1kTokens":0.0006,"currency":"usd"}'::jsonb END,
+            ($2::date - interval '20 days')
+     FROM inst JOIN listings l ON l.id = inst.listing_id`,
+    [listings, `${period}-01`],
+  );
+  await db.query(
+    `WITH usage_installs AS (
+       SELECT m.installation_id, m.org_id, m.listing_id, m.pricing,
+              row_number() OVER (ORDER BY m.installation_id) - 1 AS n, count(*) OVER () AS total
+       FROM usage_meters m WHERE m.pricing->>'model' = 'usage_based'
+     )
+     INSERT INTO usage_events (event_id, org_id, installation_id, listing_id, invocations, tokens_in, tokens_out,
+                               cost, currency, occurred_at)
+     SELECT 'bench-' || g, u.org_id, u.installation_id, u.listing_id, 1, 100 + g % 400, 50 + g % 200,
+            (u.pricing->>'pricePerInvocation')::numeric
+              + (150 + g % 400 + g % 200)::numeric / 1000 * (u.pricing->>'pricePer1kTokens')::numeric,
+            'usd', $2::date + (g % 2592000) * interval '1 second'
+     FROM generate_series(0, $1 - 1) AS g
+     JOIN usage_installs u ON u.n = g % u.total`,
+    [events, `${period}-01`],
+  );
+  await db.query('VACUUM ANALYZE usage_events');
+  await db.query('ANALYZE');
+  console.log(`seeded ${events} events for ${tenants} tenants in ${seconds(begin)} s (period ${period})`);
+
+  // The run as the schedule or POST /v1/billing-runs starts it.
+  begin = performance.now();
+  const result = await temporal.workflow.execute(monthlyBilling, {
+    workflowId: `billing:${period}`,
+    taskQueue: 'bazaar', // the default TEMPORAL_TASK_QUEUE the bench Bazaar runs with
+    args: [{ period, concurrency }],
+  });
+  const runSeconds = seconds(begin);
+  const check = await db.query(
+    `SELECT (SELECT count(*) FROM invoices)::int AS invoices, (SELECT count(*) FROM invoice_lines)::int AS lines,
+            (SELECT count(*) FROM usage_events WHERE billed_invoice_id IS NULL)::int AS unbilled,
+            (SELECT count(*) FROM invoices i WHERE total_minor <> (SELECT sum(amount_minor) FROM invoice_lines l
+               WHERE l.invoice_id = i.id))::int AS bad_totals`,
+  );
+  console.log(
+    `billing run: ${runSeconds} s for ${result.tenants} tenants (${JSON.stringify(check.rows[0])}), concurrency ${concurrency}`,
+  );
+
+  // The same work without Temporal: the per-tenant SQL alone, 8 tenants at a time, after undoing the run.
+  await db.query('UPDATE usage_events SET billed_invoice_id = NULL');
+  await db.query('DELETE FROM billed_one_time_fees');
+  await db.query('DELETE FROM invoice_lines');
+  await db.query('DELETE FROM invoices');
+  await db.query('VACUUM ANALYZE usage_events');
+  const orgs = (await db.query(`SELECT id FROM organizations WHERE name LIKE 'tenant %'`)).rows.map(
+    (r) => r.id,
+  );
+  begin = performance.now();
+  const queue = [...orgs];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let orgId = queue.shift(); orgId; orgId = queue.shift())
+        await buildTenantInvoices(db, { orgId, period, platformFeePercent: '20' });
+    }),
+  );
+  console.log(`invoice building alone (SQL, 8 connections): ${seconds(begin)} s`);
+} finally {
+  await bench.stop();
+}

@@ -1,0 +1,54 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { requireRole } from '../../domain/auth/principal.js';
+import { isBillablePeriod } from '../../domain/billing/period.js';
+import { AppError } from '../../domain/errors.js';
+import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
+import { billingWorkflowId, monthlyBilling } from '../../workflows/billing.js';
+import type { ApiDeps } from '../env.js';
+import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { createRouter } from '../router.js';
+import { periodParam } from './invoices.js';
+
+const startBillingRunRoute = createRoute({
+  method: 'post',
+  path: '/v1/billing-runs',
+  tags: ['billing'],
+  summary: 'Bill every tenant for a closed or the current month (platform-admin); safe to repeat',
+  security: bearerAuth,
+  request: jsonBody(z.object({ period: periodParam })),
+  responses: {
+    202: jsonResponse(
+      z.object({ workflowId: z.string() }),
+      'The billing run started (or is already running)',
+    ),
+    ...errorResponses(400, 401, 403),
+  },
+  description:
+    'Starts `billing:<YYYY-MM>`, the workflow the monthly schedule starts. A period already billed is not billed again: invoices are built once per tenant and period, and only late usage is added, to the next invoice.',
+});
+
+/** Billing runs: a platform admin bills a period on demand. */
+export function billingRunRoutes(deps: ApiDeps) {
+  return createRouter().openapi(startBillingRunRoute, async (c) => {
+    requireRole(c.get('principal'), 'platform-admin');
+    const { period } = c.req.valid('json');
+    if (!isBillablePeriod(period, new Date())) {
+      throw new AppError('invalid_request', 'only a closed or the current month can be billed', [
+        { path: 'json.period', message: 'in the future' },
+      ]);
+    }
+    const workflowId = billingWorkflowId(period);
+    await recordWorkflowOwner(deps.db, { workflowId, orgId: null, kind: 'billing' });
+    try {
+      await deps.temporal.workflow.start(monthlyBilling, {
+        workflowId,
+        taskQueue: deps.config.temporal.taskQueue,
+        args: [{ period }],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    return c.json({ workflowId }, 202);
+  });
+}

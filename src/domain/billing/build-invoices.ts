@@ -1,0 +1,236 @@
+import { withTransaction, type Db } from '../../db/pool.js';
+import { periodStartDate } from './period.js';
+
+/** An invoice as the billing workflow carries it: ids and totals, nothing else. */
+export interface InvoiceRef {
+  invoiceId: string;
+  currency: string;
+  totalMinor: string;
+  status: 'draft' | 'final';
+}
+
+// A period's bounds from its first day (a date parameter): it ends at the start of the next month, UTC.
+// The statements below take $1 org and $2 period start.
+function bounds(start: string) {
+  return `
+  (${start}::date::timestamp AT TIME ZONE 'UTC') AS period_start_at,
+  ((${start}::date + interval '1 month')::timestamp AT TIME ZONE 'UTC') AS period_end_at,
+  (${start}::date + interval '1 month' - interval '1 day')::date AS last_day,
+  extract(day FROM ${start}::date + interval '1 month' - interval '1 day')::int AS month_days`;
+}
+const BOUNDS = bounds('$2');
+
+// Installations whose provisioning failed were never usable: no subscription or one-time fee.
+const BILLABLE_METERS = `
+  SELECT m.*, COALESCE(m.pricing->>'currency', 'usd') AS currency
+  FROM usage_meters m JOIN installations i ON i.id = m.installation_id
+  WHERE m.org_id = $1 AND i.status <> 'failed'`;
+
+// The currencies this tenant owes anything in for the period: unbilled usage up to the period's
+// end (late usage of earlier periods included), subscriptions open during it, one-time fees unbilled.
+const CURRENCIES = `
+WITH b AS (SELECT ${BOUNDS}), meters AS (${BILLABLE_METERS})
+SELECT DISTINCT currency FROM (
+  SELECT e.currency FROM usage_events e, b
+  WHERE e.org_id = $1 AND e.billed_invoice_id IS NULL AND e.occurred_at < b.period_end_at
+  UNION
+  SELECT m.currency FROM meters m, b
+  WHERE m.pricing->>'model' = 'subscription' AND m.opened_at < b.period_end_at
+    AND (m.closed_at IS NULL OR m.closed_at > b.period_start_at)
+  UNION
+  SELECT m.currency FROM meters m, b
+  WHERE m.pricing->>'model' = 'one_time' AND m.opened_at < b.period_end_at
+    AND NOT EXISTS (SELECT 1 FROM billed_one_time_fees f WHERE f.installation_id = m.installation_id)
+) c ORDER BY currency`;
+
+// One statement: mark the tenant's unbilled usage events (up to the period's end) with the invoice of
+// their currency, and write the lines from exactly the marked events, plus the free allowance,
+// subscriptions and one-time fees. Every line's amount is rounded once, half away from zero, to
+// minor units; the platform fee ($3 percent) is rounded the same way and the payout is the rest.
+// The free allowance of late usage counts the invocations earlier invoices billed for the same
+// listing and service period, so only what is left of it is granted.
+const LINES = `
+WITH b AS (SELECT ${BOUNDS}),
+meters AS (${BILLABLE_METERS}),
+inv AS (SELECT id, currency, currency_exponent FROM invoices WHERE org_id = $1 AND period = $2::date),
+marked AS (
+  UPDATE usage_events e SET billed_invoice_id = inv.id
+  FROM inv, b
+  WHERE e.org_id = $1 AND e.billed_invoice_id IS NULL AND e.occurred_at < b.period_end_at
+    AND e.currency = inv.currency
+  RETURNING inv.id AS invoice_id, e.listing_id, e.invocations, e.tokens_in::bigint + e.tokens_out AS tokens, e.cost,
+            date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date AS service_period
+),
+usage AS (
+  SELECT invoice_id, listing_id, service_period, sum(invocations) AS invocations, sum(tokens) AS tokens,
+         sum(cost) AS amount
+  FROM marked GROUP BY 1, 2, 3
+),
+allowance_terms AS (
+  SELECT DISTINCT ON (listing_id, currency) listing_id, currency,
+         (pricing->>'freeInvocations')::bigint AS free, (pricing->>'pricePerInvocation')::numeric AS price
+  FROM meters
+  WHERE pricing->>'model' = 'usage_based' AND COALESCE((pricing->>'freeInvocations')::bigint, 0) > 0
+    AND COALESCE((pricing->>'pricePerInvocation')::numeric, 0) > 0
+  ORDER BY listing_id, currency, opened_at DESC
+),
+billed_before AS (
+  SELECT l.listing_id, i.currency, l.service_period, sum(l.invocations) AS invocations
+  FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+  WHERE l.org_id = $1 AND l.kind IN ('usage', 'adjustment') AND i.period <> $2::date
+  GROUP BY 1, 2, 3
+),
+allowance AS (
+  SELECT u.invoice_id, u.listing_id, u.service_period, t.price,
+         least(t.free, COALESCE(bb.invocations, 0) + u.invocations) - least(t.free, COALESCE(bb.invocations, 0))
+           AS invocations
+  FROM usage u
+  JOIN inv ON inv.id = u.invoice_id
+  JOIN allowance_terms t ON t.listing_id = u.listing_id AND t.currency = inv.currency
+  LEFT JOIN billed_before bb
+    ON bb.listing_id = u.listing_id AND bb.currency = inv.currency AND bb.service_period = u.service_period
+),
+subscriptions AS (
+  SELECT inv.id AS invoice_id, m.listing_id, sum(d.days)::int AS days,
+         sum((m.pricing->>'monthlyPrice')::numeric * d.days) AS price_days, max(b.month_days) AS month_days
+  FROM meters m
+  CROSS JOIN b
+  CROSS JOIN LATERAL (
+    SELECT least(COALESCE(((m.closed_at - interval '1 microsecond') AT TIME ZONE 'UTC')::date, b.last_day), b.last_day)
+           - greatest((m.opened_at AT TIME ZONE 'UTC')::date, $2::date) + 1 AS days
+  ) d
+  JOIN inv ON inv.currency = m.currency
+  WHERE m.pricing->>'model' = 'subscription' AND m.opened_at < b.period_end_at
+    AND (m.closed_at IS NULL OR m.closed_at > b.period_start_at) AND d.days > 0
+  GROUP BY 1, 2
+),
+one_time_new AS (
+  INSERT INTO billed_one_time_fees (installation_id, invoice_id)
+  SELECT m.installation_id, inv.id FROM meters m JOIN inv ON inv.currency = m.currency, b
+  WHERE m.pricing->>'model' = 'one_time' AND m.opened_at < b.period_end_at
+  ON CONFLICT (installation_id) DO NOTHING
+  RETURNING installation_id, invoice_id
+),
+one_time AS (
+  SELECT n.invoice_id, m.listing_id, date_trunc('month', m.opened_at AT TIME ZONE 'UTC')::date AS service_period,
+         count(*) AS installations, sum((m.pricing->>'oneTimePrice')::numeric) AS amount
+  FROM one_time_new n JOIN usage_meters m ON m.installation_id = n.installation_id
+  GROUP BY 1, 2, 3
+),
+charges AS (
+  SELECT invoice_id, listing_id, CASE WHEN service_period = $2::date THEN 'usage' ELSE 'adjustment' END AS kind,
+         service_period, invocations, tokens, NULL::int AS days, amount AS numerator, 1 AS denominator
+  FROM usage
+  UNION ALL
+  SELECT invoice_id, listing_id,
+         CASE WHEN service_period = $2::date THEN 'free_allowance' ELSE 'adjustment_free_allowance' END,
+         service_period, invocations, 0, NULL, -(invocations * price), 1
+  FROM allowance WHERE invocations > 0
+  UNION ALL
+  SELECT invoice_id, listing_id, 'subscription', $2::date, 0, 0, days, price_days, month_days
+  FROM subscriptions
+  UNION ALL
+  SELECT invoice_id, listing_id, 'one_time', service_period, installations, 0, NULL, amount, 1
+  FROM one_time
+),
+-- Rounded from the exact fraction (proration divides by the month's days), never from a rounded value.
+priced AS (
+  SELECT c.*, inv.currency, l.org_id AS publisher_org_id, l.name AS listing_name,
+         round(c.numerator * (10::numeric ^ inv.currency_exponent) / c.denominator)::bigint AS amount_minor
+  FROM charges c
+  JOIN inv ON inv.id = c.invoice_id
+  JOIN listings l ON l.id = c.listing_id
+),
+feed AS (
+  SELECT p.*, round(p.amount_minor * $3::numeric / 100)::bigint AS fee_minor FROM priced p
+)
+INSERT INTO invoice_lines (invoice_id, org_id, listing_id, publisher_org_id, kind, service_period, description,
+                           invocations, tokens, days, amount_exact, amount_minor, platform_fee_percent,
+                           platform_fee_minor, payout_minor, idempotency_key)
+SELECT f.invoice_id, $1, f.listing_id, f.publisher_org_id, f.kind, f.service_period,
+       CASE f.kind
+         WHEN 'usage' THEN format('%s: %s invocations, %s tokens', f.listing_name, f.invocations, f.tokens)
+         WHEN 'adjustment' THEN format('%s: late usage of %s, %s invocations, %s tokens', f.listing_name,
+                                       to_char(f.service_period, 'YYYY-MM'), f.invocations, f.tokens)
+         WHEN 'free_allowance' THEN format('%s: %s free invocations', f.listing_name, f.invocations)
+         WHEN 'adjustment_free_allowance' THEN format('%s: %s free invocations of %s', f.listing_name,
+                                                      f.invocations, to_char(f.service_period, 'YYYY-MM'))
+         WHEN 'subscription' THEN format('%s: subscription, %s of %s days', f.listing_name, f.days,
+                                         f.denominator)
+         ELSE format('%s: one-time fee, %s installation(s)', f.listing_name, f.invocations)
+       END,
+       f.invocations, f.tokens, f.days, f.numerator / f.denominator, f.amount_minor, $3::numeric, f.fee_minor,
+       f.amount_minor - f.fee_minor,
+       format('bazaar:%s:%s:%s:%s:%s:%s', $1, to_char($2::date, 'YYYY-MM'), f.currency, f.kind, f.listing_id,
+              to_char(f.service_period, 'YYYY-MM'))
+FROM feed f`;
+
+const TOTALS = `
+UPDATE invoices i SET total_minor = COALESCE((SELECT sum(amount_minor) FROM invoice_lines l WHERE l.invoice_id = i.id), 0)
+WHERE i.org_id = $1 AND i.period = $2::date
+RETURNING id, currency, total_minor::text, status`;
+
+const toRef = (row: { id: string; currency: string; total_minor: string; status: 'draft' | 'final' }) => ({
+  invoiceId: row.id,
+  currency: row.currency,
+  totalMinor: row.total_minor,
+  status: row.status,
+});
+
+/**
+ * Builds a tenant's invoices for a period (one per currency), once: when they exist already they are
+ * returned unchanged, so re-running a period never bills anything twice. Everything happens in one
+ * transaction under a per-tenant lock, so concurrent runs for the same tenant serialise.
+ */
+export async function buildTenantInvoices(
+  db: Db,
+  input: { orgId: string; period: string; platformFeePercent: string },
+): Promise<InvoiceRef[]> {
+  const start = periodStartDate(input.period);
+  return withTransaction(db, async (client) => {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('billing:' || $1, 0))`, [input.orgId]);
+    const existing = await client.query(
+      `SELECT id, currency, total_minor::text, status FROM invoices WHERE org_id = $1 AND period = $2::date
+       ORDER BY currency`,
+      [input.orgId, start],
+    );
+    if (existing.rows.length > 0) return existing.rows.map(toRef);
+
+    const currencies = (await client.query(CURRENCIES, [input.orgId, start])).rows.map((row) => row.currency);
+    if (currencies.length === 0) return [];
+    await client.query(
+      `INSERT INTO invoices (org_id, period, currency, currency_exponent, total_minor)
+       SELECT $1, $2::date, c, currency_exponent(c), 0 FROM unnest($3::text[]) AS c`,
+      [input.orgId, start, currencies],
+    );
+    await client.query(LINES, [input.orgId, start, input.platformFeePercent]);
+    const totals = await client.query(TOTALS, [input.orgId, start]);
+    return totals.rows.map(toRef).sort((a, b) => a.currency.localeCompare(b.currency));
+  });
+}
+
+/** The organisations with anything to bill for a period (set-based: one query for all tenants). */
+export async function tenantsToBill(db: Db, period: string): Promise<string[]> {
+  const start = periodStartDate(period);
+  const { rows } = await db.query(
+    `WITH b AS (SELECT ${bounds('$1')}),
+     billable AS (
+       SELECT e.org_id FROM usage_events e, b
+       WHERE e.billed_invoice_id IS NULL AND e.occurred_at < b.period_end_at
+       UNION
+       SELECT m.org_id FROM usage_meters m JOIN installations i ON i.id = m.installation_id, b
+       WHERE i.status <> 'failed' AND m.opened_at < b.period_end_at AND (
+         (m.pricing->>'model' = 'subscription' AND (m.closed_at IS NULL OR m.closed_at > b.period_start_at))
+         OR (m.pricing->>'model' = 'one_time'
+             AND NOT EXISTS (SELECT 1 FROM billed_one_time_fees f WHERE f.installation_id = m.installation_id)))
+     )
+     -- Tenants already invoiced for the period are done, unless an invoice is still a draft (its sync failed).
+     SELECT org_id FROM billable
+     WHERE NOT EXISTS (SELECT 1 FROM invoices WHERE org_id = billable.org_id AND period = $1::date)
+     UNION
+     SELECT org_id FROM invoices WHERE period = $1::date AND status = 'draft'
+     ORDER BY org_id`,
+    [start],
+  );
+  return rows.map((row) => row.org_id);
+}

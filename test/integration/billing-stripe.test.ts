@@ -1,0 +1,310 @@
+// Billing against stripe-mock (built from Go modules, behind a recording proxy): the requests Bazaar
+// makes, the ids it stores, idempotency on re-runs, and a worker killed in the middle of a run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/pool.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { recordHistory } from '../support/histories.js';
+import { startStripeMock, type StripeMock } from '../support/stripe-mock.js';
+import { waitFor } from '../support/wait-for.js';
+
+/**
+ * Gives a consumer organisation September 2026 charges on a fresh listing of the publisher: 10 usage
+ * events of 0.125 with 2 free invocations (125 and -25 cents), a 20/month subscription open all
+ * month (2000), and free-model usage (a 0 line, which is not sent to Stripe).
+ */
+async function seedTenant(db: Db, publisherOrgId: string, consumerOrgId: string) {
+  const listing = async (pricing: Record<string, unknown>) => {
+    const created = await db.query(
+      `INSERT INTO listings (org_id, slug, name, category, visibility)
+       VALUES ($1, $2, 'Stripe billing', 'billing', 'public') RETURNING id`,
+      [publisherOrgId, `stripe-${randomUUID().slice(0, 8)}`],
+    );
+    const listingId = created.rows[0].id as string;
+    const version = await db.query(
+      `INSERT INTO listing_versions (listing_id, version, manifest, status)
+       VALUES ($1, '1.0.0', '{}', 'published') RETURNING id`,
+      [listingId],
+    );
+    const installation = await db.query(
+      `INSERT INTO installations (org_id, listing_id, version_id, status) VALUES ($1, $2, $3, 'active') RETURNING id`,
+      [consumerOrgId, listingId, version.rows[0].id],
+    );
+    const installationId = installation.rows[0].id as string;
+    await db.query(
+      `INSERT INTO usage_meters (installation_id, org_id, listing_id, pricing, opened_at)
+       VALUES ($1, $2, $3, $4, '2026-08-15T00:00:00Z')`,
+      [installationId, consumerOrgId, listingId, { currency: 'usd', ...pricing }],
+    );
+    return { listingId, installationId };
+  };
+  const events = async (target: { listingId: string; installationId: string }, count: number, cost: string) =>
+    db.query(
+      `INSERT INTO usage_events (event_id, org_id, installation_id, listing_id, invocations, cost, currency, occurred_at)
+       SELECT gen_random_uuid()::text, $1, $2, $3, 1, $4::numeric, 'usd', '2026-09-20T00:00:00Z'
+       FROM generate_series(1, $5)`,
+      [consumerOrgId, target.installationId, target.listingId, cost, count],
+    );
+  await events(
+    await listing({ model: 'usage_based', pricePerInvocation: 0.125, freeInvocations: 2 }),
+    10,
+    '0.125',
+  );
+  await listing({ model: 'subscription', monthlyPrice: 20 });
+  await events(await listing({ model: 'free' }), 3, '0');
+}
+
+describe('billing with Stripe (stripe-mock)', () => {
+  let mock: StripeMock;
+  let h: Harness;
+  let publisher: { org: { id: string }; token: string };
+  let consumer: { org: { id: string; name: string }; token: string };
+
+  beforeAll(async () => {
+    mock = await startStripeMock();
+    h = await startHarness({ ownDatabase: true, env: { ...mock.env, BILLING_SCHEDULE: 'false' } });
+    publisher = await h.createOrg('publisher');
+    consumer = await h.createOrg('stripe consumer');
+    await seedTenant(h.db, publisher.org.id, consumer.org.id);
+  }, 120_000);
+  afterAll(async () => {
+    await h?.stop();
+    await mock?.stop();
+  });
+
+  const requestsTo = (method: string, pattern: RegExp) =>
+    mock.requests.filter((r) => r.method === method && pattern.test(r.path));
+
+  it('creates the customer, a draft invoice, one item per charged line with idempotency keys, and finalises', async () => {
+    const run = await h.request('POST', '/v1/billing-runs', { body: { period: '2026-09' } });
+    expect(run.status).toBe(202);
+    await h.temporal.workflow.getHandle(run.body.workflowId).result();
+    await recordHistory(`billing:${consumer.org.id}:2026-09`, 'billing-tenant-stripe');
+    const orgId = consumer.org.id;
+
+    const stored = await h.db.query(
+      `SELECT id, stripe_customer_id, stripe_invoice_id, status, total_minor::int AS total FROM invoices
+       WHERE org_id = $1`,
+      [orgId],
+    );
+    expect(stored.rows).toHaveLength(1);
+    const invoice = stored.rows[0];
+    expect(invoice).toMatchObject({ status: 'final', total: 2100 });
+    expect(invoice.stripe_customer_id).toMatch(/^cus_/);
+    expect(invoice.stripe_invoice_id).toMatch(/^in_/);
+    const customerRow = await h.db.query('SELECT customer_id FROM stripe_customers WHERE org_id = $1', [
+      orgId,
+    ]);
+    expect(customerRow.rows[0].customer_id).toBe(invoice.stripe_customer_id);
+
+    const customers = requestsTo('POST', /^\/v1\/customers$/);
+    expect(customers).toHaveLength(1);
+    expect(customers[0]).toMatchObject({ idempotencyKey: `bazaar:customer:${orgId}`, status: 200 });
+    expect(customers[0]!.body.get('name')).toBe(consumer.org.name);
+    expect(customers[0]!.body.get('metadata[bazaarOrgId]')).toBe(orgId);
+
+    const invoices = requestsTo('POST', /^\/v1\/invoices$/);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]!.idempotencyKey).toBe(`bazaar:${orgId}:2026-09:usd:invoice`);
+    expect(Object.fromEntries(invoices[0]!.body)).toMatchObject({
+      customer: invoice.stripe_customer_id,
+      currency: 'usd',
+      auto_advance: 'false',
+      pending_invoice_items_behavior: 'exclude',
+      'metadata[bazaarInvoiceId]': invoice.id,
+    });
+
+    const lines = await h.db.query(
+      `SELECT amount_minor::int AS amount, idempotency_key, stripe_invoice_item_id FROM invoice_lines
+       WHERE invoice_id = $1 ORDER BY idempotency_key`,
+      [invoice.id],
+    );
+    expect(lines.rows.map((line) => line.amount).sort((a, b) => a - b)).toEqual([-25, 0, 125, 2000]);
+    const charged = lines.rows.filter((line) => line.amount !== 0);
+    for (const line of charged) expect(line.stripe_invoice_item_id).toMatch(/^ii_/);
+    expect(lines.rows.find((line) => line.amount === 0).stripe_invoice_item_id).toBeNull();
+
+    const items = requestsTo('POST', /^\/v1\/invoiceitems$/);
+    expect(items.map((item) => [item.idempotencyKey, Number(item.body.get('amount'))]).sort()).toEqual(
+      charged.map((line) => [line.idempotency_key, line.amount]).sort(),
+    );
+    for (const item of items) {
+      expect(item.body.get('invoice')).toBe(invoice.stripe_invoice_id);
+      expect(item.body.get('customer')).toBe(invoice.stripe_customer_id);
+      expect(item.body.get('currency')).toBe('usd');
+      expect(item.idempotencyKey).toMatch(new RegExp(`^bazaar:${orgId}:2026-09:usd:`));
+    }
+    const finalized = requestsTo('POST', /^\/v1\/invoices\/[^/]+\/finalize$/);
+    expect(finalized.map((r) => r.path)).toEqual([`/v1/invoices/${invoice.stripe_invoice_id}/finalize`]);
+
+    const api = await h.request('GET', `/v1/invoices/${invoice.id}`, { token: consumer.token });
+    expect(api.body.stripeInvoiceId).toBe(invoice.stripe_invoice_id);
+  });
+
+  it('a re-run makes no Stripe call at all, and a later period reuses the customer', async () => {
+    const before = mock.requests.length;
+    const again = await h.request('POST', '/v1/billing-runs', { body: { period: '2026-09' } });
+    await h.temporal.workflow.getHandle(again.body.workflowId).result();
+    await h.temporal.workflow.execute('billTenant', {
+      workflowId: `billing:${consumer.org.id}:2026-09`,
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ orgId: consumer.org.id, period: '2026-09' }],
+    });
+    expect(mock.requests.length).toBe(before);
+
+    const october = await h.request('POST', '/v1/billing-runs', { body: { period: '2026-10' } });
+    await h.temporal.workflow.getHandle(october.body.workflowId).result();
+    expect(requestsTo('POST', /^\/v1\/customers$/)).toHaveLength(1);
+    expect(requestsTo('POST', /^\/v1\/invoices$/).map((r) => r.idempotencyKey)).toContain(
+      `bazaar:${consumer.org.id}:2026-10:usd:invoice`,
+    );
+  });
+
+  it('a retried sync sends the same idempotency keys again, so Stripe charges once', async () => {
+    // As if the worker had died after Stripe answered but before the ids were stored.
+    const { rows } = await h.db.query(
+      `UPDATE invoices SET status = 'draft', stripe_invoice_id = NULL WHERE org_id = $1 AND period = '2026-09-01'
+       RETURNING id`,
+      [consumer.org.id],
+    );
+    await h.db.query('UPDATE invoice_lines SET stripe_invoice_item_id = NULL WHERE invoice_id = $1', [
+      rows[0].id,
+    ]);
+    const firstKeys = requestsTo('POST', /^\/v1\/invoiceitems$/)
+      .filter((r) => r.idempotencyKey!.includes(':2026-09:'))
+      .map((r) => r.idempotencyKey);
+    const before = mock.requests.length;
+    await h.temporal.workflow.execute('billTenant', {
+      workflowId: `billing:${consumer.org.id}:2026-09`,
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ orgId: consumer.org.id, period: '2026-09' }],
+    });
+    const resent = mock.requests.slice(before);
+    expect(
+      resent
+        .filter((r) => r.path === '/v1/invoiceitems')
+        .map((r) => r.idempotencyKey)
+        .sort(),
+    ).toEqual([...firstKeys].sort());
+    expect(resent.find((r) => r.path === '/v1/invoices')!.idempotencyKey).toBe(
+      `bazaar:${consumer.org.id}:2026-09:usd:invoice`,
+    );
+    expect(resent.filter((r) => r.path === '/v1/customers')).toHaveLength(0);
+  });
+});
+
+describe('a worker killed mid-billing', () => {
+  let mock: StripeMock;
+  let h: Harness;
+  const workers: ChildProcess[] = [];
+  const tenants: string[] = [];
+
+  /** Starts a worker-only Bazaar process on the harness's database, task queue and Stripe. */
+  async function startWorkerProcess(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        BAZAAR_ROLES: 'worker',
+        TEMPORAL_DEV_SERVER: 'false',
+        TEMPORAL_ADDRESS: h.config.temporal.address,
+        TEMPORAL_TASK_QUEUE: h.config.temporal.taskQueue,
+        DATABASE_URL: h.config.databaseUrl,
+        DATA_DIR: h.config.dataDir,
+        SECRETS_MASTER_KEY: h.config.secrets.masterKey!,
+        ADMIN_TOKEN: h.adminToken,
+        LOG_LEVEL: 'warn',
+        BILLING_SCHEDULE: 'false',
+        ...mock.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    workers.push(child);
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    await waitFor(
+      async () => output.includes('Bazaar worker is running') || child.exitCode !== null,
+      'the worker',
+      60_000,
+    );
+    if (child.exitCode !== null) throw new Error(`worker exited:\n${output}`);
+    return child;
+  }
+
+  beforeAll(async () => {
+    mock = await startStripeMock({ delayMs: 300 }); // a slow Stripe, so the kill lands mid-sync
+    h = await startHarness({
+      ownDatabase: true,
+      env: { ...mock.env, BAZAAR_ROLES: 'api', BILLING_SCHEDULE: 'false' },
+    });
+    const publisher = await h.createOrg('publisher');
+    for (let i = 0; i < 6; i++) {
+      const consumer = await h.createOrg(`consumer ${i}`);
+      tenants.push(consumer.org.id);
+      await seedTenant(h.db, publisher.org.id, consumer.org.id);
+    }
+    await startWorkerProcess();
+  }, 120_000);
+  afterAll(async () => {
+    for (const worker of workers)
+      if (worker.exitCode === null && worker.signalCode === null) process.kill(-worker.pid!, 'SIGKILL');
+    await h?.stop();
+    await mock?.stop();
+  });
+
+  it('finishes on another worker with one invoice per tenant and every line charged under one key', async () => {
+    const run = await h.request('POST', '/v1/billing-runs', { body: { period: '2026-09' } });
+    expect(run.status).toBe(202);
+    await waitFor(
+      async () => mock.requests.some((r) => r.path === '/v1/invoiceitems'),
+      'the first invoice item',
+      60_000,
+    );
+    process.kill(-workers[0]!.pid!, 'SIGKILL');
+    const finalBeforeRestart = await h.db.query(
+      `SELECT count(*)::int AS n FROM invoices WHERE status = 'final'`,
+    );
+    expect(finalBeforeRestart.rows[0].n).toBeLessThan(tenants.length); // killed mid-run
+    await startWorkerProcess();
+
+    const result = await h.temporal.workflow.getHandle(run.body.workflowId).result();
+    expect(result).toEqual({ period: '2026-09', tenants: tenants.length, invoices: tenants.length });
+
+    const invoices = await h.db.query(
+      `SELECT org_id, status, total_minor::int AS total, stripe_invoice_id FROM invoices ORDER BY org_id`,
+    );
+    expect(invoices.rows.map((row) => row.org_id)).toEqual([...tenants].sort());
+    for (const row of invoices.rows) expect(row).toMatchObject({ status: 'final', total: 2100 });
+    const lines = await h.db.query(
+      `SELECT idempotency_key, stripe_invoice_item_id FROM invoice_lines WHERE amount_minor <> 0`,
+    );
+    expect(lines.rows).toHaveLength(tenants.length * 3);
+    for (const line of lines.rows) expect(line.stripe_invoice_item_id).toMatch(/^ii_/);
+    // Retries may repeat a request, but only ever under the line's own key: one charge per line.
+    const itemKeys = new Set(
+      mock.requests.filter((r) => r.path === '/v1/invoiceitems').map((r) => r.idempotencyKey),
+    );
+    expect([...itemKeys].sort()).toEqual(lines.rows.map((line) => line.idempotency_key).sort());
+    const invoiceKeys = new Set(
+      mock.requests.filter((r) => r.path === '/v1/invoices').map((r) => r.idempotencyKey),
+    );
+    expect(invoiceKeys.size).toBe(tenants.length);
+    const unbilled = await h.db.query(
+      'SELECT count(*)::int AS n FROM usage_events WHERE billed_invoice_id IS NULL',
+    );
+    expect(unbilled.rows[0].n).toBe(0);
+
+    let retried = 0;
+    for (const orgId of tenants) {
+      const history = await h.temporal.workflow.getHandle(`billing:${orgId}:2026-09`).fetchHistory();
+      const attempts = history
+        .events!.filter((event) => event.activityTaskStartedEventAttributes)
+        .map((event) => Number(event.activityTaskStartedEventAttributes!.attempt));
+      if (Math.max(...attempts) >= 2) retried++;
+    }
+    expect(retried).toBeGreaterThan(0); // the sync was picked up again after the kill
+  }, 180_000);
+});

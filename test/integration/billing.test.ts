@@ -1,0 +1,425 @@
+// Monthly billing on real PostgreSQL and Temporal (no Stripe): every pricing model, proration, the
+// free allowance, late usage, re-runs, tenant isolation of invoices and payouts, and the routes' errors.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/pool.js';
+import { previousPeriod } from '../../src/domain/billing/period.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { recordHistory } from '../support/histories.js';
+
+/** A published listing of a publisher, written straight to PostgreSQL (billing only reads it). */
+export async function seedListing(db: Db, publisherOrgId: string, name: string) {
+  const slug = `bill-${randomUUID().slice(0, 8)}`;
+  const listing = await db.query(
+    `INSERT INTO listings (org_id, slug, name, category, visibility) VALUES ($1, $2, $3, 'billing', 'public')
+     RETURNING id`,
+    [publisherOrgId, slug, name],
+  );
+  const version = await db.query(
+    `INSERT INTO listing_versions (listing_id, version, manifest, status) VALUES ($1, '1.0.0', '{}', 'published')
+     RETURNING id`,
+    [listing.rows[0].id],
+  );
+  return { id: listing.rows[0].id as string, slug, versionId: version.rows[0].id as string };
+}
+
+/** An active installation with its meter (pricing snapshot, opened and maybe closed at given times). */
+export async function seedInstallation(
+  db: Db,
+  input: {
+    orgId: string;
+    listing: { id: string; versionId: string };
+    pricing: Record<string, unknown>;
+    openedAt: string;
+    closedAt?: string;
+    status?: string;
+  },
+) {
+  const installation = await db.query(
+    `INSERT INTO installations (org_id, listing_id, version_id, status) VALUES ($1, $2, $3, $4) RETURNING id`,
+    [input.orgId, input.listing.id, input.listing.versionId, input.status ?? 'active'],
+  );
+  const id = installation.rows[0].id as string;
+  await db.query(
+    `INSERT INTO usage_meters (installation_id, org_id, listing_id, pricing, status, opened_at, closed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      id,
+      input.orgId,
+      input.listing.id,
+      { currency: 'usd', ...input.pricing },
+      input.closedAt ? 'closed' : 'open',
+      input.openedAt,
+      input.closedAt ?? null,
+    ],
+  );
+  return id;
+}
+
+/** `count` usage events of one installation at one moment, each with the given usage and exact cost. */
+export async function seedEvents(
+  db: Db,
+  input: {
+    orgId: string;
+    installationId: string;
+    listingId: string;
+    count: number;
+    occurredAt: string;
+    cost: string;
+    currency?: string;
+    tokensIn?: number;
+    tokensOut?: number;
+  },
+) {
+  await db.query(
+    `INSERT INTO usage_events (event_id, org_id, installation_id, listing_id, invocations, tokens_in, tokens_out,
+                               cost, currency, occurred_at)
+     SELECT gen_random_uuid()::text, $1, $2, $3, 1, $4, $5, $6::numeric, $7, $8::timestamptz
+     FROM generate_series(1, $9)`,
+    [
+      input.orgId,
+      input.installationId,
+      input.listingId,
+      input.tokensIn ?? 0,
+      input.tokensOut ?? 0,
+      input.cost,
+      input.currency ?? 'usd',
+      input.occurredAt,
+      input.count,
+    ],
+  );
+}
+
+/** Starts `billing:<period>` over the API as a platform admin and waits for it to finish. */
+export async function runBilling(h: Harness, period: string, token?: string) {
+  const started = await h.request('POST', '/v1/billing-runs', { token, body: { period } });
+  expect(started.status).toBe(202);
+  expect(started.body.workflowId).toBe(`billing:${period}`);
+  return h.temporal.workflow.getHandle(started.body.workflowId).result();
+}
+
+/**
+ * Checks the invariants of every invoice of an organisation: the total is the sum of its lines, every
+ * usage or adjustment line is its marked events' exact cost rounded once, and payout + fee = amount.
+ */
+export async function expectInvoicesReproduce(db: Db, orgId: string) {
+  const totals = await db.query(
+    `SELECT i.id, i.total_minor::text AS total, COALESCE(sum(l.amount_minor), 0)::text AS sum_lines
+     FROM invoices i LEFT JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.org_id = $1 GROUP BY i.id`,
+    [orgId],
+  );
+  for (const row of totals.rows) expect(row.total).toBe(row.sum_lines);
+  const usage = await db.query(
+    `SELECT l.amount_minor::text AS billed, l.invocations::text AS invocations,
+            (SELECT round(sum(e.cost) * 10::numeric ^ i.currency_exponent)::text FROM usage_events e
+              WHERE e.billed_invoice_id = i.id AND e.listing_id = l.listing_id
+                AND date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date = l.service_period) AS from_events,
+            (SELECT sum(e.invocations)::text FROM usage_events e
+              WHERE e.billed_invoice_id = i.id AND e.listing_id = l.listing_id
+                AND date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date = l.service_period) AS events_invocations
+     FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+     WHERE i.org_id = $1 AND l.kind IN ('usage', 'adjustment')`,
+    [orgId],
+  );
+  expect(usage.rows.length).toBeGreaterThan(0);
+  for (const row of usage.rows) {
+    expect(row.billed).toBe(row.from_events);
+    expect(row.invocations).toBe(row.events_invocations);
+  }
+  const split = await db.query(
+    `SELECT count(*)::int AS bad FROM invoice_lines
+     WHERE org_id = $1 AND (payout_minor + platform_fee_minor <> amount_minor
+       OR platform_fee_minor <> round(amount_minor * platform_fee_percent / 100))`,
+    [orgId],
+  );
+  expect(split.rows[0].bad).toBe(0);
+}
+
+describe('monthly billing', () => {
+  let h: Harness;
+  let publisher: { org: { id: string }; token: string };
+  let otherPublisher: { org: { id: string }; token: string };
+  let consumer: { org: { id: string }; token: string };
+  let stranger: { org: { id: string }; token: string };
+  const listings: Record<string, { id: string; slug: string; versionId: string }> = {};
+
+  beforeAll(async () => {
+    h = await startHarness({ ownDatabase: true });
+    publisher = await h.createOrg('publisher');
+    otherPublisher = await h.createOrg('other publisher');
+    consumer = await h.createOrg('consumer');
+    stranger = await h.createOrg('stranger');
+    for (const name of ['metered', 'newSub', 'oldSub', 'oneTime', 'free', 'yen', 'allowance', 'failedSub']) {
+      listings[name] = await seedListing(h.db, publisher.org.id, name);
+    }
+    const orgId = consumer.org.id;
+    const seed = (name: string, pricing: Record<string, unknown>, openedAt: string, extra = {}) =>
+      seedInstallation(h.db, { orgId, listing: listings[name]!, pricing, openedAt, ...extra });
+
+    // usage_based with tokens and 5 free invocations: 12 events of 1 invocation and 150 tokens each.
+    const metered = await seed(
+      'metered',
+      { model: 'usage_based', pricePerInvocation: 0.02, pricePer1kTokens: 0.001, freeInvocations: 5 },
+      '2026-08-20T00:00:00Z',
+    );
+    await seedEvents(h.db, {
+      orgId,
+      installationId: metered,
+      listingId: listings.metered!.id,
+      count: 12,
+      tokensIn: 100,
+      tokensOut: 50,
+      cost: '0.02015',
+      occurredAt: '2026-09-10T12:00:00Z',
+    });
+    // October usage is not September's.
+    await seedEvents(h.db, {
+      orgId,
+      installationId: metered,
+      listingId: listings.metered!.id,
+      count: 2,
+      cost: '0.02',
+      occurredAt: '2026-10-02T00:00:00Z',
+    });
+    // Subscriptions: opened 21 September (10 of 30 days), and one closed at the start of 12 September (11 days).
+    await seed('newSub', { model: 'subscription', monthlyPrice: 30 }, '2026-09-21T10:00:00Z');
+    await seed('oldSub', { model: 'subscription', monthlyPrice: 49 }, '2026-08-01T00:00:00Z', {
+      closedAt: '2026-09-12T00:00:00Z',
+    });
+    // A failed installation is never billed.
+    await seed('failedSub', { model: 'subscription', monthlyPrice: 99 }, '2026-09-02T00:00:00Z', {
+      status: 'failed',
+      closedAt: '2026-09-02T00:00:10Z',
+    });
+    await seed('oneTime', { model: 'one_time', oneTimePrice: 199 }, '2026-09-05T08:00:00Z');
+    const free = await seed('free', { model: 'free', freeInvocations: 100 }, '2026-09-01T00:00:00Z');
+    await seedEvents(h.db, {
+      orgId,
+      installationId: free,
+      listingId: listings.free!.id,
+      count: 3,
+      cost: '0',
+      occurredAt: '2026-09-03T00:00:00Z',
+    });
+    // A zero-decimal currency: 3 × 3.5 JPY = 10.5, rounded half up to 11.
+    const yen = await seed(
+      'yen',
+      { model: 'usage_based', pricePerInvocation: 3.5, currency: 'jpy' },
+      '2026-09-01T00:00:00Z',
+    );
+    await seedEvents(h.db, {
+      orgId,
+      installationId: yen,
+      listingId: listings.yen!.id,
+      count: 3,
+      cost: '3.5',
+      currency: 'jpy',
+      occurredAt: '2026-09-30T23:59:59Z',
+    });
+    // 4 of 10 free invocations used in September; late events will use more of the allowance.
+    const allowance = await seed(
+      'allowance',
+      { model: 'usage_based', pricePerInvocation: 0.01, freeInvocations: 10 },
+      '2026-09-01T00:00:00Z',
+    );
+    await seedEvents(h.db, {
+      orgId,
+      installationId: allowance,
+      listingId: listings.allowance!.id,
+      count: 4,
+      cost: '0.01',
+      occurredAt: '2026-09-15T00:00:00Z',
+    });
+  }, 120_000);
+  afterAll(() => h?.stop());
+
+  const linesOf = (invoice: any) =>
+    Object.fromEntries(
+      invoice.lines.map((line: any) => [
+        `${line.kind}:${Object.keys(listings).find((name) => listings[name]!.id === line.listingId)}:${line.servicePeriod}`,
+        line.amountMinor,
+      ]),
+    );
+
+  it('bills each pricing model for a closed month, one invoice per currency, exactly', async () => {
+    const result = await runBilling(h, '2026-09');
+    expect(result).toEqual({ period: '2026-09', tenants: 1, invoices: 2 });
+    await recordHistory('billing:2026-09', 'billing-run');
+    await recordHistory(`billing:${consumer.org.id}:2026-09`, 'billing-tenant');
+
+    const listed = await h.request('GET', '/v1/invoices', { token: consumer.token });
+    expect(listed.status).toBe(200);
+    const [jpy, usd] = listed.body.invoices.sort((a: any, b: any) => a.currency.localeCompare(b.currency));
+    expect(linesOf(usd)).toEqual({
+      'usage:metered:2026-09': 24, // 12 × 0.02015 = 0.2418
+      'free_allowance:metered:2026-09': -10, // 5 free × 0.02
+      'subscription:newSub:2026-09': 1000, // 30 × 10/30
+      'subscription:oldSub:2026-09': 1797, // 49 × 11/30 = 17.9666…
+      'one_time:oneTime:2026-09': 19900,
+      'usage:free:2026-09': 0,
+      'usage:allowance:2026-09': 4,
+      'free_allowance:allowance:2026-09': -4,
+    });
+    expect(usd).toMatchObject({ period: '2026-09', status: 'final', totalMinor: 22711, total: '227.11' });
+    expect(usd.lines.find((line: any) => line.kind === 'subscription' && line.days === 10)).toBeTruthy();
+    expect(jpy).toMatchObject({ currency: 'jpy', totalMinor: 11, total: '11', status: 'final' });
+    expect(linesOf(jpy)).toEqual({ 'usage:yen:2026-09': 11 });
+
+    const one = await h.request('GET', `/v1/invoices/${usd.id}`, { token: consumer.token });
+    expect(one.status).toBe(200);
+    expect(one.body).toEqual(usd);
+    await expectInvoicesReproduce(h.db, consumer.org.id);
+  });
+
+  it('re-running a period creates no second invoice and changes nothing', async () => {
+    const before = await h.db.query('SELECT id, total_minor FROM invoices ORDER BY id');
+    const linesBefore = await h.db.query('SELECT count(*)::int AS n FROM invoice_lines');
+    const again = await runBilling(h, '2026-09');
+    expect(again).toMatchObject({ tenants: 0 });
+    // The tenant's own child run again finds its invoices and returns them unchanged.
+    const child = await h.temporal.workflow.execute('billTenant', {
+      workflowId: `billing:${consumer.org.id}:2026-09`,
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ orgId: consumer.org.id, period: '2026-09' }],
+    });
+    expect((child as any).invoices).toHaveLength(2);
+    expect((await h.db.query('SELECT id, total_minor FROM invoices ORDER BY id')).rows).toEqual(before.rows);
+    expect((await h.db.query('SELECT count(*)::int AS n FROM invoice_lines')).rows).toEqual(linesBefore.rows);
+  });
+
+  it('puts usage recorded after the invoice on the next invoice as adjustment lines', async () => {
+    const orgId = consumer.org.id;
+    const meter = async (name: string) =>
+      (
+        await h.db.query('SELECT installation_id FROM usage_meters WHERE listing_id = $1', [
+          listings[name]!.id,
+        ])
+      ).rows[0].installation_id;
+    await seedEvents(h.db, {
+      orgId,
+      installationId: await meter('allowance'),
+      listingId: listings.allowance!.id,
+      count: 3,
+      cost: '0.01',
+      occurredAt: '2026-09-29T00:00:00Z',
+    });
+    await seedEvents(h.db, {
+      orgId,
+      installationId: await meter('metered'),
+      listingId: listings.metered!.id,
+      count: 1,
+      cost: '0.02',
+      occurredAt: '2026-09-30T00:00:00Z',
+    });
+    await runBilling(h, '2026-10');
+    const october = await h.request('GET', '/v1/invoices?period=2026-10', { token: consumer.token });
+    expect(october.body.invoices).toHaveLength(1);
+    expect(linesOf(october.body.invoices[0])).toEqual({
+      'usage:metered:2026-10': 4, // 2 × 0.02; the 5 free invocations of October cover them
+      'free_allowance:metered:2026-10': -4,
+      'adjustment:metered:2026-09': 2, // September's 5 free invocations were used up
+      'adjustment:allowance:2026-09': 3,
+      'adjustment_free_allowance:allowance:2026-09': -3, // 6 of 10 were left
+      'subscription:newSub:2026-10': 3000, // the whole month
+    });
+    const september = await h.request('GET', '/v1/invoices?period=2026-09', { token: consumer.token });
+    expect(september.body.invoices.find((i: any) => i.currency === 'usd').totalMinor).toBe(22711);
+    const unbilled = await h.db.query(
+      `SELECT count(*)::int AS n FROM usage_events WHERE org_id = $1 AND billed_invoice_id IS NULL`,
+      [orgId],
+    );
+    expect(unbilled.rows[0].n).toBe(0);
+    await expectInvoicesReproduce(h.db, orgId);
+  });
+
+  it('credits the publisher with each line less the platform fee, and no one else', async () => {
+    const payouts = await h.request('GET', '/v1/payouts?period=2026-09', { token: publisher.token });
+    expect(payouts.status).toBe(200);
+    const byListing = Object.fromEntries(
+      payouts.body.payouts.map((p: any) => [
+        `${Object.keys(listings).find((name) => listings[name]!.id === p.listingId)}:${p.currency}`,
+        [p.grossMinor, p.platformFeeMinor, p.payoutMinor],
+      ]),
+    );
+    expect(byListing).toEqual({
+      'metered:usd': [14, 3, 11], // lines 24 (fee 5) and -10 (fee -2)
+      'newSub:usd': [1000, 200, 800],
+      'oldSub:usd': [1797, 359, 1438], // 359.4 → 359
+      'oneTime:usd': [19900, 3980, 15920],
+      'free:usd': [0, 0, 0],
+      'yen:jpy': [11, 2, 9], // 2.2 → 2
+      'allowance:usd': [0, 0, 0],
+    });
+    const all = await h.request('GET', '/v1/payouts', { token: publisher.token });
+    expect(all.body.payouts.map((p: any) => p.period)).toContain('2026-10');
+    for (const token of [otherPublisher.token, consumer.token, stranger.token]) {
+      const none = await h.request('GET', '/v1/payouts', { token });
+      expect(none.status).toBe(200);
+      expect(none.body.payouts).toEqual([]);
+    }
+  });
+
+  it("shows no other organisation's invoices: an empty list and 404", async () => {
+    const mine = await h.request('GET', '/v1/invoices', { token: consumer.token });
+    expect(mine.body.invoices.length).toBeGreaterThan(0);
+    const theirs = await h.request('GET', '/v1/invoices', { token: stranger.token });
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.invoices).toEqual([]);
+    const one = await h.request('GET', `/v1/invoices/${mine.body.invoices[0].id}`, { token: stranger.token });
+    expect(one.status).toBe(404);
+    const missing = await h.request('GET', `/v1/invoices/${randomUUID()}`, { token: stranger.token });
+    expect(missing.status).toBe(404);
+    expect(one.body.error.message).toBe(missing.body.error.message);
+    const publisherView = await h.request('GET', '/v1/invoices', { token: publisher.token });
+    expect(publisherView.body.invoices).toEqual([]);
+  });
+
+  it('answers 400 for bad input and 403 for the wrong role', async () => {
+    const member = await h.createOrgKey(consumer.org.id, consumer.token, 'member');
+    const reviewer = await h.createPlatformKey('reviewer');
+    const admin = await h.createPlatformKey('platform-admin');
+    for (const token of [consumer.token, member, reviewer]) {
+      const refused = await h.request('POST', '/v1/billing-runs', { token, body: { period: '2026-09' } });
+      expect(refused.status).toBe(403);
+    }
+    const bad = await h.request('POST', '/v1/billing-runs', { token: admin, body: { period: '2026-13' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([expect.objectContaining({ path: 'json.period' })]);
+    const future = await h.request('POST', '/v1/billing-runs', { token: admin, body: { period: '2999-01' } });
+    expect(future.status).toBe(400);
+    expect(future.body.error.details).toEqual([expect.objectContaining({ path: 'json.period' })]);
+    const missing = await h.request('POST', '/v1/billing-runs', { token: admin, body: {} });
+    expect(missing.status).toBe(400);
+    expect((await h.request('GET', '/v1/invoices', { token: admin })).status).toBe(403);
+    expect((await h.request('GET', '/v1/payouts', { token: reviewer })).status).toBe(403);
+    expect((await h.request('GET', '/v1/invoices/not-a-uuid', { token: consumer.token })).status).toBe(400);
+    const badPeriod = await h.request('GET', '/v1/invoices?period=2026-9', { token: consumer.token });
+    expect(badPeriod.status).toBe(400);
+    expect(badPeriod.body.error.details[0].path).toBe('query.period');
+    expect((await h.request('GET', '/v1/invoices', { token: null })).status).toBe(401);
+    const status = await h.request('GET', '/v1/workflows/billing:2026-09', { token: admin });
+    expect(status.body).toMatchObject({ status: 'COMPLETED', type: 'monthlyBilling' });
+  });
+
+  it('registers the monthly schedule once, on the running task queue', async () => {
+    const description = await h.temporal.schedule.getHandle('billing-monthly').describe();
+    expect(description.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'scheduledMonthlyBilling',
+    });
+    expect(description.action.type === 'startWorkflow' && description.action.taskQueue).toBe(
+      h.config.temporal.taskQueue,
+    );
+    expect(description.spec.calendars).toHaveLength(1);
+  });
+
+  it('the scheduled run bills the month that just ended', async () => {
+    const workflowId = `billing-scheduled-test-${randomUUID()}`;
+    const result = await h.temporal.workflow.execute('scheduledMonthlyBilling', {
+      workflowId,
+      taskQueue: h.config.temporal.taskQueue,
+    });
+    expect(result).toMatchObject({ period: previousPeriod(new Date()) });
+    await recordHistory(workflowId, 'billing-scheduled');
+  });
+});
