@@ -93,7 +93,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
 
 /** Starts the worker (stopped by stop()); `run` settles when it stops, and rejects if it fails. */
 async function startWorker(config: Config, activities: Activities, stops: Array<() => Promise<unknown>>) {
-  const workerConnection = await connectWorker(config.temporal.address);
+  const workerConnection = await connectWorker(config.temporal);
   const worker = await createWorker({
     connection: workerConnection,
     namespace: config.temporal.namespace,

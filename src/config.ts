@@ -29,6 +29,8 @@ const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('bazaar'),
+  /** Temporal Cloud API key; when set, the connection uses TLS. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   /** Start a Temporal dev server as a child process (local mode default). */
   TEMPORAL_DEV_SERVER: booleanFromEnv.optional(),
@@ -113,6 +115,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
+      apiKey: env.TEMPORAL_API_KEY,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       uiPort: env.TEMPORAL_UI_PORT,
       startDevServer: env.TEMPORAL_DEV_SERVER ?? local,
