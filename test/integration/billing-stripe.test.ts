@@ -1,6 +1,5 @@
 // Billing against stripe-mock (built from Go modules, behind a recording proxy): the requests Bazaar
 // makes, the ids it stores, idempotency on re-runs, and a worker killed in the middle of a run.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
@@ -8,6 +7,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { startStripeMock, type StripeMock } from '../support/stripe-mock.js';
 import { waitFor } from '../support/wait-for.js';
+import { WorkerProcesses } from '../support/worker-processes.js';
 
 /**
  * Gives a consumer organisation September 2026 charges on a fresh listing of the publisher: 10 usage
@@ -197,42 +197,11 @@ describe('billing with Stripe (stripe-mock)', () => {
 describe('a worker killed mid-billing', () => {
   let mock: StripeMock;
   let h: Harness;
-  const workers: ChildProcess[] = [];
+  const workers = new WorkerProcesses(
+    () => h,
+    () => ({ BILLING_SCHEDULE: 'false', ...mock.env }),
+  );
   const tenants: string[] = [];
-
-  /** Starts a worker-only Bazaar process on the harness's database, task queue and Stripe. */
-  async function startWorkerProcess(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        BAZAAR_ROLES: 'worker',
-        TEMPORAL_DEV_SERVER: 'false',
-        TEMPORAL_ADDRESS: h.config.temporal.address,
-        TEMPORAL_TASK_QUEUE: h.config.temporal.taskQueue,
-        DATABASE_URL: h.config.databaseUrl,
-        DATA_DIR: h.config.dataDir,
-        SECRETS_MASTER_KEY: h.config.secrets.masterKey!,
-        ADMIN_TOKEN: h.adminToken,
-        LOG_LEVEL: 'warn',
-        BILLING_SCHEDULE: 'false',
-        ...mock.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    workers.push(child);
-    let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    await waitFor(
-      async () => output.includes('Bazaar worker is running') || child.exitCode !== null,
-      'the worker',
-      60_000,
-    );
-    if (child.exitCode !== null) throw new Error(`worker exited:\n${output}`);
-    return child;
-  }
 
   beforeAll(async () => {
     mock = await startStripeMock({ delayMs: 300 }); // a slow Stripe, so the kill lands mid-sync
@@ -246,11 +215,10 @@ describe('a worker killed mid-billing', () => {
       tenants.push(consumer.org.id);
       await seedTenant(h.db, publisher.org.id, consumer.org.id);
     }
-    await startWorkerProcess();
+    await workers.start();
   }, 120_000);
   afterAll(async () => {
-    for (const worker of workers)
-      if (worker.exitCode === null && worker.signalCode === null) process.kill(-worker.pid!, 'SIGKILL');
+    workers.killAll();
     await h?.stop();
     await mock?.stop();
   });
@@ -263,12 +231,12 @@ describe('a worker killed mid-billing', () => {
       'the first invoice item',
       60_000,
     );
-    process.kill(-workers[0]!.pid!, 'SIGKILL');
+    workers.killAll();
     const finalBeforeRestart = await h.db.query(
       `SELECT count(*)::int AS n FROM invoices WHERE status = 'final'`,
     );
     expect(finalBeforeRestart.rows[0].n).toBeLessThan(tenants.length); // killed mid-run
-    await startWorkerProcess();
+    await workers.start();
 
     const result = await h.temporal.workflow.getHandle(run.body.workflowId).result();
     expect(result).toEqual({ period: '2026-09', tenants: tenants.length, invoices: tenants.length });

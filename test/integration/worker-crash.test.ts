@@ -1,12 +1,12 @@
 // A worker killed (SIGKILL, with its sandboxed agent) in the middle of an execution: another worker
 // picks the execution up when the heartbeat stops, and it still ends in one terminal state with one
 // usage event.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packFiles } from '../support/artifacts.js';
 import { listingBody, manifest, startHarness, type Harness } from '../support/harness.js';
 import { approveSubmission } from '../support/publish.js';
 import { waitFor } from '../support/wait-for.js';
+import { WorkerProcesses } from '../support/worker-processes.js';
 
 // Takes about five seconds, so the worker can be killed while it runs.
 const slowAgent = `
@@ -20,47 +20,14 @@ process.stdin.on('end', () => setTimeout(() => {
 
 describe('a worker killed mid-execution', () => {
   let h: Harness;
-  const workers: ChildProcess[] = [];
-
-  /** Starts a worker-only Bazaar process on the harness's database, task queue and data directory. */
-  async function startWorkerProcess(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        BAZAAR_ROLES: 'worker',
-        TEMPORAL_DEV_SERVER: 'false',
-        TEMPORAL_ADDRESS: h.config.temporal.address,
-        TEMPORAL_TASK_QUEUE: h.config.temporal.taskQueue,
-        DATABASE_URL: h.config.databaseUrl,
-        DATA_DIR: h.config.dataDir,
-        SECRETS_MASTER_KEY: h.config.secrets.masterKey!,
-        ADMIN_TOKEN: h.adminToken,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group, so a kill takes the sandboxed agent with it
-    });
-    workers.push(child);
-    let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    await waitFor(
-      async () => output.includes('Bazaar worker is running') || child.exitCode !== null,
-      'the worker',
-      60_000,
-    );
-    if (child.exitCode !== null) throw new Error(`worker exited:\n${output}`);
-    return child;
-  }
+  const workers = new WorkerProcesses(() => h);
 
   beforeAll(async () => {
     h = await startHarness({ env: { BAZAAR_ROLES: 'api' } });
-    await startWorkerProcess();
+    await workers.start();
   }, 120_000);
   afterAll(async () => {
-    for (const worker of workers)
-      if (worker.exitCode === null && worker.signalCode === null) process.kill(-worker.pid!, 'SIGKILL');
+    workers.killAll();
     await h.stop();
   });
 
@@ -102,9 +69,9 @@ describe('a worker killed mid-execution', () => {
       (await h.request('GET', `/v1/executions/${executionId}`, { token: consumer.token })).body;
     await waitFor(async () => (await status()).status === 'running', 'the execution to be running');
     await new Promise((resolve) => setTimeout(resolve, 1000)); // the agent is mid-run now
-    process.kill(-workers[0]!.pid!, 'SIGKILL');
+    workers.killAll();
 
-    await startWorkerProcess();
+    await workers.start();
     const finished = await waitFor(
       async () => {
         const current = await status();
