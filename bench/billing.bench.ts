@@ -117,7 +117,7 @@ try {
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       for (let orgId = queue.shift(); orgId; orgId = queue.shift())
-        await buildTenantInvoices(db, { orgId, period, platformFeePercent: '20' });
+        await buildTenantInvoices(db, { orgId, period, platformFeePercent: '20', finalize: true });
     }),
   );
   console.log(`invoice building alone (SQL, 8 connections): ${seconds(begin)} s`);

@@ -66,8 +66,8 @@ export function createBillingActivities({
 
     /**
      * Builds the tenant's invoices for the period (one per currency) from its unbilled usage,
-     * subscriptions and one-time fees, or returns those built before. `sync` says whether a payment
-     * provider is configured.
+     * subscriptions and one-time fees, or returns those built before. Without a payment provider
+     * they are final at once; with one they stay drafts until synced.
      */
     async buildTenantInvoices({
       orgId,
@@ -75,10 +75,15 @@ export function createBillingActivities({
     }: {
       orgId: string;
       period: string;
-    }): Promise<{ invoices: InvoiceRef[]; sync: boolean }> {
+    }): Promise<{ invoices: InvoiceRef[] }> {
       checkPeriod(period);
-      const invoices = await buildTenantInvoices(db, { orgId, period, platformFeePercent });
-      return { invoices, sync: payments !== null };
+      const invoices = await buildTenantInvoices(db, {
+        orgId,
+        period,
+        platformFeePercent,
+        finalize: payments === null,
+      });
+      return { invoices };
     },
 
     /**

@@ -165,8 +165,11 @@ SELECT f.invoice_id, $1, f.listing_id, f.publisher_org_id, f.kind, f.service_per
               to_char(f.service_period, 'YYYY-MM'))
 FROM feed f`;
 
+// Totals every new invoice; $3 true marks them final too (no payment provider to sync them to first).
 const TOTALS = `
-UPDATE invoices i SET total_minor = COALESCE((SELECT sum(amount_minor) FROM invoice_lines l WHERE l.invoice_id = i.id), 0)
+UPDATE invoices i SET total_minor = COALESCE((SELECT sum(amount_minor) FROM invoice_lines l WHERE l.invoice_id = i.id), 0),
+  status = CASE WHEN $3 THEN 'final' ELSE i.status END,
+  finalized_at = CASE WHEN $3 THEN now() ELSE i.finalized_at END
 WHERE i.org_id = $1 AND i.period = $2::date
 RETURNING id, currency, total_minor::text, status`;
 
@@ -180,11 +183,12 @@ const toRef = (row: { id: string; currency: string; total_minor: string; status:
 /**
  * Builds a tenant's invoices for a period (one per currency), once: when they exist already they are
  * returned unchanged, so re-running a period never bills anything twice. Everything happens in one
- * transaction under a per-tenant lock, so concurrent runs for the same tenant serialise.
+ * transaction under a per-tenant lock, so concurrent runs for the same tenant serialise. `finalize`
+ * marks the new invoices final at once (when there is no payment provider to sync them to).
  */
 export async function buildTenantInvoices(
   db: Db,
-  input: { orgId: string; period: string; platformFeePercent: string },
+  input: { orgId: string; period: string; platformFeePercent: string; finalize: boolean },
 ): Promise<InvoiceRef[]> {
   const start = periodStartDate(input.period);
   return withTransaction(db, async (client) => {
@@ -204,7 +208,7 @@ export async function buildTenantInvoices(
       [input.orgId, start, currencies],
     );
     await client.query(LINES, [input.orgId, start, input.platformFeePercent]);
-    const totals = await client.query(TOTALS, [input.orgId, start]);
+    const totals = await client.query(TOTALS, [input.orgId, start, input.finalize]);
     return totals.rows.map(toRef).sort((a, b) => a.currency.localeCompare(b.currency));
   });
 }
