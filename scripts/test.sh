@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/setup-openbao.sh
 source scripts/setup-stripe-mock.sh
+source scripts/setup-kubernetes.sh
 step "Typecheck"; npx tsc --noEmit
 step "Lint"; npx eslint --max-warnings 0 .
 step "Format"; npx prettier --check --log-level warn .

@@ -12,6 +12,7 @@ import { createPool } from './db/pool.js';
 import { UsageEventBatcher } from './domain/metering/usage-event-batcher.js';
 import { startSearch } from './domain/search/start-search.js';
 import type { Logger } from './logger.js';
+import { createKubernetesRuntimeDriver } from './runtime/kubernetes/create-kubernetes-runtime-driver.js';
 import { LocalRuntimeDriver } from './runtime/local/local-runtime-driver.js';
 import { createRemoteRuntimeDriver } from './runtime/remote/create-remote-runtime-driver.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
@@ -60,9 +61,11 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     stops.push(() => search.stop());
 
     // Installations' runtimes, by the version's runtime kind: process agents run in per-installation
-    // sandbox directories under DATA_DIR (the local driver).
+    // sandbox directories under DATA_DIR (the local driver), container agents as Kubernetes Jobs
+    // when configured, remote agents on their publisher's endpoint.
     const runtime = new RuntimeRouter({
       process: parts.runtime ?? new LocalRuntimeDriver(join(config.dataDir, 'runtimes')),
+      container: config.kubernetes.enabled ? createKubernetesRuntimeDriver(config.kubernetes) : undefined,
       remote: await createRemoteRuntimeDriver({ config: config.remoteAgents, db, secrets }),
     });
     // Stripe when a secret key is configured; otherwise invoices live in PostgreSQL only.

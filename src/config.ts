@@ -58,6 +58,32 @@ const configSchema = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
+  /** Run container agents (`runtime.kind: "container"`) as Kubernetes Jobs. */
+  KUBERNETES_RUNTIME: booleanFromEnv.default(false),
+  /** A kubeconfig file; unset: the service account of the pod Bazaar runs in. */
+  KUBERNETES_KUBECONFIG: z.string().min(1).optional(),
+  /** Prefix of the per-tenant agent namespaces (the tenant id follows; at most 63 characters in all). */
+  KUBERNETES_NAMESPACE_PREFIX: z
+    .string()
+    .max(27)
+    .regex(/^[a-z][a-z0-9-]*-$/, 'lowercase letters, digits and dashes, ending in a dash')
+    .default('bazaar-t-'),
+  /**
+   * The worker's own ServiceAccount as namespace/name: each agent namespace binds it to the
+   * bazaar-agent-namespace ClusterRole (k8s/rbac.yaml). Unset: Bazaar's identity has rights of its own.
+   */
+  KUBERNETES_WORKER_SERVICE_ACCOUNT: z
+    .string()
+    .regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'namespace/name of a ServiceAccount')
+    .transform((value) => {
+      const [namespace, name] = value.split('/') as [string, string];
+      return { namespace, name };
+    })
+    .optional(),
+  /** How long Kubernetes keeps a finished Job the driver could not delete itself. */
+  KUBERNETES_JOB_TTL_SECONDS: z.coerce.number().int().min(0).default(600),
+  /** How often a running agent Job is polled. */
+  KUBERNETES_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENAI_API_KEY: z.string().min(1).optional(),
   QDRANT_URL: z.url().optional(),
@@ -130,6 +156,14 @@ function toConfig(env: z.infer<typeof configSchema>) {
       allowPrivateNetworks: env.REMOTE_AGENTS_ALLOW_PRIVATE_NETWORKS,
       caFile: env.REMOTE_AGENTS_CA_FILE,
       maxResponseBytes: env.REMOTE_AGENTS_MAX_RESPONSE_BYTES,
+    },
+    kubernetes: {
+      enabled: env.KUBERNETES_RUNTIME,
+      kubeconfigPath: env.KUBERNETES_KUBECONFIG,
+      namespacePrefix: env.KUBERNETES_NAMESPACE_PREFIX,
+      ttlSecondsAfterFinished: env.KUBERNETES_JOB_TTL_SECONDS,
+      pollIntervalMs: env.KUBERNETES_POLL_INTERVAL_MS,
+      workerServiceAccount: env.KUBERNETES_WORKER_SERVICE_ACCOUNT,
     },
     logLevel: env.LOG_LEVEL,
     openaiApiKey: env.OPENAI_API_KEY,

@@ -1,0 +1,17 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubernetesRuntimeDriver, type KubernetesRuntimeDriverOptions } from './kubernetes-runtime-driver.js';
+
+/** What configuration says about the Kubernetes runtime. */
+export interface KubernetesRuntimeConfig extends KubernetesRuntimeDriverOptions {
+  /** A kubeconfig file to use; without one, the service account of the pod Bazaar runs in. */
+  kubeconfigPath?: string;
+}
+
+/** Builds the Kubernetes driver from configuration, reading the kubeconfig once, at start-up. */
+export function createKubernetesRuntimeDriver(config: KubernetesRuntimeConfig): KubernetesRuntimeDriver {
+  const { kubeconfigPath, ...options } = config;
+  const kubeConfig = new KubeConfig();
+  if (kubeconfigPath) kubeConfig.loadFromFile(kubeconfigPath);
+  else kubeConfig.loadFromCluster();
+  return new KubernetesRuntimeDriver(kubeConfig, options);
+}

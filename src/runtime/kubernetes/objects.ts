@@ -1,0 +1,219 @@
+import type {
+  V1Job,
+  V1RoleBinding,
+  V1Namespace,
+  V1NetworkPolicy,
+  V1Secret,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+import type { Manifest } from '../../domain/catalog/schemas.js';
+import {
+  credentialsSecretName,
+  inputSecretName,
+  jobName,
+  labelKeys,
+  MANAGED_BY,
+  runtimeLabels,
+  runtimeName,
+  type RuntimeAddress,
+} from './names.js';
+
+/** Where a container agent finds its input, and where it writes its result (the container contract). */
+export const containerContract = {
+  inputDir: '/var/run/bazaar/input',
+  inputFile: '/var/run/bazaar/input/input.json',
+  resultFile: '/dev/termination-log',
+  scratchDir: '/tmp',
+} as const;
+
+/** The unprivileged uid/gid agents run as, whatever user their image declares. */
+export const AGENT_UID = 65532;
+
+/** The tenant's namespace: Pod Security Admission `restricted` enforced (and warned, audited). */
+export function namespaceObject(namespace: string, tenantId: string): V1Namespace {
+  return {
+    metadata: {
+      name: namespace,
+      labels: {
+        ...MANAGED_BY,
+        [labelKeys.tenant]: tenantId,
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/audit': 'restricted',
+      },
+    },
+  };
+}
+
+/** The name of the namespace-wide default-deny NetworkPolicy. */
+export const DEFAULT_DENY_POLICY = 'default-deny';
+
+/**
+ * Selects every pod in the tenant namespace and allows no ingress and no egress (not even DNS):
+ * manifests declare no network destinations, so an agent may reach none. Declared destinations would
+ * become per-runtime policies that allow exactly them, next to this one.
+ */
+export function defaultDenyPolicy(namespace: string, tenantId: string): V1NetworkPolicy {
+  return {
+    metadata: {
+      name: DEFAULT_DENY_POLICY,
+      namespace,
+      labels: { ...MANAGED_BY, [labelKeys.tenant]: tenantId },
+    },
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+  };
+}
+
+/** The runtime's identity: bound to no Role, and never mounted into its pods. */
+export function serviceAccountObject(address: RuntimeAddress): V1ServiceAccount {
+  return {
+    metadata: { name: runtimeName(address), namespace: address.namespace, labels: runtimeLabels(address) },
+    automountServiceAccountToken: false,
+  };
+}
+
+/** The runtime's credentials, one key per declared name (values never logged). */
+export function credentialsSecret(address: RuntimeAddress, secrets: Record<string, string>): V1Secret {
+  return {
+    metadata: {
+      name: credentialsSecretName(address),
+      namespace: address.namespace,
+      labels: runtimeLabels(address),
+    },
+    type: 'Opaque',
+    stringData: secrets,
+  };
+}
+
+/** One execution's input as a Secret (inputs may be sensitive), owned by its Job so it goes with it. */
+export function inputSecret(
+  address: RuntimeAddress,
+  executionId: string,
+  input: unknown,
+  owner: { name: string; uid: string },
+): V1Secret {
+  return {
+    metadata: {
+      name: inputSecretName(executionId),
+      namespace: address.namespace,
+      labels: { ...runtimeLabels(address), [labelKeys.execution]: executionId },
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: owner.name, uid: owner.uid }],
+    },
+    type: 'Opaque',
+    stringData: { 'input.json': JSON.stringify(input ?? null) },
+  };
+}
+
+/** How a Job is built beyond what the manifest says. */
+export interface JobOptions {
+  /** How long a finished Job (and its pod) stays for inspection before Kubernetes removes it. */
+  ttlSecondsAfterFinished: number;
+}
+
+/**
+ * The Job that runs one execution: the version's digest-pinned image with the manifest's resources
+ * (requests = limits), `activeDeadlineSeconds` from its timeout, no retries (Temporal owns them), and
+ * every restriction PSA `restricted` asks for and more: non-root fixed uid, read-only root
+ * filesystem, no capabilities, no privilege escalation, seccomp RuntimeDefault, no API token, no
+ * service links. Credentials come from the runtime's Secret as environment variables.
+ */
+export function jobObject(
+  address: RuntimeAddress,
+  executionId: string,
+  manifest: Manifest,
+  options: JobOptions,
+): V1Job {
+  if (manifest.runtime.kind !== 'container') throw new Error('only container agents run as Kubernetes Jobs');
+  const labels = { ...runtimeLabels(address), [labelKeys.execution]: executionId };
+  const { cpu, memory, timeoutSeconds } = manifest.resources;
+  return {
+    metadata: { name: jobName(executionId), namespace: address.namespace, labels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: timeoutSeconds,
+      ttlSecondsAfterFinished: options.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: runtimeName(address),
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: AGENT_UID,
+            runAsGroup: AGENT_UID,
+            fsGroup: AGENT_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'agent',
+              image: manifest.runtime.image,
+              imagePullPolicy: 'IfNotPresent',
+              env: [
+                { name: 'BAZAAR_INPUT_FILE', value: containerContract.inputFile },
+                { name: 'BAZAAR_RESULT_FILE', value: containerContract.resultFile },
+              ],
+              // Optional: a runtime whose credentials were revoked still starts, without them.
+              envFrom: [{ secretRef: { name: credentialsSecretName(address), optional: true } }],
+              resources: { requests: { cpu, memory }, limits: { cpu, memory } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                privileged: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts: [
+                { name: 'input', mountPath: containerContract.inputDir, readOnly: true },
+                { name: 'scratch', mountPath: containerContract.scratchDir },
+              ],
+              terminationMessagePath: containerContract.resultFile,
+              // A failed agent that wrote no result still explains itself: the end of its log.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+            },
+          ],
+          volumes: [
+            {
+              name: 'input',
+              secret: { secretName: inputSecretName(executionId), defaultMode: 0o440 },
+            },
+            { name: 'scratch', emptyDir: { sizeLimit: '64Mi' } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The ClusterRole that holds the worker's rights inside an agent namespace (k8s/rbac.yaml). */
+export const AGENT_NAMESPACE_ROLE = 'bazaar-agent-namespace';
+
+/** Bazaar's own identity in the cluster: the ServiceAccount the worker runs as. */
+export interface WorkerIdentity {
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Grants the worker its rights inside this one tenant namespace: it holds none cluster-wide beyond
+ * creating and removing agent namespaces, so it can read no Secret of any other workload.
+ */
+export function workerRoleBinding(
+  namespace: string,
+  tenantId: string,
+  worker: WorkerIdentity,
+): V1RoleBinding {
+  return {
+    metadata: {
+      name: 'bazaar-worker',
+      namespace,
+      labels: { ...MANAGED_BY, [labelKeys.tenant]: tenantId },
+    },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAMESPACE_ROLE },
+    subjects: [{ kind: 'ServiceAccount', namespace: worker.namespace, name: worker.name }],
+  };
+}
