@@ -8,10 +8,8 @@ BAZAAR_CACHE_DIR="${BAZAAR_CACHE_DIR:-$HOME/.cache/bazaar}"
 TEMPORAL_CLI_VERSION=v1.5.1
 export PATH="$PATH:/usr/local/go/bin"
 
-step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-# Prints one progress line every 25 Go packages built, so a long build shows it is alive.
-go_progress() { awk '{ n++; if (n % 25 == 0) { printf "    ... %d packages built\n", n > "/dev/stderr"; fflush() } }'; }
+source "$(dirname "${BASH_SOURCE[0]}")/setup-helpers.sh"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # `npm install` (not `npm ci`): npm 11 leaves other platforms' optional packages out of the lock
@@ -33,7 +31,8 @@ TEMPORAL_CLI_PATH="$BAZAAR_CACHE_DIR/temporal-$TEMPORAL_CLI_VERSION/temporal"
 if [ ! -x "$TEMPORAL_CLI_PATH" ]; then
   step "Building the Temporal CLI $TEMPORAL_CLI_VERSION from Go modules (first run only, several minutes)"
   mkdir -p "$(dirname "$TEMPORAL_CLI_PATH")"
-  GOBIN="$(dirname "$TEMPORAL_CLI_PATH")" go install -v "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" 2>&1 | go_progress
+  go_build_logged "$(dirname "$TEMPORAL_CLI_PATH")/build.log" \
+    env GOBIN="$(dirname "$TEMPORAL_CLI_PATH")" go install -v "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
   [ -x "$TEMPORAL_CLI_PATH" ] || { echo "building the Temporal CLI failed" >&2; exit 1; }
 fi
 export TEMPORAL_CLI_PATH
