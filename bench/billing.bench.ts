@@ -81,6 +81,16 @@ try {
      JOIN usage_installs u ON u.n = g % u.total`,
     [events, `${period}-01`],
   );
+  // The monthly aggregates ingestion keeps in step with the events (as migration 006 backfills them):
+  // what billing reads.
+  await db.query(
+    `INSERT INTO usage_monthly (org_id, installation_id, listing_id, month, currency, events, invocations, tokens_in,
+                                tokens_out, duration_ms, cost)
+     SELECT org_id, installation_id, listing_id, date_trunc('month', occurred_at AT TIME ZONE 'UTC')::date, currency,
+            count(*), sum(invocations), sum(tokens_in), sum(tokens_out), sum(duration_ms), sum(cost)
+     FROM usage_events
+     GROUP BY 1, 2, 3, 4, 5`,
+  );
   await db.query('VACUUM ANALYZE usage_events');
   await db.query('ANALYZE');
   console.log(`seeded ${events} events for ${tenants} tenants in ${seconds(begin)} s (period ${period})`);
@@ -95,7 +105,9 @@ try {
   const runSeconds = seconds(begin);
   const check = await db.query(
     `SELECT (SELECT count(*) FROM invoices)::int AS invoices, (SELECT count(*) FROM invoice_lines)::int AS lines,
-            (SELECT count(*) FROM usage_events WHERE billed_invoice_id IS NULL)::int AS unbilled,
+            (SELECT count(*) FROM usage_monthly WHERE billed_events <> events)::int AS unbilled,
+            (SELECT sum(amount_exact) FROM invoice_lines WHERE kind = 'usage')
+              = (SELECT sum(cost) FROM usage_events) AS lines_match_events,
             (SELECT count(*) FROM invoices i WHERE total_minor <> (SELECT sum(amount_minor) FROM invoice_lines l
                WHERE l.invoice_id = i.id))::int AS bad_totals`,
   );
@@ -104,11 +116,14 @@ try {
   );
 
   // The same work without Temporal: the per-tenant SQL alone, 8 tenants at a time, after undoing the run.
-  await db.query('UPDATE usage_events SET billed_invoice_id = NULL');
+  await db.query(
+    `UPDATE usage_monthly SET billed_events = 0, billed_invocations = 0, billed_tokens_in = 0, billed_tokens_out = 0,
+       billed_cost = 0`,
+  );
   await db.query('DELETE FROM billed_one_time_fees');
   await db.query('DELETE FROM invoice_lines');
   await db.query('DELETE FROM invoices');
-  await db.query('VACUUM ANALYZE usage_events');
+  await db.query('VACUUM ANALYZE usage_monthly');
   const orgs = (await db.query(`SELECT id FROM organizations WHERE name LIKE 'tenant %'`)).rows.map(
     (r) => r.id,
   );

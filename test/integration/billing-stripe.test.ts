@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
+import { insertUsageEvents } from '../../src/domain/metering/usage-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { startStripeMock, type StripeMock } from '../support/stripe-mock.js';
@@ -39,12 +40,24 @@ async function seedTenant(db: Db, publisherOrgId: string, consumerOrgId: string)
     );
     return { listingId, installationId };
   };
+  // Recorded as ingestion records them, so the monthly aggregates billing reads are kept in step.
   const events = async (target: { listingId: string; installationId: string }, count: number, cost: string) =>
-    db.query(
-      `INSERT INTO usage_events (event_id, org_id, installation_id, listing_id, invocations, cost, currency, occurred_at)
-       SELECT gen_random_uuid()::text, $1, $2, $3, 1, $4::numeric, 'usd', '2026-09-20T00:00:00Z'
-       FROM generate_series(1, $5)`,
-      [consumerOrgId, target.installationId, target.listingId, cost, count],
+    insertUsageEvents(
+      db,
+      Array.from({ length: count }, () => ({
+        eventId: randomUUID(),
+        orgId: consumerOrgId,
+        ...target,
+        executionId: null,
+        invocations: 1,
+        tokensIn: 0,
+        tokensOut: 0,
+        durationMs: 0,
+        cost,
+        currency: 'usd',
+        occurredAt: new Date('2026-09-20T00:00:00Z'),
+        source: 'platform' as const,
+      })),
     );
   await events(
     await listing({ model: 'usage_based', pricePerInvocation: 0.125, freeInvocations: 2 }),
@@ -261,8 +274,11 @@ describe('a worker killed mid-billing', () => {
     );
     expect(invoiceKeys.size).toBe(tenants.length);
     const unbilled = await h.db.query(
-      'SELECT count(*)::int AS n FROM usage_events WHERE billed_invoice_id IS NULL',
+      `SELECT count(*)::int AS n FROM usage_monthly WHERE (events, invocations, tokens_in, tokens_out, cost)
+         IS DISTINCT FROM (billed_events, billed_invocations, billed_tokens_in, billed_tokens_out, billed_cost)`,
     );
+    const aggregates = await h.db.query('SELECT count(*)::int AS n FROM usage_monthly');
+    expect(aggregates.rows[0].n).toBe(tenants.length * 2);
     expect(unbilled.rows[0].n).toBe(0);
 
     let retried = 0;

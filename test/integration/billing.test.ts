@@ -3,9 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
+import { buildTenantInvoices } from '../../src/domain/billing/build-invoices.js';
 import { previousPeriod } from '../../src/domain/billing/period.js';
+import { insertUsageEvents } from '../../src/domain/metering/usage-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** A published listing of a publisher, written straight to PostgreSQL (billing only reads it). */
 export async function seedListing(db: Db, publisherOrgId: string, name: string) {
@@ -56,7 +59,10 @@ export async function seedInstallation(
   return id;
 }
 
-/** `count` usage events of one installation at one moment, each with the given usage and exact cost. */
+/**
+ * `count` usage events of one installation at one moment, each with the given usage and exact cost,
+ * recorded as ingestion records them (so the monthly aggregates billing reads are kept in step).
+ */
 export async function seedEvents(
   db: Db,
   input: {
@@ -71,23 +77,25 @@ export async function seedEvents(
     tokensOut?: number;
   },
 ) {
-  await db.query(
-    `INSERT INTO usage_events (event_id, org_id, installation_id, listing_id, invocations, tokens_in, tokens_out,
-                               cost, currency, occurred_at)
-     SELECT gen_random_uuid()::text, $1, $2, $3, 1, $4, $5, $6::numeric, $7, $8::timestamptz
-     FROM generate_series(1, $9)`,
-    [
-      input.orgId,
-      input.installationId,
-      input.listingId,
-      input.tokensIn ?? 0,
-      input.tokensOut ?? 0,
-      input.cost,
-      input.currency ?? 'usd',
-      input.occurredAt,
-      input.count,
-    ],
+  const inserted = await insertUsageEvents(
+    db,
+    Array.from({ length: input.count }, () => ({
+      eventId: randomUUID(),
+      orgId: input.orgId,
+      installationId: input.installationId,
+      listingId: input.listingId,
+      executionId: null,
+      invocations: 1,
+      tokensIn: input.tokensIn ?? 0,
+      tokensOut: input.tokensOut ?? 0,
+      durationMs: 0,
+      cost: input.cost,
+      currency: input.currency ?? 'usd',
+      occurredAt: new Date(input.occurredAt),
+      source: 'platform' as const,
+    })),
   );
+  expect(inserted.size).toBe(input.count);
 }
 
 /** Starts `billing:<period>` over the API as a platform admin and waits for it to finish. */
@@ -99,8 +107,10 @@ export async function runBilling(h: Harness, period: string, token?: string) {
 }
 
 /**
- * Checks the invariants of every invoice of an organisation: the total is the sum of its lines, every
- * usage or adjustment line is its marked events' exact cost rounded once, and payout + fee = amount.
+ * Checks the invariants of every invoice of an organisation: the total is the sum of its lines; every
+ * usage or adjustment line is its own exact amount rounded once; per listing, service month and
+ * currency, the lines add up exactly to the raw usage events of every month invoiced so far (so a
+ * lone line is the events' exact cost rounded once); and payout + fee = amount.
  */
 export async function expectInvoicesReproduce(db: Db, orgId: string) {
   const totals = await db.query(
@@ -109,22 +119,45 @@ export async function expectInvoicesReproduce(db: Db, orgId: string) {
     [orgId],
   );
   for (const row of totals.rows) expect(row.total).toBe(row.sum_lines);
-  const usage = await db.query(
-    `SELECT l.amount_minor::text AS billed, l.invocations::text AS invocations,
-            (SELECT round(sum(e.cost) * 10::numeric ^ i.currency_exponent)::text FROM usage_events e
-              WHERE e.billed_invoice_id = i.id AND e.listing_id = l.listing_id
-                AND date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date = l.service_period) AS from_events,
-            (SELECT sum(e.invocations)::text FROM usage_events e
-              WHERE e.billed_invoice_id = i.id AND e.listing_id = l.listing_id
-                AND date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date = l.service_period) AS events_invocations
+  const rounding = await db.query(
+    `SELECT l.amount_minor::text AS billed, round(l.amount_exact * 10::numeric ^ i.currency_exponent)::text AS exact
      FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
      WHERE i.org_id = $1 AND l.kind IN ('usage', 'adjustment')`,
     [orgId],
   );
-  expect(usage.rows.length).toBeGreaterThan(0);
-  for (const row of usage.rows) {
-    expect(row.billed).toBe(row.from_events);
-    expect(row.invocations).toBe(row.events_invocations);
+  expect(rounding.rows.length).toBeGreaterThan(0);
+  for (const row of rounding.rows) expect(row.billed).toBe(row.exact);
+  // Every event of a month up to the last invoiced period has been billed (no usage arrives between a
+  // run and this check), so the lines must add up to the raw events exactly; a full join shows a
+  // listing and month missing on either side.
+  const sums = await db.query(
+    `WITH lines AS (
+       SELECT l.listing_id, l.service_period AS month, i.currency, count(*)::int AS lines,
+              sum(l.invocations) AS invocations, sum(l.tokens) AS tokens, sum(l.amount_exact) AS exact,
+              sum(l.amount_minor) AS minor
+       FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+       WHERE i.org_id = $1 AND l.kind IN ('usage', 'adjustment')
+       GROUP BY 1, 2, 3
+     ), raw AS (
+       SELECT listing_id, date_trunc('month', occurred_at AT TIME ZONE 'UTC')::date AS month, currency,
+              sum(invocations) AS invocations, sum(tokens_in::bigint + tokens_out) AS tokens, sum(cost) AS cost
+       FROM usage_events WHERE org_id = $1
+       GROUP BY 1, 2, 3
+     )
+     SELECT l.lines, l.invocations::text AS line_invocations, r.invocations::text AS raw_invocations,
+            l.tokens::text AS line_tokens, r.tokens::text AS raw_tokens, l.exact::text AS line_exact,
+            r.cost::text AS raw_exact, l.minor::text AS line_minor,
+            round(r.cost * 10::numeric ^ currency_exponent(r.currency))::text AS raw_minor
+     FROM lines l FULL JOIN raw r USING (listing_id, month, currency)
+     WHERE COALESCE(l.month, r.month) <= (SELECT max(period) FROM invoices WHERE org_id = $1)`,
+    [orgId],
+  );
+  expect(sums.rows.length).toBeGreaterThan(0);
+  for (const row of sums.rows) {
+    expect(row.line_invocations).toBe(row.raw_invocations);
+    expect(row.line_tokens).toBe(row.raw_tokens);
+    expect(row.line_exact).toBe(row.raw_exact);
+    if (row.lines === 1) expect(row.line_minor).toBe(row.raw_minor);
   }
   const split = await db.query(
     `SELECT count(*)::int AS bad FROM invoice_lines
@@ -325,7 +358,89 @@ describe('monthly billing', () => {
     const september = await h.request('GET', '/v1/invoices?period=2026-09', { token: consumer.token });
     expect(september.body.invoices.find((i: any) => i.currency === 'usd').totalMinor).toBe(22711);
     const unbilled = await h.db.query(
-      `SELECT count(*)::int AS n FROM usage_events WHERE org_id = $1 AND billed_invoice_id IS NULL`,
+      `SELECT count(*)::int AS n FROM usage_monthly WHERE org_id = $1 AND (events, invocations, tokens_in, tokens_out,
+         cost) IS DISTINCT FROM (billed_events, billed_invocations, billed_tokens_in, billed_tokens_out, billed_cost)`,
+      [orgId],
+    );
+    expect(unbilled.rows[0].n).toBe(0);
+    await expectInvoicesReproduce(h.db, orgId);
+  });
+
+  it('adds up installations of one listing, and bills usage recorded while it builds on the same invoice', async () => {
+    const twin = await h.createOrg('twin consumer');
+    const orgId = twin.org.id;
+    const listing = await seedListing(h.db, publisher.org.id, 'twin');
+    const install = () =>
+      seedInstallation(h.db, {
+        orgId,
+        listing,
+        pricing: { model: 'usage_based', pricePerInvocation: 0.015 },
+        openedAt: '2026-10-01T00:00:00Z',
+      });
+    const [first, second] = [await install(), await install()];
+    for (const installationId of [first, second]) {
+      // 3 × 0.015 = 4.5 cents each: billed as one line, not rounded per installation.
+      await seedEvents(h.db, {
+        orgId,
+        installationId,
+        listingId: listing.id,
+        count: 3,
+        cost: '0.015',
+        occurredAt: '2026-10-05T00:00:00Z',
+      });
+    }
+    // Ingestion in flight holds the first installation's aggregate: building waits for it and then
+    // bills what it added too, so the lines and what is marked billed are the same sums.
+    const ingestion = await h.db.connect();
+    try {
+      await ingestion.query('BEGIN');
+      const late = Array.from({ length: 2 }, () => ({
+        eventId: randomUUID(),
+        orgId,
+        installationId: first,
+        listingId: listing.id,
+        executionId: null,
+        invocations: 1,
+        tokensIn: 0,
+        tokensOut: 0,
+        durationMs: 0,
+        cost: '0.015',
+        currency: 'usd',
+        occurredAt: new Date('2026-10-06T00:00:00Z'),
+        source: 'platform' as const,
+      }));
+      expect((await insertUsageEvents(ingestion, late)).size).toBe(2);
+      const building = buildTenantInvoices(h.db, {
+        orgId,
+        period: '2026-10',
+        platformFeePercent: '20',
+        finalize: true,
+      });
+      const ingestionPid = (await ingestion.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      await waitFor(
+        async () =>
+          (
+            await h.db.query(
+              'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))',
+              [ingestionPid],
+            )
+          ).rows[0].n > 0,
+        'invoice building to wait for the ingestion',
+      );
+      await ingestion.query('COMMIT');
+      const invoices = await building;
+      // 8 × 0.015 = 12 cents in one line (per installation it would be 7.5 + 4.5 → 8 + 5).
+      expect(invoices).toMatchObject([{ currency: 'usd', totalMinor: '12', status: 'final' }]);
+    } finally {
+      ingestion.release();
+    }
+    const lines = await h.db.query(
+      'SELECT kind, invocations::int, amount_minor::int FROM invoice_lines WHERE org_id = $1',
+      [orgId],
+    );
+    expect(lines.rows).toEqual([{ kind: 'usage', invocations: 8, amount_minor: 12 }]);
+    const unbilled = await h.db.query(
+      'SELECT count(*)::int AS n FROM usage_monthly WHERE org_id = $1 AND events <> billed_events',
       [orgId],
     );
     expect(unbilled.rows[0].n).toBe(0);

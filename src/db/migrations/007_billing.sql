@@ -58,10 +58,22 @@ CREATE TABLE invoice_lines (
 );
 CREATE INDEX invoice_lines_publisher_idx ON invoice_lines (publisher_org_id, listing_id);
 
--- The invoice that billed each usage event: the exact record of what was billed, so a late event
--- (recorded after its period was invoiced) is found and billed once, on the next invoice.
-ALTER TABLE usage_events ADD COLUMN billed_invoice_id uuid REFERENCES invoices (id);
-CREATE INDEX usage_events_unbilled_idx ON usage_events (org_id, occurred_at) WHERE billed_invoice_id IS NULL;
+-- The free allowance of late usage reads the tenant's earlier lines of the same listing.
+CREATE INDEX invoice_lines_org_idx ON invoice_lines (org_id, listing_id);
+
+-- How much of each monthly aggregate has been invoiced: billing charges the difference to the current
+-- sums and moves these up to them, so its cost follows the aggregates, not the events. A late event
+-- (recorded after its month was invoiced) raises the sums again and its difference is billed once, on
+-- the next invoice. No extra index: a tenant's rows are found by usage_monthly_org_idx.
+ALTER TABLE usage_monthly
+  ADD COLUMN billed_events bigint NOT NULL DEFAULT 0,
+  ADD COLUMN billed_invocations bigint NOT NULL DEFAULT 0,
+  ADD COLUMN billed_tokens_in bigint NOT NULL DEFAULT 0,
+  ADD COLUMN billed_tokens_out bigint NOT NULL DEFAULT 0,
+  ADD COLUMN billed_cost numeric(30, 10) NOT NULL DEFAULT 0;
+
+-- Billing reads one tenant's meters at a time.
+CREATE INDEX usage_meters_org_idx ON usage_meters (org_id);
 
 -- One-time fees billed, once per installation.
 CREATE TABLE billed_one_time_fees (
@@ -79,8 +91,9 @@ CREATE TABLE stripe_customers (
 -- Down Migration
 DROP TABLE stripe_customers;
 DROP TABLE billed_one_time_fees;
-DROP INDEX usage_events_unbilled_idx;
-ALTER TABLE usage_events DROP COLUMN billed_invoice_id;
+DROP INDEX usage_meters_org_idx;
+ALTER TABLE usage_monthly DROP COLUMN billed_events, DROP COLUMN billed_invocations, DROP COLUMN billed_tokens_in,
+  DROP COLUMN billed_tokens_out, DROP COLUMN billed_cost;
 DROP TABLE invoice_lines;
 DROP TABLE invoices;
 DROP FUNCTION currency_exponent;

@@ -27,12 +27,12 @@ const BILLABLE_METERS = `
   WHERE m.org_id = $1 AND i.status <> 'failed'`;
 
 // The currencies this tenant owes anything in for the period: unbilled usage up to the period's
-// end (late usage of earlier periods included), subscriptions open during it, one-time fees unbilled.
+// month (late usage of earlier months included), subscriptions open during it, one-time fees unbilled.
 const CURRENCIES = `
 WITH b AS (SELECT ${BOUNDS}), meters AS (${BILLABLE_METERS})
 SELECT DISTINCT currency FROM (
-  SELECT e.currency FROM usage_events e, b
-  WHERE e.org_id = $1 AND e.billed_invoice_id IS NULL AND e.occurred_at < b.period_end_at
+  SELECT u.currency FROM usage_monthly u
+  WHERE u.org_id = $1 AND u.month <= $2::date AND u.events > u.billed_events
   UNION
   SELECT m.currency FROM meters m, b
   WHERE m.pricing->>'model' = 'subscription' AND m.opened_at < b.period_end_at
@@ -43,8 +43,9 @@ SELECT DISTINCT currency FROM (
     AND NOT EXISTS (SELECT 1 FROM billed_one_time_fees f WHERE f.installation_id = m.installation_id)
 ) c ORDER BY currency`;
 
-// One statement: mark the tenant's unbilled usage events (up to the period's end) with the invoice of
-// their currency, and write the lines from exactly the marked events, plus the free allowance,
+// One statement: lock the tenant's monthly usage aggregates (up to the period's month) that hold
+// unbilled usage in a currency invoiced now, write usage lines from what they hold beyond what was
+// billed before, and move their billed amounts up to the locked sums; plus the free allowance,
 // subscriptions and one-time fees. Every line's amount is rounded once, half away from zero, to
 // minor units; the platform fee ($3 percent) is rounded the same way and the payout is the rest.
 // The free allowance of late usage counts the invocations earlier invoices billed for the same
@@ -53,18 +54,31 @@ const LINES = `
 WITH b AS (SELECT ${BOUNDS}),
 meters AS (${BILLABLE_METERS}),
 inv AS (SELECT id, currency, currency_exponent FROM invoices WHERE org_id = $1 AND period = $2::date),
-marked AS (
-  UPDATE usage_events e SET billed_invoice_id = inv.id
-  FROM inv, b
-  WHERE e.org_id = $1 AND e.billed_invoice_id IS NULL AND e.occurred_at < b.period_end_at
-    AND e.currency = inv.currency
-  RETURNING inv.id AS invoice_id, e.listing_id, e.invocations, e.tokens_in::bigint + e.tokens_out AS tokens, e.cost,
-            date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date AS service_period
+-- Locked, so usage recorded meanwhile waits and lands on top of what is billed here: the lines and
+-- the billed amounts come from the same sums. Locked in the order ingestion locks them, so the two
+-- never deadlock. A currency that appeared since the invoices were created stays for the next run.
+locked AS (
+  SELECT inv.id AS invoice_id, u.installation_id, u.month, u.currency, u.listing_id, u.events, u.invocations,
+         u.tokens_in, u.tokens_out, u.cost,
+         u.invocations - u.billed_invocations AS new_invocations,
+         (u.tokens_in - u.billed_tokens_in) + (u.tokens_out - u.billed_tokens_out) AS new_tokens,
+         u.cost - u.billed_cost AS new_cost
+  FROM usage_monthly u JOIN inv ON inv.currency = u.currency
+  WHERE u.org_id = $1 AND u.month <= $2::date AND u.events > u.billed_events
+  ORDER BY u.installation_id, u.month, u.currency
+  FOR UPDATE OF u
 ),
+marked AS (
+  UPDATE usage_monthly u SET billed_events = l.events, billed_invocations = l.invocations,
+    billed_tokens_in = l.tokens_in, billed_tokens_out = l.tokens_out, billed_cost = l.cost
+  FROM locked l
+  WHERE u.installation_id = l.installation_id AND u.month = l.month AND u.currency = l.currency
+),
+-- Several installations of one listing add up to one line per listing and service month.
 usage AS (
-  SELECT invoice_id, listing_id, service_period, sum(invocations) AS invocations, sum(tokens) AS tokens,
-         sum(cost) AS amount
-  FROM marked GROUP BY 1, 2, 3
+  SELECT invoice_id, listing_id, month AS service_period, sum(new_invocations) AS invocations,
+         sum(new_tokens) AS tokens, sum(new_cost) AS amount
+  FROM locked GROUP BY 1, 2, 3
 ),
 allowance_terms AS (
   SELECT DISTINCT ON (listing_id, currency) listing_id, currency,
@@ -200,15 +214,27 @@ export async function buildTenantInvoices(
     );
     if (existing.rows.length > 0) return existing.rows.map(toRef);
 
-    const currencies = (await client.query(CURRENCIES, [input.orgId, start])).rows.map((row) => row.currency);
+    // Named, so each connection plans these once: a run repeats them for every tenant, and planning
+    // the lines statement costs more than running it.
+    const currencies = (
+      await client.query({ name: 'billing-currencies', text: CURRENCIES, values: [input.orgId, start] })
+    ).rows.map((row) => row.currency);
     if (currencies.length === 0) return [];
     await client.query(
       `INSERT INTO invoices (org_id, period, currency, currency_exponent, total_minor)
        SELECT $1, $2::date, c, currency_exponent(c), 0 FROM unnest($3::text[]) AS c`,
       [input.orgId, start, currencies],
     );
-    await client.query(LINES, [input.orgId, start, input.platformFeePercent]);
-    const totals = await client.query(TOTALS, [input.orgId, start, input.finalize]);
+    await client.query({
+      name: 'billing-lines',
+      text: LINES,
+      values: [input.orgId, start, input.platformFeePercent],
+    });
+    const totals = await client.query({
+      name: 'billing-totals',
+      text: TOTALS,
+      values: [input.orgId, start, input.finalize],
+    });
     return totals.rows.map(toRef).sort((a, b) => a.currency.localeCompare(b.currency));
   });
 }
@@ -219,8 +245,7 @@ export async function tenantsToBill(db: Db, period: string): Promise<string[]> {
   const { rows } = await db.query(
     `WITH b AS (SELECT ${bounds('$1')}),
      billable AS (
-       SELECT e.org_id FROM usage_events e, b
-       WHERE e.billed_invoice_id IS NULL AND e.occurred_at < b.period_end_at
+       SELECT u.org_id FROM usage_monthly u WHERE u.month <= $1::date AND u.events > u.billed_events
        UNION
        SELECT m.org_id FROM usage_meters m JOIN installations i ON i.id = m.installation_id, b
        WHERE i.status <> 'failed' AND m.opened_at < b.period_end_at AND (
