@@ -45,7 +45,10 @@ function manifest(resources: Partial<Manifest['resources']> = {}): Manifest {
   });
 }
 
-function runtimeSpec(tenantId = randomUUID(), resources: Partial<Manifest['resources']> = {}): RuntimeSpec {
+function runtimeSpec(
+  tenantId: string = randomUUID(),
+  resources: Partial<Manifest['resources']> = {},
+): RuntimeSpec {
   return {
     tenantId,
     installationId: randomUUID(),
@@ -157,6 +160,49 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
     ).toEqual([]);
 
     await driver.destroyRuntime(ref);
+  });
+
+  it("allows exactly the egress the version declares, to that runtime's pods only, and removes it with the runtime", async () => {
+    const spec = runtimeSpec();
+    spec.manifest = manifestSchema.parse({
+      ...spec.manifest,
+      network: {
+        egress: [
+          { cidr: '203.0.113.0/24', ports: [443] },
+          { cidr: '2001:db8::/32', ports: [8443, 9443], protocol: 'TCP' },
+        ],
+      },
+    });
+    const ref = await provision(spec);
+    const namespace = tenantNamespace(PREFIX, spec.tenantId);
+    const policy = await networking.readNamespacedNetworkPolicy({
+      name: `${runtimeName(spec)}-egress`,
+      namespace,
+    });
+    expect(policy.spec?.podSelector).toEqual({ matchLabels: { 'bazaar.dev/runtime': runtimeName(spec) } });
+    expect(policy.spec?.policyTypes).toEqual(['Egress']);
+    expect(policy.spec?.ingress ?? []).toEqual([]);
+    expect(policy.spec?.egress).toEqual([
+      { to: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ port: 443, protocol: 'TCP' }] },
+      {
+        to: [{ ipBlock: { cidr: '2001:db8::/32' } }],
+        ports: [
+          { port: 8443, protocol: 'TCP' },
+          { port: 9443, protocol: 'TCP' },
+        ],
+      },
+    ]);
+    // A runtime that declares nothing gets no egress policy: the namespace's default-deny is all.
+    const quiet = runtimeSpec(spec.tenantId);
+    await provision(quiet);
+    const policies = await networking.listNamespacedNetworkPolicy({ namespace });
+    expect(policies.items.map((item) => item.metadata?.name).sort()).toEqual(
+      ['default-deny', `${runtimeName(spec)}-egress`].sort(),
+    );
+
+    await driver.destroyRuntime(ref);
+    const left = await networking.listNamespacedNetworkPolicy({ namespace });
+    expect(left.items.map((item) => item.metadata?.name)).toEqual(['default-deny']);
   });
 
   it('refuses a privileged pod in a tenant namespace (PodSecurity restricted, enforced by the server)', async () => {

@@ -71,6 +71,34 @@ describe('manifest', () => {
     );
   });
 
+  it('accepts declared egress as address blocks and ports, and refuses hosts and bad ports', () => {
+    const ok = manifestSchema.safeParse({
+      ...base,
+      network: {
+        egress: [
+          { cidr: '203.0.113.0/24', ports: [443] },
+          { cidr: '2001:db8::/32', ports: [53], protocol: 'UDP' },
+        ],
+      },
+    });
+    expect(ok.success && ok.data.network.egress[0]).toEqual({
+      cidr: '203.0.113.0/24',
+      ports: [443],
+      protocol: 'TCP',
+    });
+    expect(manifestSchema.parse(base).network).toEqual({ egress: [] });
+    expect(
+      problems({ ...base, network: { egress: [{ cidr: 'api.example.com', ports: [443] }] } }).map(
+        (p) => p.split(':')[0],
+      ),
+    ).toEqual(['network.egress.0.cidr']);
+    expect(
+      problems({ ...base, network: { egress: [{ cidr: '10.0.0.0/8', ports: [0, 70000] }] } }).map(
+        (p) => p.split(':')[0],
+      ),
+    ).toEqual(['network.egress.0.ports.0', 'network.egress.0.ports.1']);
+  });
+
   it('bounds resources', () => {
     expect(
       problems({ ...base, resources: { cpu: 'lots', memory: '1TB', timeoutSeconds: 0 } }).map(

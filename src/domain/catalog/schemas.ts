@@ -116,6 +116,13 @@ export const runtimeSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** One network destination an agent may reach: an address block and its ports (TCP unless said). */
+export const egressRuleSchema = z.object({
+  cidr: z.union([z.cidrv4(), z.cidrv6()], { error: 'an address block such as 203.0.113.0/24' }),
+  ports: z.array(z.number().int().min(1).max(65535)).min(1).max(16),
+  protocol: z.enum(['TCP', 'UDP']).default('TCP'),
+});
+
 /** A credential the version needs, injected as an environment variable of the same name. */
 export const requiredCredentialSchema = z.object({
   name: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'UPPER_SNAKE_CASE, at most 64 characters'),
@@ -147,6 +154,11 @@ export const manifestSchema = z
         timeoutSeconds: z.number().int().min(1).max(3600).default(60),
       })
       .default({ cpu: '500m', memory: '256Mi', timeoutSeconds: 60 }),
+    /**
+     * What the agent may reach over the network; nothing when empty. Kubernetes runtimes allow exactly
+     * these destinations; the local sandbox runs agents with no network at all.
+     */
+    network: z.object({ egress: z.array(egressRuleSchema).max(16).default([]) }).default({ egress: [] }),
   })
   .superRefine((manifest, ctx) => {
     const seen = new Set<string>();

@@ -35,6 +35,7 @@ import {
 import {
   credentialsSecret,
   defaultDenyPolicy,
+  egressPolicy,
   inputSecret,
   jobObject,
   namespaceObject,
@@ -143,6 +144,11 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         ),
       ),
     );
+    const egress = egressPolicy(address, spec.manifest);
+    if (egress)
+      await this.call('create the runtime egress NetworkPolicy', () =>
+        createOrExisting(() => this.networking.createNamespacedNetworkPolicy({ namespace, body: egress })),
+      );
     await this.call('create the runtime ServiceAccount', () =>
       createOrExisting(() =>
         this.core.createNamespacedServiceAccount({ namespace, body: serviceAccountObject(address) }),
@@ -152,7 +158,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
   }
 
   /**
-   * Removes the runtime's Jobs (their pods and input Secrets go with them), Secrets and
+   * Removes the runtime's Jobs (their pods and input Secrets go with them), Secrets, NetworkPolicies and
    * ServiceAccount, then the tenant's namespace when no other runtime of the tenant is left in it.
    */
   async destroyRuntime(ref: RuntimeRef): Promise<void> {
@@ -172,6 +178,9 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       'delete the runtime Secrets',
       () => unlessGone(() => this.core.deleteCollectionNamespacedSecret({ namespace, labelSelector })),
       true,
+    );
+    await this.call('delete the runtime NetworkPolicies', () =>
+      unlessGone(() => this.networking.deleteCollectionNamespacedNetworkPolicy({ namespace, labelSelector })),
     );
     await this.call('delete the runtime ServiceAccount', () =>
       unlessGone(() => this.core.deleteNamespacedServiceAccount({ name: runtimeName(address), namespace })),

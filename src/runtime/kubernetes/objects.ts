@@ -50,9 +50,8 @@ export function namespaceObject(namespace: string, tenantId: string): V1Namespac
 export const DEFAULT_DENY_POLICY = 'default-deny';
 
 /**
- * Selects every pod in the tenant namespace and allows no ingress and no egress (not even DNS):
- * manifests declare no network destinations, so an agent may reach none. Declared destinations would
- * become per-runtime policies that allow exactly them, next to this one.
+ * Selects every pod in the tenant namespace and allows no ingress and no egress (not even DNS): an
+ * agent reaches only what its version declares, through its runtime's own egressPolicy.
  */
 export function defaultDenyPolicy(namespace: string, tenantId: string): V1NetworkPolicy {
   return {
@@ -62,6 +61,31 @@ export function defaultDenyPolicy(namespace: string, tenantId: string): V1Networ
       labels: { ...MANAGED_BY, [labelKeys.tenant]: tenantId },
     },
     spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+  };
+}
+
+/**
+ * Allows the runtime's pods exactly the egress its version declares (next to the namespace's
+ * default-deny, policies add up), or null when it declares none. Only address blocks: a policy
+ * cannot name hosts, and DNS stays closed.
+ */
+export function egressPolicy(address: RuntimeAddress, manifest: Manifest): V1NetworkPolicy | null {
+  const { egress } = manifest.network;
+  if (egress.length === 0) return null;
+  return {
+    metadata: {
+      name: `${runtimeName(address)}-egress`,
+      namespace: address.namespace,
+      labels: runtimeLabels(address),
+    },
+    spec: {
+      podSelector: { matchLabels: { [labelKeys.runtime]: runtimeName(address) } },
+      policyTypes: ['Egress'],
+      egress: egress.map((rule) => ({
+        to: [{ ipBlock: { cidr: rule.cidr } }],
+        ports: rule.ports.map((port) => ({ port, protocol: rule.protocol })),
+      })),
+    },
   };
 }
 
