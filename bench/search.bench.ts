@@ -1,5 +1,5 @@
 // Search latency, throughput, ANN recall, build time and memory on synthetic catalogs.
-// Run: npx tsx --expose-gc bench/search.bench.ts [--sizes=10000,100000] [--ef=96] [--efc=64] [--index-only]
+// Run: npx tsx --expose-gc bench/search.bench.ts [--sizes=10000,100000] [--ef=96] [--efc=64] [--m=16] [--index-only]
 // Never part of the test suite.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CachedEmbedder } from '../src/adapters/embeddings/cached-embedder.js';
@@ -19,6 +19,7 @@ const sizes = (args.get('sizes') ?? '10000,100000').split(',').map(Number);
 const efValues = (args.get('ef') ?? '96').split(',').map(Number);
 const efSearch = efValues[0]!;
 const efConstruction = args.has('efc') ? Number(args.get('efc')) : undefined;
+const linksPerNode = args.has('m') ? Number(args.get('m')) : undefined;
 const indexOnly = args.has('index-only');
 const CANDIDATES = 50;
 const CLIENTS = 20;
@@ -214,7 +215,7 @@ console.log(
 
 for (const size of sizes) {
   console.log(
-    `\n=== ${size.toLocaleString('en')} listings, efSearch ${efSearch}, efConstruction ${efConstruction ?? 'default'}, ${CANDIDATES} candidates per search ===`,
+    `\n=== ${size.toLocaleString('en')} listings, efSearch ${efSearch}, efConstruction ${efConstruction ?? 'default'}, m ${linksPerNode ?? 'default'}, ${CANDIDATES} candidates per search ===`,
   );
   const vectors = synthesiseVectors(seedVectors, size);
   const points = vectors.map((vector, i) => ({
@@ -227,7 +228,7 @@ for (const size of sizes) {
     embeddingModel: local.model,
     dimensions: local.dimensions,
     efSearch,
-    hnsw: efConstruction === undefined ? undefined : { efConstruction },
+    hnsw: { efConstruction, m: linksPerNode },
   });
   started = performance.now();
   await index.upsert(points);
