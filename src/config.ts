@@ -62,6 +62,8 @@ const configSchema = z.object({
   KUBERNETES_RUNTIME: booleanFromEnv.default(false),
   /** A kubeconfig file; unset: the service account of the pod Bazaar runs in. */
   KUBERNETES_KUBECONFIG: z.string().min(1).optional(),
+  /** Set by Kubernetes in every pod: tells that Bazaar runs inside a cluster. */
+  KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
   /** Prefix of the per-tenant agent namespaces (the tenant id follows; at most 63 characters in all). */
   KUBERNETES_NAMESPACE_PREFIX: z
     .string()
@@ -199,6 +201,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (parsed.data.BAZAAR_MODE === 'production' && !parsed.data.ADMIN_TOKEN) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_TOKEN: required when BAZAAR_MODE=production');
+  }
+  if (
+    parsed.data.KUBERNETES_RUNTIME &&
+    !parsed.data.KUBERNETES_KUBECONFIG &&
+    !parsed.data.KUBERNETES_SERVICE_HOST
+  ) {
+    throw new ConfigError(
+      'Invalid configuration:\n  KUBERNETES_KUBECONFIG: required with KUBERNETES_RUNTIME=true outside a Kubernetes pod',
+    );
   }
   const secretsProblem = secretStoreProblem(parsed.data);
   if (secretsProblem) throw new ConfigError(`Invalid configuration:\n  ${secretsProblem}`);

@@ -42,6 +42,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrowError(/ADMIN_TOKEN: must be at least 24/);
   });
 
+  it('configures the Kubernetes runtime: a kubeconfig or a pod, a worker identity, a valid prefix', () => {
+    expect(loadConfig({}).kubernetes.enabled).toBe(false);
+    expect(() => loadConfig({ KUBERNETES_RUNTIME: 'true' })).toThrowError(/KUBERNETES_KUBECONFIG: required/);
+    const inPod = loadConfig({
+      KUBERNETES_RUNTIME: 'true',
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      KUBERNETES_WORKER_SERVICE_ACCOUNT: 'bazaar-system/bazaar-worker',
+    });
+    expect(inPod.kubernetes).toMatchObject({
+      enabled: true,
+      namespacePrefix: 'bazaar-t-',
+      workerServiceAccount: { namespace: 'bazaar-system', name: 'bazaar-worker' },
+    });
+    expect(() => loadConfig({ KUBERNETES_NAMESPACE_PREFIX: 'Tenants' })).toThrowError(
+      /KUBERNETES_NAMESPACE_PREFIX:/,
+    );
+    expect(() => loadConfig({ KUBERNETES_WORKER_SERVICE_ACCOUNT: 'bazaar-worker' })).toThrowError(
+      /KUBERNETES_WORKER_SERVICE_ACCOUNT: namespace\/name/,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '', ADMIN_TOKEN: '' }).port).toBe(3000);
   });
