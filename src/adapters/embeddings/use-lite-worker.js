@@ -37,7 +37,12 @@ async function drain() {
       const batch = takeBatch();
       const texts = batch.flatMap((request) => request.texts);
       try {
-        const vectors = await model.embed(texts);
+        // At most MAX_BATCH_TEXTS per model call, even for one large request: the WASM backend runs
+        // out of memory on a few thousand texts at once.
+        const vectors = [];
+        for (let start = 0; start < texts.length; start += MAX_BATCH_TEXTS) {
+          vectors.push(...(await model.embed(texts.slice(start, start + MAX_BATCH_TEXTS))));
+        }
         let offset = 0;
         for (const request of batch) {
           const slice = vectors.slice(offset, offset + request.texts.length).map((v) => Float32Array.from(v));

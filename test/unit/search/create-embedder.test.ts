@@ -77,6 +77,16 @@ describe('LocalEmbedder (the real bundled model, on a worker thread)', () => {
     expect(cosine(separate[0]![0]!, separate[1]![0]!)).toBeLessThan(0.9);
   });
 
+  it('embeds one large request (1,500 texts, one of them long) in model-sized chunks', async () => {
+    // In one model call this runs the WASM backend out of memory ("table index is out of bounds").
+    const long = 'Checks refund requests against the store policy and drafts a reply. '.repeat(14);
+    const texts = [long, ...Array.from({ length: 1500 }, (_, i) => `agent ${i}`)];
+    const vectors = await embedder.embed(texts);
+    expect(vectors).toHaveLength(texts.length);
+    const [again] = await embedder.embed([texts[1500]!]);
+    expect(cosine(vectors[1500]!, again!)).toBeCloseTo(1, 4);
+  }, 60_000);
+
   it('answers an empty batch without touching the model, and refuses work once closed', async () => {
     const local = new LocalEmbedder();
     expect(await local.embed([])).toEqual([]);
