@@ -1,5 +1,7 @@
 // Search latency, throughput, ANN recall, build time and memory on synthetic catalogs.
 // Run: npx tsx --expose-gc bench/search.bench.ts [--sizes=10000,100000] [--ef=96] [--efc=64] [--m=16] [--index-only]
+//   [--seed-texts=N]: also embed N generated listing texts as seeds, for a catalog with more distinct
+//   listings (by default every synthetic listing mixes two of the relevance set's 108 embeddings)
 // Never part of the test suite.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CachedEmbedder } from '../src/adapters/embeddings/cached-embedder.js';
@@ -21,6 +23,7 @@ const efSearch = efValues[0]!;
 const efConstruction = args.has('efc') ? Number(args.get('efc')) : undefined;
 const linksPerNode = args.has('m') ? Number(args.get('m')) : undefined;
 const indexOnly = args.has('index-only');
+const seedTextCount = Number(args.get('seed-texts') ?? 0);
 const CANDIDATES = 50;
 const CLIENTS = 20;
 
@@ -88,6 +91,14 @@ const AUDIENCES = [
 function uniqueQueries(count: number): string[] {
   const out = new Set<string>();
   while (out.size < count) out.add(`${pick(VERBS)} ${pick(OBJECTS)} ${pick(AUDIENCES)} ${out.size}`);
+  return [...out];
+}
+
+/** Distinct listing-like texts: an agent that does two jobs for one audience. */
+function generatedListingTexts(count: number): string[] {
+  const out = new Set<string>();
+  while (out.size < count)
+    out.add(`An agent to ${pick(VERBS)} ${pick(OBJECTS)} and ${pick(OBJECTS)} ${pick(AUDIENCES)}`);
   return [...out];
 }
 
@@ -199,7 +210,11 @@ function indexOnlyLatency(index: InMemoryVectorIndex, vectors: Float32Array[]): 
 const local = new LocalEmbedder();
 await local.whenReady();
 const { listings, queries } = loadRelevanceSet();
-const seedTexts = [...listings.map(listingEmbeddingText), ...queries.map((q) => q.query)];
+const seedTexts = [
+  ...listings.map(listingEmbeddingText),
+  ...queries.map((q) => q.query),
+  ...generatedListingTexts(seedTextCount),
+];
 let started = performance.now();
 const seedVectors = await local.embed(seedTexts);
 console.log(`embedded ${seedTexts.length} seed texts in ${ms(performance.now() - started)} (${local.model})`);
