@@ -3,23 +3,24 @@ export interface PaymentsGateway {
   /** Creates the organisation's customer; the same key returns the same customer. */
   createCustomer(input: { orgId: string; name: string; idempotencyKey: string }): Promise<string>;
   /** Creates a draft invoice for the customer in one currency; returns its id. */
-  createInvoice(input: {
-    customerId: string;
-    currency: string;
-    description: string;
-    metadata: Record<string, string>;
-    idempotencyKey: string;
-  }): Promise<string>;
+  createInvoice(input: NewInvoice): Promise<string>;
   /** Adds one line, in integer minor units (negative for a credit), to a draft invoice; returns its id. */
-  addInvoiceItem(input: {
-    customerId: string;
-    invoiceId: string;
-    amountMinor: bigint;
-    currency: string;
-    description: string;
-    metadata: Record<string, string>;
-    idempotencyKey: string;
-  }): Promise<string>;
+  addInvoiceItem(input: NewInvoiceItem): Promise<string>;
   /** Finalises the invoice so the provider collects it. */
   finalizeInvoice(input: { invoiceId: string; idempotencyKey: string }): Promise<void>;
+}
+
+/** A draft invoice for one customer and currency. */
+export interface NewInvoice {
+  customerId: string;
+  currency: string;
+  description: string;
+  metadata: Record<string, string>;
+  idempotencyKey: string;
+}
+
+/** One line of a draft invoice, in integer minor units. */
+export interface NewInvoiceItem extends NewInvoice {
+  invoiceId: string;
+  amountMinor: bigint;
 }

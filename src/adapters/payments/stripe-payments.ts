@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { PaymentsGateway } from './payments-gateway.js';
+import type { NewInvoice, NewInvoiceItem, PaymentsGateway } from './payments-gateway.js';
 
 /** Where the Stripe client connects: Stripe itself by default, or stripe-mock (host, port, http). */
 export interface StripeOptions {
@@ -32,13 +32,7 @@ export class StripePayments implements PaymentsGateway {
     return customer.id;
   }
 
-  async createInvoice(input: {
-    customerId: string;
-    currency: string;
-    description: string;
-    metadata: Record<string, string>;
-    idempotencyKey: string;
-  }): Promise<string> {
+  async createInvoice(input: NewInvoice): Promise<string> {
     const invoice = await this.stripe.invoices.create(
       {
         customer: input.customerId,
@@ -54,15 +48,7 @@ export class StripePayments implements PaymentsGateway {
     return invoice.id!;
   }
 
-  async addInvoiceItem(input: {
-    customerId: string;
-    invoiceId: string;
-    amountMinor: bigint;
-    currency: string;
-    description: string;
-    metadata: Record<string, string>;
-    idempotencyKey: string;
-  }): Promise<string> {
+  async addInvoiceItem(input: NewInvoiceItem): Promise<string> {
     const amount = Number(input.amountMinor);
     if (!Number.isSafeInteger(amount)) throw new Error(`amount ${input.amountMinor} is too large for Stripe`);
     const item = await this.stripe.invoiceItems.create(
