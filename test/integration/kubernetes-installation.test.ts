@@ -44,6 +44,11 @@ describe('container agents on Kubernetes, through the API', () => {
     await rm(kubeconfigDir, { recursive: true, force: true });
   });
 
+  it('says on /health that it runs container agents', async () => {
+    const health = await h.request('GET', '/health', { token: null });
+    expect(health.body.agentRuntimes).toEqual(['process', 'container', 'remote']);
+  });
+
   it('installs, runs and removes a container agent, metering the run and leaving nothing behind', async () => {
     const publisher = await h.createOrg('container publisher');
     const reviewer = await h.createPlatformKey('reviewer');

@@ -14,6 +14,8 @@ describe('API spine', () => {
       const health = await h.request('GET', '/health', { token: null });
       expect(health.status).toBe(200);
       expect(health.body).toMatchObject({ status: 'ok', api: 'ok', database: 'ok', temporal: 'ok' });
+      // Container agents need KUBERNETES_RUNTIME, which this harness leaves off.
+      expect(health.body.agentRuntimes).toEqual(['process', 'remote']);
       expect(health.body.agentIsolation).toEqual({
         level: expect.stringMatching(/^(namespaces|process)$/),
         description: expect.any(String),

@@ -14,6 +14,9 @@ const healthSchema = z
     agentIsolation: z
       .object({ level: z.enum(['namespaces', 'process']), description: z.string() })
       .openapi({ description: 'How local agent runs are isolated on this machine' }),
+    agentRuntimes: z
+      .array(z.enum(['process', 'container', 'remote']))
+      .openapi({ description: 'The manifest runtime kinds this Bazaar can install and run' }),
   })
   .openapi('Health');
 
@@ -38,6 +41,8 @@ async function reachable(check: () => Promise<unknown>, timeoutMs = 2000): Promi
   );
 }
 
+const runtimeKinds = ['process', 'container', 'remote'] as const;
+
 /** GET /health. */
 export function healthRoutes(deps: ApiDeps) {
   return createRouter().openapi(healthRoute, async (c) => {
@@ -48,7 +53,14 @@ export function healthRoutes(deps: ApiDeps) {
     const status = database === 'ok' && temporal === 'ok' ? 'ok' : 'degraded';
     const { level, description } = await isolationLevel();
     return c.json(
-      { status, api: 'ok' as const, database, temporal, agentIsolation: { level, description } },
+      {
+        status,
+        api: 'ok' as const,
+        database,
+        temporal,
+        agentIsolation: { level, description },
+        agentRuntimes: runtimeKinds.filter((kind) => deps.runtime.supports(kind)),
+      },
       status === 'ok' ? 200 : 503,
     );
   });
