@@ -62,7 +62,8 @@ export interface KubernetesRuntimeDriverOptions {
   pollIntervalMs?: number;
   /**
    * How long past the manifest's timeout the driver waits for the Job controller to report the
-   * deadline before it gives up on the Job itself (default 60 s).
+   * deadline before it gives up on the Job itself (default 20 s: inside the 30 s the execute
+   * workflow allows its activity beyond the timeout, so the driver answers before Temporal retries).
    */
   deadlineGraceSeconds?: number;
   /**
@@ -113,7 +114,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     this.options = {
       ttlSecondsAfterFinished: 600,
       pollIntervalMs: 1000,
-      deadlineGraceSeconds: 60,
+      deadlineGraceSeconds: 20,
       ...options,
     };
   }
