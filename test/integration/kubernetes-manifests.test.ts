@@ -57,35 +57,35 @@ describe('k8s/ manifests on a real API server', () => {
 
   beforeAll(async () => {
     cluster = await startKubernetesCluster();
-    const objects = kubernetesObjectApi(cluster.kubeConfig);
+    const objects = KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
     for (const object of await kustomizationObjects()) await objects.create(object);
 
-    // A token for the worker's ServiceAccount, as its pod would have mounted.
-    const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
-    const token = await core.createNamespacedServiceAccountToken({
-      name: 'bazaar-worker',
-      namespace: 'bazaar-system',
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    const admin = cluster.kubeConfig.getCurrentCluster()!;
-    worker = new KubeConfig();
-    worker.loadFromOptions({
-      clusters: [{ name: 'cluster', server: admin.server, caData: admin.caData }],
-      users: [{ name: 'bazaar-worker', token: token.status!.token }],
-      contexts: [{ name: 'worker', cluster: 'cluster', user: 'bazaar-worker' }],
-      currentContext: 'worker',
-    });
+    worker = await serviceAccountKubeConfig('bazaar-worker');
   }, 180_000);
   afterAll(async () => {
     await cluster?.stop();
   });
 
-  function kubernetesObjectApi(kubeConfig: KubeConfig) {
-    return KubernetesObjectApi.makeApiClient(kubeConfig);
+  /** A KubeConfig that authenticates as a bazaar-system ServiceAccount, with the token its pod would mount. */
+  async function serviceAccountKubeConfig(name: string): Promise<KubeConfig> {
+    const token = await cluster.kubeConfig.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+      name,
+      namespace: 'bazaar-system',
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const admin = cluster.kubeConfig.getCurrentCluster()!;
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'cluster', server: admin.server, caData: admin.caData }],
+      users: [{ name, token: token.status!.token }],
+      contexts: [{ name, cluster: 'cluster', user: name }],
+      currentContext: name,
+    });
+    return kubeConfig;
   }
 
   it('accepts every object of the kustomization as written', async () => {
-    const objects = kubernetesObjectApi(cluster.kubeConfig);
+    const objects = KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
     for (const object of await kustomizationObjects()) {
       const stored = await objects.read({
         apiVersion: object.apiVersion,
@@ -170,20 +170,7 @@ describe('k8s/ manifests on a real API server', () => {
           .createNamespacedRoleBinding({ namespace: 'kube-system', body: binding }),
       ),
     ).toMatchObject(byPolicy);
-    const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
-    const apiToken = await core.createNamespacedServiceAccountToken({
-      name: 'bazaar-api',
-      namespace: 'bazaar-system',
-      body: { spec: { audiences: [], expirationSeconds: 600 } },
-    });
-    const admin = cluster.kubeConfig.getCurrentCluster()!;
-    const api = new KubeConfig();
-    api.loadFromOptions({
-      clusters: [{ name: 'cluster', server: admin.server, caData: admin.caData }],
-      users: [{ name: 'bazaar-api', token: apiToken.status!.token }],
-      contexts: [{ name: 'api', cluster: 'cluster', user: 'bazaar-api' }],
-      currentContext: 'api',
-    });
+    const api = await serviceAccountKubeConfig('bazaar-api');
     expect(
       await outcome(api.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: 'bazaar-system' })),
     ).toMatchObject({ code: 403 });

@@ -9,9 +9,13 @@ export interface KubernetesRuntimeConfig extends KubernetesRuntimeDriverOptions 
 
 /** Builds the Kubernetes driver from configuration, reading the kubeconfig once, at start-up. */
 export function createKubernetesRuntimeDriver(config: KubernetesRuntimeConfig): KubernetesRuntimeDriver {
-  const { kubeconfigPath, ...options } = config;
   const kubeConfig = new KubeConfig();
-  if (kubeconfigPath) kubeConfig.loadFromFile(kubeconfigPath);
+  if (config.kubeconfigPath) kubeConfig.loadFromFile(config.kubeconfigPath);
   else kubeConfig.loadFromCluster();
-  return new KubernetesRuntimeDriver(kubeConfig, options);
+  return new KubernetesRuntimeDriver(kubeConfig, {
+    namespacePrefix: config.namespacePrefix,
+    ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
+    pollIntervalMs: config.pollIntervalMs,
+    workerServiceAccount: config.workerServiceAccount,
+  });
 }

@@ -24,7 +24,7 @@ import {
   inputSecretName,
   JOB_NAME_LABEL,
   jobName,
-  MANAGED_BY,
+  isManagedByBazaar,
   MANAGED_BY_SELECTOR,
   parseLocation,
   runtimeAddress,
@@ -77,7 +77,6 @@ export interface KubernetesRuntimeDriverOptions {
 }
 
 const LOG_LIMIT_BYTES = 64 * 1024;
-const MANAGED_BY_KEY = 'app.kubernetes.io/managed-by';
 
 /**
  * Runs container agents (`runtime.kind: "container"`) as Kubernetes Jobs.
@@ -427,7 +426,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       this.core.readNamespace({ name: namespace }),
     );
     const labels = existing.metadata?.labels ?? {};
-    if (labels[MANAGED_BY_KEY] !== MANAGED_BY[MANAGED_BY_KEY])
+    if (!isManagedByBazaar(labels))
       throw new KubernetesApiError(
         `namespace ${namespace} exists and was not created by Bazaar; not using it`,
         409,

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 
+const MANAGED_BY_KEY = 'app.kubernetes.io/managed-by';
+
 /** The label every object the driver creates carries, so a selector finds all of them. */
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'bazaar' } as const;
+export const MANAGED_BY = { [MANAGED_BY_KEY]: 'bazaar' };
 
 /** A label selector for every object the driver created. */
-export const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=bazaar';
+export const MANAGED_BY_SELECTOR = `${MANAGED_BY_KEY}=bazaar`;
+
+/** Whether an object's labels say the driver created it. */
+export function isManagedByBazaar(labels: Record<string, string> | undefined): boolean {
+  return labels?.[MANAGED_BY_KEY] === MANAGED_BY[MANAGED_BY_KEY];
+}
 
 /** Label keys the driver sets on the objects it creates. */
 export const labelKeys = {
