@@ -45,7 +45,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
   try {
     await ensureDatabase(config.databaseUrl);
     await migrate(config.databaseUrl, logger);
-    const db = createPool(config.databaseUrl);
+    const db = createPool(config.databaseUrl, logger);
     stops.push(() => db.end());
     const secrets = parts.secrets ?? (await createSecretStore({ config, db }));
     await rotateMasterKeyIfNeeded(secrets, logger);

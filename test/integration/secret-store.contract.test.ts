@@ -8,6 +8,7 @@ import { PostgresSecretStore } from '../../src/adapters/secrets/postgres-secret-
 import { SecretStoreError, type SecretStore } from '../../src/adapters/secrets/secret-store.js';
 import { createVaultClient, vaultStatus } from '../../src/adapters/secrets/vault-client.js';
 import { VaultSecretStore } from '../../src/adapters/secrets/vault-secret-store.js';
+import { createLogger } from '../../src/logger.js';
 import { createPool, type Db } from '../../src/db/pool.js';
 import { createOrganization } from '../../src/domain/auth/repository.js';
 import { freePort } from '../support/free-port.js';
@@ -122,7 +123,7 @@ describe('SecretStore contract', () => {
 
   beforeAll(async () => {
     ownDb = await createOwnDatabase();
-    db = createPool(ownDb.url);
+    db = createPool(ownDb.url, createLogger('silent'));
     openBao = await startOpenBao();
   });
   afterAll(async () => {
