@@ -58,10 +58,18 @@ export function createBillingActivities({
   }
 
   return {
-    /** The organisations with anything to bill for the period: one set-based query. */
-    async listTenantsToBill({ period }: { period: string }): Promise<string[]> {
+    /** The organisations with anything to bill for the period, in id order, a page at a time when limited. */
+    async listTenantsToBill({
+      period,
+      afterOrgId,
+      limit,
+    }: {
+      period: string;
+      afterOrgId?: string;
+      limit?: number;
+    }): Promise<string[]> {
       checkPeriod(period);
-      return tenantsToBill(db, period);
+      return tenantsToBill(db, period, { afterOrgId, limit });
     },
 
     /**

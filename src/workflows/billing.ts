@@ -1,6 +1,8 @@
 import {
   ApplicationFailure,
+  continueAsNew,
   executeChild,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   workflowInfo,
@@ -68,16 +70,65 @@ export async function billTenant(input: { orgId: string; period: string }): Prom
   };
 }
 
+/** Tenants billed by one run of `billing:<YYYY-MM>` before it continues as new with the next ones. */
+export const TENANTS_PER_BILLING_RUN = 500;
+
+/** What the earlier runs of a continued `billing:<YYYY-MM>` did, and where the next one starts. */
+interface BillingProgress {
+  afterOrgId: string;
+  tenants: number;
+  invoices: number;
+  failed: number;
+  /** The first few failures, for the final error. */
+  failures: string[];
+}
+
 /**
- * Bills every tenant for a period (id `billing:<YYYY-MM>`): finds the tenants with anything to bill
- * in one query, then runs one `billTenant` child per tenant, `concurrency` at a time. Safe to run
- * again for the same period: nothing is invoiced or charged twice.
+ * Bills every tenant for a period (id `billing:<YYYY-MM>`): one `billTenant` child per tenant,
+ * `concurrency` at a time, in pages of `tenantsPerRun` tenants found by one query each. After each
+ * full page it continues as new, so its history stays small however many tenants there are (a
+ * single run's history would pass Temporal's limit at about 13,000 tenants). Safe to run again for
+ * the same period: nothing is invoiced or charged twice.
  */
 export async function monthlyBilling(input: {
   period: string;
   concurrency?: number;
+  tenantsPerRun?: number;
+  /** Set when continuing as new. */
+  progress?: BillingProgress;
 }): Promise<BillingRunResult> {
-  const tenants = await database.listTenantsToBill({ period: input.period });
+  // Runs recorded before paging listed every tenant at once.
+  const limit = patched('billing-run-in-pages')
+    ? (input.tenantsPerRun ?? TENANTS_PER_BILLING_RUN)
+    : undefined;
+  const before = input.progress;
+  const tenants = await database.listTenantsToBill({
+    period: input.period,
+    afterOrgId: before?.afterOrgId,
+    limit,
+  });
+  const page = await billTenants(tenants, input.period, input.concurrency ?? 50);
+  const progress: BillingProgress = {
+    afterOrgId: tenants.at(-1) ?? before?.afterOrgId ?? '',
+    tenants: (before?.tenants ?? 0) + tenants.length,
+    invoices: (before?.invoices ?? 0) + page.invoices,
+    failed: (before?.failed ?? 0) + page.failures.length,
+    failures: [...(before?.failures ?? []), ...page.failures].slice(0, 5),
+  };
+  if (limit !== undefined && tenants.length === limit) {
+    await continueAsNew<typeof monthlyBilling>({ ...input, progress });
+  }
+  if (progress.failed > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `billing ${input.period} failed for ${progress.failed} of ${progress.tenants} tenants (run it again to retry them): ${progress.failures.join('; ')}`,
+      'BillingIncomplete',
+    );
+  }
+  return { period: input.period, tenants: progress.tenants, invoices: progress.invoices };
+}
+
+/** Runs one `billTenant` child per tenant, `concurrency` at a time; one tenant's failure stops no other. */
+async function billTenants(tenants: string[], period: string, concurrency: number) {
   const queue = [...tenants];
   const failures: string[] = [];
   let invoices = 0;
@@ -85,25 +136,19 @@ export async function monthlyBilling(input: {
     for (let orgId = queue.shift(); orgId !== undefined; orgId = queue.shift()) {
       try {
         const result = await executeChild(billTenant, {
-          workflowId: tenantBillingWorkflowId(orgId, input.period),
-          args: [{ orgId, period: input.period }],
+          workflowId: tenantBillingWorkflowId(orgId, period),
+          args: [{ orgId, period }],
         });
         invoices += result.invoices.length;
       } catch (error) {
-        // One tenant's failure (e.g. Stripe refusing its customer) must not stop the others' billing.
+        // E.g. Stripe refusing the tenant's customer: the others are still billed.
         const cause = (error as Error).cause;
         failures.push(`${orgId}: ${cause instanceof Error ? cause.message : (error as Error).message}`);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, input.concurrency ?? 50) }, lane));
-  if (failures.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `billing ${input.period} failed for ${failures.length} of ${tenants.length} tenants (run it again to retry them): ${failures.slice(0, 5).join('; ')}`,
-      'BillingIncomplete',
-    );
-  }
-  return { period: input.period, tenants: tenants.length, invoices };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+  return { invoices, failures };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Monthly billing on real PostgreSQL and Temporal (no Stripe): every pricing model, proration, the
 // free allowance, late usage, re-runs, tenant isolation of invoices and payouts, and the routes' errors.
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { buildTenantInvoices } from '../../src/domain/billing/build-invoices.js';
@@ -536,5 +537,50 @@ describe('monthly billing', () => {
     });
     expect(result).toMatchObject({ period: previousPeriod(new Date()) });
     await recordHistory(workflowId, 'billing-scheduled');
+  });
+
+  it('bills many tenants in pages, continuing as new after each full page, each tenant once', async () => {
+    const tenants = await Promise.all([1, 2, 3, 4, 5].map((n) => h.createOrg(`paged tenant ${n}`)));
+    for (const tenant of tenants) {
+      const installationId = await seedInstallation(h.db, {
+        orgId: tenant.org.id,
+        listing: listings.metered!,
+        pricing: { model: 'usage_based', pricePerInvocation: 0.02 },
+        openedAt: '2025-01-01T00:00:00Z',
+      });
+      await seedEvents(h.db, {
+        orgId: tenant.org.id,
+        installationId,
+        listingId: listings.metered!.id,
+        count: 2,
+        cost: '0.02',
+        occurredAt: '2025-01-15T00:00:00Z',
+      });
+    }
+    const handle = await h.temporal.workflow.start('monthlyBilling', {
+      workflowId: 'billing:2025-01',
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ period: '2025-01', tenantsPerRun: 2 }],
+    });
+    expect(await handle.result()).toEqual({ period: '2025-01', tenants: 5, invoices: 5 });
+
+    // 2 + 2 + 1 tenants: two runs continued as new with the next page, the third completed.
+    const statuses: string[] = [];
+    for (let runId: string | null | undefined = handle.firstExecutionRunId; runId;) {
+      const run: WorkflowHandle = h.temporal.workflow.getHandle('billing:2025-01', runId);
+      statuses.push((await run.describe()).status.name);
+      const { events } = await run.fetchHistory();
+      runId = events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    }
+    expect(statuses).toEqual(['CONTINUED_AS_NEW', 'CONTINUED_AS_NEW', 'COMPLETED']);
+    await recordHistory('billing:2025-01', 'billing-run-continued', handle.firstExecutionRunId);
+
+    const invoices = await h.db.query(
+      `SELECT org_id, total_minor::int AS total FROM invoices WHERE period = '2025-01-01' ORDER BY org_id`,
+    );
+    const orgIds = tenants.map((tenant) => tenant.org.id).sort();
+    expect(invoices.rows).toEqual(orgIds.map((orgId) => ({ org_id: orgId, total: 4 })));
+    for (const orgId of orgIds) await expectInvoicesReproduce(h.db, orgId);
+    expect(await runBilling(h, '2025-01')).toEqual({ period: '2025-01', tenants: 0, invoices: 0 });
   });
 });

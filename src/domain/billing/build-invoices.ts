@@ -239,8 +239,15 @@ export async function buildTenantInvoices(
   });
 }
 
-/** The organisations with anything to bill for a period (set-based: one query for all tenants). */
-export async function tenantsToBill(db: Db, period: string): Promise<string[]> {
+/**
+ * The organisations with anything to bill for a period, in id order (set-based: one query); a page of
+ * them when given the last id of the page before and a limit.
+ */
+export async function tenantsToBill(
+  db: Db,
+  period: string,
+  page: { afterOrgId?: string; limit?: number } = {},
+): Promise<string[]> {
   const start = periodStartDate(period);
   const { rows } = await db.query(
     `WITH b AS (SELECT ${bounds('$1')}),
@@ -254,12 +261,16 @@ export async function tenantsToBill(db: Db, period: string): Promise<string[]> {
              AND NOT EXISTS (SELECT 1 FROM billed_one_time_fees f WHERE f.installation_id = m.installation_id)))
      )
      -- Tenants already invoiced for the period are done, unless an invoice is still a draft (its sync failed).
-     SELECT org_id FROM billable
-     WHERE NOT EXISTS (SELECT 1 FROM invoices WHERE org_id = billable.org_id AND period = $1::date)
-     UNION
-     SELECT org_id FROM invoices WHERE period = $1::date AND status = 'draft'
-     ORDER BY org_id`,
-    [start],
+     SELECT org_id FROM (
+       SELECT org_id FROM billable
+       WHERE NOT EXISTS (SELECT 1 FROM invoices WHERE org_id = billable.org_id AND period = $1::date)
+       UNION
+       SELECT org_id FROM invoices WHERE period = $1::date AND status = 'draft'
+     ) AS tenants
+     WHERE $2::uuid IS NULL OR org_id > $2::uuid
+     ORDER BY org_id
+     LIMIT $3`,
+    [start, page.afterOrgId ?? null, page.limit ?? null],
   );
   return rows.map((row) => row.org_id);
 }
