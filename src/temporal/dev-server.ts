@@ -6,6 +6,8 @@ import type { Logger } from '../logger.js';
 /** A running Temporal dev server started by Bazaar. */
 export interface DevServer {
   address: string;
+  /** The server's process id (benchmarks read its CPU time). */
+  pid: number;
   uiUrl: string | null;
   stop(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   log.info({ address }, 'temporal dev server started');
   return {
     address,
+    pid: child.pid!,
     uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : null,
     stop: async () => {
       await stopChild(child, exited);

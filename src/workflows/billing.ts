@@ -71,11 +71,11 @@ export async function billTenant(input: { orgId: string; period: string }): Prom
 }
 
 /** Tenants billed by one run of `billing:<YYYY-MM>` before it continues as new with the next ones. */
-export const TENANTS_PER_BILLING_RUN = 500;
+const TENANTS_PER_BILLING_RUN = 500;
 
 /** What the earlier runs of a continued `billing:<YYYY-MM>` did, and where the next one starts. */
 interface BillingProgress {
-  afterOrgId: string;
+  afterOrgId?: string;
   tenants: number;
   invoices: number;
   failed: number;
@@ -99,7 +99,7 @@ export async function monthlyBilling(input: {
 }): Promise<BillingRunResult> {
   // Runs recorded before paging listed every tenant at once.
   const limit = patched('billing-run-in-pages')
-    ? (input.tenantsPerRun ?? TENANTS_PER_BILLING_RUN)
+    ? Math.max(1, input.tenantsPerRun ?? TENANTS_PER_BILLING_RUN)
     : undefined;
   const before = input.progress;
   const tenants = await database.listTenantsToBill({
@@ -109,7 +109,7 @@ export async function monthlyBilling(input: {
   });
   const page = await billTenants(tenants, input.period, input.concurrency ?? 50);
   const progress: BillingProgress = {
-    afterOrgId: tenants.at(-1) ?? before?.afterOrgId ?? '',
+    afterOrgId: tenants.at(-1) ?? before?.afterOrgId,
     tenants: (before?.tenants ?? 0) + tenants.length,
     invoices: (before?.invoices ?? 0) + page.invoices,
     failed: (before?.failed ?? 0) + page.failures.length,
