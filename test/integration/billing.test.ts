@@ -2,6 +2,7 @@
 // free allowance, late usage, re-runs, tenant isolation of invoices and payouts, and the routes' errors.
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { buildTenantInvoices } from '../../src/domain/billing/build-invoices.js';
@@ -582,5 +583,75 @@ describe('monthly billing', () => {
     expect(invoices.rows).toEqual(orgIds.map((orgId) => ({ org_id: orgId, total: 4 })));
     for (const orgId of orgIds) await expectInvoicesReproduce(h.db, orgId);
     expect(await runBilling(h, '2025-01')).toEqual({ period: '2025-01', tenants: 0, invoices: 0 });
+  });
+});
+
+describe('a billing run where one tenant fails', () => {
+  let h: Harness;
+  let failingOrgId: string | null = null;
+
+  beforeAll(async () => {
+    h = await startHarness({
+      ownDatabase: true,
+      activities: (real) => ({
+        buildTenantInvoices: async (input) => {
+          if (input.orgId === failingOrgId)
+            throw ApplicationFailure.nonRetryable('injected: the ledger is unavailable', 'Injected');
+          return real.buildTenantInvoices(input);
+        },
+      }),
+    });
+  }, 120_000);
+  afterAll(() => h?.stop());
+
+  it('bills the others, fails naming the tenant across continued runs, and a re-run bills it', async () => {
+    const publisher = await h.createOrg('publisher');
+    const listing = await seedListing(h.db, publisher.org.id, 'metered');
+    const tenants = await Promise.all([1, 2, 3].map((n) => h.createOrg(`tenant ${n}`)));
+    for (const tenant of tenants) {
+      const installationId = await seedInstallation(h.db, {
+        orgId: tenant.org.id,
+        listing,
+        pricing: { model: 'usage_based', pricePerInvocation: 0.5 },
+        openedAt: '2026-09-01T00:00:00Z',
+      });
+      await seedEvents(h.db, {
+        orgId: tenant.org.id,
+        installationId,
+        listingId: listing.id,
+        count: 1,
+        cost: '0.5',
+        occurredAt: '2026-09-10T00:00:00Z',
+      });
+    }
+    // The first tenant in id order fails, so its failure is carried through three continued runs.
+    const orgIds = tenants.map((tenant) => tenant.org.id).sort();
+    failingOrgId = orgIds[0]!;
+    const run = h.temporal.workflow.execute('monthlyBilling', {
+      workflowId: 'billing:2026-09',
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ period: '2026-09', tenantsPerRun: 1 }],
+    });
+    const failure = await run.then(
+      () => null,
+      (error: Error) => error.cause,
+    );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'BillingIncomplete', nonRetryable: true });
+    expect((failure as Error).message).toMatch(
+      new RegExp(
+        `^billing 2026-09 failed for 1 of 3 tenants .*${failingOrgId}: injected: the ledger is unavailable$`,
+      ),
+    );
+    const invoiced = async () =>
+      (await h.db.query(`SELECT org_id FROM invoices WHERE period = '2026-09-01' ORDER BY org_id`)).rows.map(
+        (row) => row.org_id,
+      );
+    expect(await invoiced()).toEqual(orgIds.slice(1));
+
+    failingOrgId = null;
+    expect(await runBilling(h, '2026-09')).toEqual({ period: '2026-09', tenants: 1, invoices: 1 });
+    expect(await invoiced()).toEqual(orgIds);
+    for (const orgId of orgIds) await expectInvoicesReproduce(h.db, orgId);
   });
 });
