@@ -1,10 +1,12 @@
 import {
   ApplicationFailure,
   continueAsNew,
+  defineQuery,
   executeChild,
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -73,15 +75,23 @@ export async function billTenant(input: { orgId: string; period: string }): Prom
 /** Tenants billed by one run of `billing:<YYYY-MM>` before it continues as new with the next ones. */
 const TENANTS_PER_BILLING_RUN = 500;
 
-/** What the earlier runs of a continued `billing:<YYYY-MM>` did, and where the next one starts. */
-interface BillingProgress {
+/**
+ * How far a period's billing has got, over all its runs so far: the `state` query's answer, and
+ * what a run hands to the next when it continues as new.
+ */
+export interface BillingProgress {
+  /** The last tenant of the last page, where the next page starts. */
   afterOrgId?: string;
+  /** Tenants billed or failed so far. */
   tenants: number;
   invoices: number;
   failed: number;
   /** The first few failures, for the final error. */
   failures: string[];
 }
+
+/** The progress of a running `billing:<YYYY-MM>` (GET /v1/workflows/{id} shows it). */
+export const billingProgressQuery = defineQuery<BillingProgress>('state');
 
 /**
  * Bills every tenant for a period (id `billing:<YYYY-MM>`): one `billTenant` child per tenant,
@@ -97,24 +107,19 @@ export async function monthlyBilling(input: {
   /** Set when continuing as new. */
   progress?: BillingProgress;
 }): Promise<BillingRunResult> {
+  const progress: BillingProgress = input.progress ?? { tenants: 0, invoices: 0, failed: 0, failures: [] };
+  setHandler(billingProgressQuery, () => progress);
   // Runs recorded before paging listed every tenant at once.
   const limit = patched('billing-run-in-pages')
     ? Math.max(1, input.tenantsPerRun ?? TENANTS_PER_BILLING_RUN)
     : undefined;
-  const before = input.progress;
   const tenants = await database.listTenantsToBill({
     period: input.period,
-    afterOrgId: before?.afterOrgId,
+    afterOrgId: progress.afterOrgId,
     limit,
   });
-  const page = await billTenants(tenants, input.period, input.concurrency ?? 50);
-  const progress: BillingProgress = {
-    afterOrgId: tenants.at(-1) ?? before?.afterOrgId,
-    tenants: (before?.tenants ?? 0) + tenants.length,
-    invoices: (before?.invoices ?? 0) + page.invoices,
-    failed: (before?.failed ?? 0) + page.failures.length,
-    failures: [...(before?.failures ?? []), ...page.failures].slice(0, 5),
-  };
+  await billTenants(tenants, input.period, input.concurrency ?? 50, progress);
+  progress.afterOrgId = tenants.at(-1) ?? progress.afterOrgId;
   if (limit !== undefined && tenants.length === limit) {
     await continueAsNew<typeof monthlyBilling>({ ...input, progress });
   }
@@ -127,11 +132,17 @@ export async function monthlyBilling(input: {
   return { period: input.period, tenants: progress.tenants, invoices: progress.invoices };
 }
 
-/** Runs one `billTenant` child per tenant, `concurrency` at a time; one tenant's failure stops no other. */
-async function billTenants(tenants: string[], period: string, concurrency: number) {
+/**
+ * Runs one `billTenant` child per tenant, `concurrency` at a time, counting each into `progress`;
+ * one tenant's failure stops no other.
+ */
+async function billTenants(
+  tenants: string[],
+  period: string,
+  concurrency: number,
+  progress: BillingProgress,
+) {
   const queue = [...tenants];
-  const failures: string[] = [];
-  let invoices = 0;
   const lane = async () => {
     for (let orgId = queue.shift(); orgId !== undefined; orgId = queue.shift()) {
       try {
@@ -139,16 +150,20 @@ async function billTenants(tenants: string[], period: string, concurrency: numbe
           workflowId: tenantBillingWorkflowId(orgId, period),
           args: [{ orgId, period }],
         });
-        invoices += result.invoices.length;
+        progress.invoices += result.invoices.length;
       } catch (error) {
         // E.g. Stripe refusing the tenant's customer: the others are still billed.
         const cause = (error as Error).cause;
-        failures.push(`${orgId}: ${cause instanceof Error ? cause.message : (error as Error).message}`);
+        progress.failed += 1;
+        if (progress.failures.length < 5)
+          progress.failures.push(
+            `${orgId}: ${cause instanceof Error ? cause.message : (error as Error).message}`,
+          );
       }
+      progress.tenants += 1;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
-  return { invoices, failures };
 }
 
 /**

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { buildTenantInvoices } from '../../src/domain/billing/build-invoices.js';
+import type { BillingProgress } from '../../src/workflows/billing.js';
 import { previousPeriod } from '../../src/domain/billing/period.js';
 import { insertUsageEvents } from '../../src/domain/metering/usage-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -589,6 +590,10 @@ describe('monthly billing', () => {
 describe('a billing run where one tenant fails', () => {
   let h: Harness;
   let failingOrgId: string | null = null;
+  // The tenant whose invoices wait for `release` before they are built.
+  let heldOrgId: string | null = null;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
 
   beforeAll(async () => {
     h = await startHarness({
@@ -597,6 +602,7 @@ describe('a billing run where one tenant fails', () => {
         buildTenantInvoices: async (input) => {
           if (input.orgId === failingOrgId)
             throw ApplicationFailure.nonRetryable('injected: the ledger is unavailable', 'Injected');
+          if (input.orgId === heldOrgId) await released;
           return real.buildTenantInvoices(input);
         },
       }),
@@ -604,7 +610,7 @@ describe('a billing run where one tenant fails', () => {
   }, 120_000);
   afterAll(() => h?.stop());
 
-  it('bills the others, fails naming the tenant across continued runs, and a re-run bills it', async () => {
+  it('bills the others, fails naming the tenant across continued runs, shows its progress, and a re-run bills it', async () => {
     const publisher = await h.createOrg('publisher');
     const listing = await seedListing(h.db, publisher.org.id, 'metered');
     const tenants = await Promise.all([1, 2, 3].map((n) => h.createOrg(`tenant ${n}`)));
@@ -624,24 +630,40 @@ describe('a billing run where one tenant fails', () => {
         occurredAt: '2026-09-10T00:00:00Z',
       });
     }
-    // The first tenant in id order fails, so its failure is carried through three continued runs.
+    // The first tenant in id order fails, so its failure is carried through the continued runs; the
+    // last is held, so the run's progress can be read while it waits.
     const orgIds = tenants.map((tenant) => tenant.org.id).sort();
     failingOrgId = orgIds[0]!;
-    const run = h.temporal.workflow.execute('monthlyBilling', {
-      workflowId: 'billing:2026-09',
-      taskQueue: h.config.temporal.taskQueue,
-      args: [{ period: '2026-09', tenantsPerRun: 1 }],
-    });
-    const failure = await run.then(
-      () => null,
-      (error: Error) => error.cause,
+    heldOrgId = orgIds[2]!;
+    const failure = h.temporal.workflow
+      .execute('monthlyBilling', {
+        workflowId: 'billing:2026-09',
+        taskQueue: h.config.temporal.taskQueue,
+        args: [{ period: '2026-09', tenantsPerRun: 1 }],
+      })
+      .then(
+        () => null,
+        (error: Error) => error.cause,
+      );
+    const failedLine = `${failingOrgId}: injected: the ledger is unavailable`;
+    const running = h.temporal.workflow.getHandle('billing:2026-09');
+    await waitFor(
+      async () => (await running.query<BillingProgress>('state').catch(() => null))?.afterOrgId === orgIds[1],
+      'the third run',
     );
-    expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({ type: 'BillingIncomplete', nonRetryable: true });
-    expect((failure as Error).message).toMatch(
-      new RegExp(
-        `^billing 2026-09 failed for 1 of 3 tenants .*${failingOrgId}: injected: the ledger is unavailable$`,
-      ),
+    expect(await running.query('state')).toEqual({
+      afterOrgId: orgIds[1],
+      tenants: 2,
+      invoices: 1,
+      failed: 1,
+      failures: [failedLine],
+    });
+    release();
+
+    expect(await failure).toBeInstanceOf(ApplicationFailure);
+    expect(await failure).toMatchObject({ type: 'BillingIncomplete', nonRetryable: true });
+    expect(((await failure) as Error).message).toBe(
+      `billing 2026-09 failed for 1 of 3 tenants (run it again to retry them): ${failedLine}`,
     );
     const invoiced = async () =>
       (await h.db.query(`SELECT org_id FROM invoices WHERE period = '2026-09-01' ORDER BY org_id`)).rows.map(
