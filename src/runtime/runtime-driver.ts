@@ -1,5 +1,8 @@
 import type { Manifest } from '../domain/catalog/schemas.js';
 
+/** The writable scratch space (HOME) every agent gets, in MiB: a tmpfs in the local sandbox, an emptyDir in Kubernetes. */
+export const agentScratchMiB = 64;
+
 /** Where a driver put an installation's runtime: its kind and a reference only it interprets. */
 export interface RuntimeRef {
   driver: string;

@@ -170,17 +170,9 @@ describe('limits', () => {
   });
 
   it('kills the whole sandbox at the deadline, even a child that left for its own session', async () => {
-    const scratchDir = await scratch();
-    const result = await runAgent({
-      agentDir: fixture('daemonizer'),
-      command: ['node', 'main.mjs'],
-      input: {},
-      env: {},
-      scratchDir,
-      limits: { ...limits, timeoutMs: 2_000 },
-    });
+    const result = await runFixture('daemonizer', {}, { timeoutMs: 2_000 });
     expect(result.status).toBe('timed_out');
-    const uid = Number(await readFile(join(scratchDir, 'uid'), 'utf8'));
+    const uid = Number(/uid (\d+)/.exec(result.stderrTail)?.[1]);
     expect(uid).toBeGreaterThan(0);
     // The PID namespace goes down with bubblewrap; give the kernel a moment to reap it.
     let survivors = await processesOf(uid);
@@ -208,6 +200,17 @@ describe('limits', () => {
   it('lets an agent use memory within its limit', async () => {
     const result = await runFixture('memory-hog', { mib: 64 }, { memoryMiB: 256 });
     expect(result).toMatchObject({ status: 'succeeded', output: { allocatedMiB: 64 } });
+  });
+
+  it('gives the agent 64 MiB of scratch space, not the host disk', async () => {
+    const scratchDir = await scratch();
+    const result = await runFixture('disk-filler', { maxMiB: 512 }, {}, { scratchDir });
+    expect(result.status).toBe('succeeded');
+    const { writtenMiB, error } = result.output as { writtenMiB: number; error: string | null };
+    expect(error).toBe('ENOSPC');
+    expect(writtenMiB).toBeGreaterThanOrEqual(60);
+    expect(writtenMiB).toBeLessThanOrEqual(64);
+    expect(await readdir(scratchDir)).toEqual([]);
   });
 
   it('bounds the number of processes an agent can start (a fork bomb)', async () => {
@@ -390,7 +393,8 @@ describe('isolation', () => {
       expect(results[targets.theirs]).toBe('ENOENT');
       expect(results[targets.scratch]).toBe('written');
       expect(results[targets.tmp]).toBe('written');
-      expect(await readFile(join(ours, 'scratch', 'mine.txt'), 'utf8')).toBe('escaped');
+      // Its scratch is its own tmpfs: nothing reaches the host's disk.
+      expect(await readdir(join(ours, 'scratch'))).toEqual([]);
       expect(await readdir(fixture('escape-writer'))).toEqual(['main.mjs']);
       expect(await readdir(join(theirs, 'scratch'))).toEqual(['notes.txt']);
     });

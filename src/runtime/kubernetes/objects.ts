@@ -7,6 +7,7 @@ import type {
   V1ServiceAccount,
 } from '@kubernetes/client-node';
 import type { Manifest } from '../../domain/catalog/schemas.js';
+import { agentScratchMiB } from '../runtime-driver.js';
 import {
   credentialsSecretName,
   inputSecretName,
@@ -205,7 +206,7 @@ export function jobObject(
               name: 'input',
               secret: { secretName: inputSecretName(executionId), defaultMode: 0o440 },
             },
-            { name: 'scratch', emptyDir: { sizeLimit: '64Mi' } },
+            { name: 'scratch', emptyDir: { sizeLimit: `${agentScratchMiB}Mi` } },
           ],
         },
       },

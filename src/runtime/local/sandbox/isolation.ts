@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { agentScratchMiB } from '../../runtime-driver.js';
 import { probeArgs } from './sandbox-command.js';
 import type { IsolationLevel } from './sandbox-types.js';
 
@@ -21,7 +22,7 @@ const bwrapCandidates = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
 const descriptions: Record<IsolationLevel, string> = {
   namespaces:
     'bubblewrap: new mount, PID, network, IPC and UTS namespaces; the agent sees only its code (read-only), ' +
-    'its scratch directory and read-only system directories, has no network, and runs as an unprivileged ' +
+    `a private ${agentScratchMiB} MiB scratch tmpfs and read-only system directories, has no network, and runs as an unprivileged ` +
     'uid of its own with rlimits on memory, CPU time and tasks',
   process:
     'plain child process: clean environment, own process group and rlimits on memory and CPU time only; ' +

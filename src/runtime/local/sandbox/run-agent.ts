@@ -9,7 +9,7 @@ import { namespacedCommand, plainCommand } from './sandbox-command.js';
 import type { SandboxCommand } from './sandbox-command.js';
 import { sandboxLimitsSchema } from './sandbox-types.js';
 import type { RunAgentRequest, RunAgentResult, SandboxLimits } from './sandbox-types.js';
-import { leaseSandboxUid, prepareScratch } from './sandbox-uid.js';
+import { leaseSandboxUid } from './sandbox-uid.js';
 
 const stderrTailBytes = 8 * 1024;
 // After the main process exits, how long to wait for stray holders of its pipes before giving up.
@@ -36,11 +36,9 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
   try {
     let command: SandboxCommand;
     if (lease && isolation.bwrapPath) {
-      await prepareScratch(scratchDir, lease.uid);
       command = namespacedCommand({
         bwrapPath: isolation.bwrapPath,
         agentDir,
-        scratchDir,
         command: request.command,
         credentials: request.env,
         limits,

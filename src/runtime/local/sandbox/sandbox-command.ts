@@ -1,5 +1,6 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { agentScratchMiB } from '../../runtime-driver.js';
 import { agentEnvironment } from './sandbox-env.js';
 import type { SandboxLimits } from './sandbox-types.js';
 
@@ -83,14 +84,13 @@ export function probeArgs(): string[] {
 
 /**
  * Runs the agent under bubblewrap (as root): fresh mount, PID, network, IPC, UTS and cgroup
- * namespaces; only /usr (read-only), the agent directory (read-only) and the scratch directory are
- * visible; then setpriv drops to the run's own uid with no capabilities, and prlimit sets the
+ * namespaces; only /usr (read-only), the agent directory (read-only) and two small private tmpfs
+ * (/scratch, its HOME, and /tmp, so no agent can fill the host's disk) are visible; then setpriv drops to the run's own uid with no capabilities, and prlimit sets the
  * rlimits, RLIMIT_NPROC included (it binds because the uid is not root and is this run's alone).
  */
 export function namespacedCommand(input: {
   bwrapPath: string;
   agentDir: string;
-  scratchDir: string;
   command: string[];
   credentials: Record<string, string>;
   limits: SandboxLimits;
@@ -128,12 +128,16 @@ export function namespacedCommand(input: {
     String(tmpfsBytes),
     '--tmpfs',
     sandboxPaths.tmp,
+    // Root-owned tmpfs: writable by the agent's uid, the only other one inside.
+    '--perms',
+    '1777',
+    '--size',
+    String(agentScratchMiB * 1024 * 1024),
+    '--tmpfs',
+    sandboxPaths.scratch,
     '--ro-bind',
     input.agentDir,
     sandboxPaths.agent,
-    '--bind',
-    input.scratchDir,
-    sandboxPaths.scratch,
     '--remount-ro',
     '/',
     '--chdir',

@@ -28,7 +28,10 @@ export interface RunAgentRequest {
   input: unknown;
   /** The declared credentials only, as environment variables of the same name. */
   env: Record<string, string>;
-  /** The agent's only writable directory (its HOME); the runner makes it owned by the agent's uid. */
+  /**
+   * The agent's HOME and TMPDIR under process isolation. Under namespaces it is not used: the agent
+   * writes only to its own /scratch and /tmp, small tmpfs that go with the sandbox.
+   */
   scratchDir: string;
   limits: SandboxLimits;
   /** Aborting kills the sandbox (status "killed"), e.g. when the activity is cancelled. */
