@@ -109,6 +109,22 @@ export async function runBilling(h: Harness, period: string, token?: string) {
   return h.temporal.workflow.getHandle(started.body.workflowId).result();
 }
 
+/** The runs of a workflow chain (each continued as new into the next), first to last. */
+async function runsOf(h: Harness, workflowId: string, firstRunId: string): Promise<WorkflowHandle[]> {
+  const runs: WorkflowHandle[] = [];
+  for (let runId: string | null | undefined = firstRunId; runId;) {
+    const run: WorkflowHandle = h.temporal.workflow.getHandle(workflowId, runId);
+    runs.push(run);
+    const { events } = await run.fetchHistory();
+    runId = events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+  return runs;
+}
+
+/** Each run's status, first to last. */
+const statusesOf = (runs: WorkflowHandle[]) =>
+  Promise.all(runs.map(async (run) => (await run.describe()).status.name));
+
 /**
  * Checks the invariants of every invoice of an organisation: the total is the sum of its lines; every
  * usage or adjustment line is its own exact amount rounded once; per listing, service month and
@@ -567,14 +583,8 @@ describe('monthly billing', () => {
     expect(await handle.result()).toEqual({ period: '2025-01', tenants: 5, invoices: 5 });
 
     // 2 + 2 + 1 tenants: two runs continued as new with the next page, the third completed.
-    const statuses: string[] = [];
-    for (let runId: string | null | undefined = handle.firstExecutionRunId; runId;) {
-      const run: WorkflowHandle = h.temporal.workflow.getHandle('billing:2025-01', runId);
-      statuses.push((await run.describe()).status.name);
-      const { events } = await run.fetchHistory();
-      runId = events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-    }
-    expect(statuses).toEqual(['CONTINUED_AS_NEW', 'CONTINUED_AS_NEW', 'COMPLETED']);
+    const runs = await runsOf(h, 'billing:2025-01', handle.firstExecutionRunId);
+    expect(await statusesOf(runs)).toEqual(['CONTINUED_AS_NEW', 'CONTINUED_AS_NEW', 'COMPLETED']);
     await recordHistory('billing:2025-01', 'billing-run-continued', handle.firstExecutionRunId);
 
     const invoices = await h.db.query(
@@ -590,10 +600,6 @@ describe('monthly billing', () => {
 describe('a billing run where one tenant fails', () => {
   let h: Harness;
   let failingOrgId: string | null = null;
-  // The tenant whose invoices wait for `release` before they are built.
-  let heldOrgId: string | null = null;
-  let release = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
 
   beforeAll(async () => {
     h = await startHarness({
@@ -602,7 +608,6 @@ describe('a billing run where one tenant fails', () => {
         buildTenantInvoices: async (input) => {
           if (input.orgId === failingOrgId)
             throw ApplicationFailure.nonRetryable('injected: the ledger is unavailable', 'Injected');
-          if (input.orgId === heldOrgId) await released;
           return real.buildTenantInvoices(input);
         },
       }),
@@ -619,7 +624,7 @@ describe('a billing run where one tenant fails', () => {
         orgId: tenant.org.id,
         listing,
         pricing: { model: 'usage_based', pricePerInvocation: 0.5 },
-        openedAt: '2026-09-01T00:00:00Z',
+        openedAt: '2025-03-01T00:00:00Z',
       });
       await seedEvents(h.db, {
         orgId: tenant.org.id,
@@ -627,52 +632,57 @@ describe('a billing run where one tenant fails', () => {
         listingId: listing.id,
         count: 1,
         cost: '0.5',
-        occurredAt: '2026-09-10T00:00:00Z',
+        occurredAt: '2025-03-10T00:00:00Z',
       });
     }
-    // The first tenant in id order fails, so its failure is carried through the continued runs; the
-    // last is held, so the run's progress can be read while it waits.
+    // The first tenant in id order fails, so its failure is carried through the continued runs.
     const orgIds = tenants.map((tenant) => tenant.org.id).sort();
     failingOrgId = orgIds[0]!;
-    heldOrgId = orgIds[2]!;
-    const failure = h.temporal.workflow
-      .execute('monthlyBilling', {
-        workflowId: 'billing:2026-09',
-        taskQueue: h.config.temporal.taskQueue,
-        args: [{ period: '2026-09', tenantsPerRun: 1 }],
-      })
-      .then(
-        () => null,
-        (error: Error) => error.cause,
-      );
-    const failedLine = `${failingOrgId}: injected: the ledger is unavailable`;
-    const running = h.temporal.workflow.getHandle('billing:2026-09');
-    await waitFor(
-      async () => (await running.query<BillingProgress>('state').catch(() => null))?.afterOrgId === orgIds[1],
-      'the third run',
+    const handle = await h.temporal.workflow.start('monthlyBilling', {
+      workflowId: 'billing:2025-03',
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ period: '2025-03', tenantsPerRun: 1 }],
+    });
+    const failure = await handle.result().then(
+      () => null,
+      (error: Error) => error.cause,
     );
-    expect(await running.query('state')).toEqual({
+    const failedLine = `${failingOrgId}: injected: the ledger is unavailable`;
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'BillingIncomplete', nonRetryable: true });
+    expect((failure as Error).message).toBe(
+      `billing 2025-03 failed for 1 of 3 tenants (run it again to retry them): ${failedLine}`,
+    );
+
+    // One tenant per run, then an empty page; each run's progress query answers for all runs so far.
+    const runs = await runsOf(h, 'billing:2025-03', handle.firstExecutionRunId);
+    expect(await statusesOf(runs)).toEqual([
+      'CONTINUED_AS_NEW',
+      'CONTINUED_AS_NEW',
+      'CONTINUED_AS_NEW',
+      'FAILED',
+    ]);
+    expect(await runs[1]!.query<BillingProgress>('state')).toEqual({
       afterOrgId: orgIds[1],
       tenants: 2,
       invoices: 1,
       failed: 1,
       failures: [failedLine],
     });
-    release();
+    expect(await runs[3]!.query<BillingProgress>('state')).toMatchObject({
+      tenants: 3,
+      invoices: 2,
+      failed: 1,
+    });
 
-    expect(await failure).toBeInstanceOf(ApplicationFailure);
-    expect(await failure).toMatchObject({ type: 'BillingIncomplete', nonRetryable: true });
-    expect(((await failure) as Error).message).toBe(
-      `billing 2026-09 failed for 1 of 3 tenants (run it again to retry them): ${failedLine}`,
-    );
     const invoiced = async () =>
-      (await h.db.query(`SELECT org_id FROM invoices WHERE period = '2026-09-01' ORDER BY org_id`)).rows.map(
+      (await h.db.query(`SELECT org_id FROM invoices WHERE period = '2025-03-01' ORDER BY org_id`)).rows.map(
         (row) => row.org_id,
       );
     expect(await invoiced()).toEqual(orgIds.slice(1));
 
     failingOrgId = null;
-    expect(await runBilling(h, '2026-09')).toEqual({ period: '2026-09', tenants: 1, invoices: 1 });
+    expect(await runBilling(h, '2025-03')).toEqual({ period: '2025-03', tenants: 1, invoices: 1 });
     expect(await invoiced()).toEqual(orgIds);
     for (const orgId of orgIds) await expectInvoicesReproduce(h.db, orgId);
   });
