@@ -1,8 +1,9 @@
 // The local sandbox, for real: the example agents run under it, and for each limit and isolation
 // property an agent from test/fixtures/agents/ tries to break it. Runs as root with bubblewrap
 // (scripts/setup.sh installs it), so the namespaces level is required, not assumed.
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -14,10 +15,13 @@ import { LocalRuntimeDriver } from '../../src/runtime/local/local-runtime-driver
 import { isolationLevel } from '../../src/runtime/local/sandbox/isolation.js';
 import { limitsFromManifest } from '../../src/runtime/local/sandbox/limits-from-manifest.js';
 import { runAgent } from '../../src/runtime/local/sandbox/run-agent.js';
+import { memoryCgroupsAvailable } from '../../src/runtime/local/sandbox/sandbox-cgroup.js';
 import type { RunAgentRequest, SandboxLimits } from '../../src/runtime/local/sandbox/sandbox-types.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const fixture = (name: string) => join(repo, 'test/fixtures/agents', name);
+// Where runs' memory cgroups live (cgroup v1, which this machine has).
+const cgroupsDir = '/sys/fs/cgroup/memory/bazaar-sandboxes';
 const limits: SandboxLimits = {
   timeoutMs: 15_000,
   memoryMiB: 256,
@@ -78,6 +82,8 @@ describe('sandbox isolation level', () => {
     const isolation = await isolationLevel();
     expect(isolation.level).toBe('namespaces');
     expect(isolation.description).toMatch(/bubblewrap/);
+    expect(isolation.memoryCgroups).toBe(true);
+    expect(isolation.description).toMatch(/memory cgroup capping all its processes together/);
   });
 });
 
@@ -195,6 +201,33 @@ describe('limits', () => {
     expect(result.status).toBe('failed');
     expect(result.reason).toMatch(/ran out of memory \(limit 128 MiB\)/);
     expect(result.output).toBeUndefined();
+  });
+
+  it('caps the memory of all its processes together, not only of each', async () => {
+    // Three children of 48 MiB each stay under the 128 MiB rlimit one by one; with Node's own memory
+    // they are well over 128 MiB together, which the run's memory cgroup does not allow.
+    const result = await runFixture('memory-team', { children: 3, mib: 48 }, { memoryMiB: 128 });
+    expect(result.status).toBe('failed');
+    expect(result.reason).toMatch(/ran out of memory \(limit 128 MiB\)/);
+    // The run's cgroup went with it.
+    const runs = await readdir(cgroupsDir);
+    expect(runs.filter((name) => name.startsWith(`run-${process.pid}-`))).toEqual([]);
+  });
+
+  it('removes the empty memory cgroups of runs whose worker died, and only those', async () => {
+    const deadPid = spawnSync('true').pid;
+    const orphan = join(cgroupsDir, `run-${deadPid}-orphan`);
+    const ours = join(cgroupsDir, `run-${process.pid}-ours`);
+    await mkdir(orphan);
+    await mkdir(ours);
+    try {
+      expect(await memoryCgroupsAvailable()).toBe(true);
+      expect(existsSync(orphan)).toBe(false);
+      expect(existsSync(ours)).toBe(true);
+    } finally {
+      await rmdir(ours);
+      await rmdir(orphan).catch(() => undefined);
+    }
   });
 
   it('lets an agent use memory within its limit', async () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { agentScratchMiB } from '../../runtime-driver.js';
+import { memoryCgroupsAvailable } from './sandbox-cgroup.js';
 import { probeArgs } from './sandbox-command.js';
 import type { IsolationLevel } from './sandbox-types.js';
 
@@ -13,6 +14,8 @@ export interface Isolation {
   description: string;
   /** The bubblewrap binary, when level is "namespaces". */
   bwrapPath?: string;
+  /** Whether each namespaces run gets a memory cgroup (a cap on all its processes together). */
+  memoryCgroups?: boolean;
 }
 
 // Fixed locations rather than a PATH search: the sandbox must not run whatever binary the
@@ -23,7 +26,7 @@ const descriptions: Record<IsolationLevel, string> = {
   namespaces:
     'bubblewrap: new mount, PID, network, IPC and UTS namespaces; the agent sees only its code (read-only), ' +
     `a private ${agentScratchMiB} MiB scratch tmpfs and read-only system directories, has no network, and runs as an unprivileged ` +
-    'uid of its own with rlimits on memory, CPU time and tasks',
+    'uid of its own with rlimits on memory (per process), CPU time and tasks',
   process:
     'plain child process: clean environment, own process group and rlimits on memory and CPU time only; ' +
     'no filesystem, network or process-count isolation (bubblewrap missing or not running as root)',
@@ -51,7 +54,13 @@ async function detect(): Promise<Isolation> {
       () => true,
       () => false,
     );
-    if (probe) return { level: 'namespaces', description: descriptions.namespaces, bwrapPath };
+    if (probe) {
+      if (!(await memoryCgroupsAvailable())) {
+        return { level: 'namespaces', description: descriptions.namespaces, bwrapPath, memoryCgroups: false };
+      }
+      const description = `${descriptions.namespaces}, and a memory cgroup capping all its processes together`;
+      return { level: 'namespaces', description, bwrapPath, memoryCgroups: true };
+    }
   }
   return { level: 'process', description: descriptions.process };
 }

@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { lastLine, parseOutput, parseUsage, TailBuffer } from './agent-output.js';
 import { resolveIsolation } from './isolation.js';
-import { namespacedCommand, plainCommand } from './sandbox-command.js';
+import { createSandboxCgroup, type SandboxCgroup } from './sandbox-cgroup.js';
+import { inCgroup, namespacedCommand, plainCommand } from './sandbox-command.js';
 import type { SandboxCommand } from './sandbox-command.js';
 import { sandboxLimitsSchema } from './sandbox-types.js';
 import type { RunAgentRequest, RunAgentResult, SandboxLimits } from './sandbox-types.js';
@@ -33,6 +34,7 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
   const agentDir = resolve(request.agentDir);
   const scratchDir = resolve(request.scratchDir);
   const lease = isolation.level === 'namespaces' ? leaseSandboxUid() : null;
+  let cgroup: SandboxCgroup | null = null;
   try {
     let command: SandboxCommand;
     if (lease && isolation.bwrapPath) {
@@ -44,6 +46,10 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
         limits,
         uid: lease.uid,
       });
+      if (isolation.memoryCgroups) {
+        cgroup = await createSandboxCgroup(limits.memoryMiB * 1024 * 1024);
+        command = inCgroup(command, cgroup.procsFile);
+      }
     } else {
       command = plainCommand({
         agentDir,
@@ -53,9 +59,11 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
         limits,
       });
     }
-    const result = await supervise(command, request.input, limits, request.signal);
+    const outOfMemory = () => cgroup?.outOfMemory() ?? false;
+    const result = await supervise(command, request.input, limits, outOfMemory, request.signal);
     return { ...result, isolation: isolation.level };
   } finally {
+    await cgroup?.remove();
     lease?.release();
   }
 }
@@ -65,6 +73,7 @@ function supervise(
   command: SandboxCommand,
   input: unknown,
   limits: SandboxLimits,
+  outOfMemory: () => boolean,
   abort: AbortSignal | undefined,
 ): Promise<Omit<RunAgentResult, 'isolation'>> {
   return new Promise((settle) => {
@@ -132,7 +141,7 @@ function supervise(
       const ended = { exitCode, signal, durationMs, stderrTail, ...(usage ? { usage } : {}) };
       settle({
         ...ended,
-        ...classify(ended, stop, Buffer.concat(stdout), limits, Boolean(command.bwrapArgs)),
+        ...classify(ended, stop, Buffer.concat(stdout), limits, Boolean(command.bwrapArgs), outOfMemory),
       });
     }
 
@@ -167,6 +176,7 @@ function classify(
   stdout: Buffer,
   limits: SandboxLimits,
   viaBwrap: boolean,
+  outOfMemory: () => boolean,
 ): Pick<RunAgentResult, 'status' | 'output' | 'reason' | 'signal' | 'exitCode'> {
   const { exitCode } = ended;
   let { signal } = ended;
@@ -184,7 +194,9 @@ function classify(
     };
   }
   const crashed = signal !== null || exitCode !== 0;
-  if (crashed && /out of memory|allocation failed|ENOMEM|Cannot allocate memory/i.test(ended.stderrTail)) {
+  // Either one process hit its rlimit, or the kernel killed one for the whole sandbox's cgroup.
+  const memoryHint = /out of memory|allocation failed|ENOMEM|Cannot allocate memory/i;
+  if (crashed && (memoryHint.test(ended.stderrTail) || outOfMemory())) {
     return {
       status: 'failed',
       reason: `the agent ran out of memory (limit ${limits.memoryMiB} MiB)`,

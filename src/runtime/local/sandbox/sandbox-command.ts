@@ -27,6 +27,18 @@ const withOnlyStdio = [
   'close-fds',
 ];
 
+/**
+ * The command, started by a shell that first moves itself into a cgroup (by its `cgroup.procs`
+ * file), so everything the command starts is in it from its first instruction.
+ */
+export function inCgroup(command: SandboxCommand, procsFile: string): SandboxCommand {
+  return {
+    ...command,
+    file: '/bin/sh',
+    args: ['-c', 'echo $$ > "$0" && exec "$@"', procsFile, command.file, ...command.args],
+  };
+}
+
 /** The agent's PATH: Node's directory first, then the usual system directories, each once. */
 function agentPath(): string {
   return [...new Set([nodeBinDir(), '/usr/local/bin', '/usr/bin', '/bin'])].join(':');
