@@ -109,6 +109,37 @@ export async function runBilling(h: Harness, period: string, token?: string) {
   return h.temporal.workflow.getHandle(started.body.workflowId).result();
 }
 
+/**
+ * `count` new organisations, each with one usage-based installation of `listing` and `events` events
+ * of `cost` in `period`: their ids, in id order (the order a billing run takes them in).
+ */
+async function seedUsageTenants(
+  h: Harness,
+  listing: { id: string; versionId: string },
+  input: { count: number; period: string; events: number; cost: string },
+): Promise<string[]> {
+  const orgIds: string[] = [];
+  for (let n = 1; n <= input.count; n++) {
+    const orgId = (await h.createOrg(`tenant ${n} of ${input.period}`)).org.id;
+    const installationId = await seedInstallation(h.db, {
+      orgId,
+      listing,
+      pricing: { model: 'usage_based', pricePerInvocation: Number(input.cost) },
+      openedAt: `${input.period}-01T00:00:00Z`,
+    });
+    await seedEvents(h.db, {
+      orgId,
+      installationId,
+      listingId: listing.id,
+      count: input.events,
+      cost: input.cost,
+      occurredAt: `${input.period}-10T00:00:00Z`,
+    });
+    orgIds.push(orgId);
+  }
+  return orgIds.sort();
+}
+
 /** The runs of a workflow chain (each continued as new into the next), first to last. */
 async function runsOf(h: Harness, workflowId: string, firstRunId: string): Promise<WorkflowHandle[]> {
   const runs: WorkflowHandle[] = [];
@@ -558,23 +589,12 @@ describe('monthly billing', () => {
   });
 
   it('bills many tenants in pages, continuing as new after each full page, each tenant once', async () => {
-    const tenants = await Promise.all([1, 2, 3, 4, 5].map((n) => h.createOrg(`paged tenant ${n}`)));
-    for (const tenant of tenants) {
-      const installationId = await seedInstallation(h.db, {
-        orgId: tenant.org.id,
-        listing: listings.metered!,
-        pricing: { model: 'usage_based', pricePerInvocation: 0.02 },
-        openedAt: '2025-01-01T00:00:00Z',
-      });
-      await seedEvents(h.db, {
-        orgId: tenant.org.id,
-        installationId,
-        listingId: listings.metered!.id,
-        count: 2,
-        cost: '0.02',
-        occurredAt: '2025-01-15T00:00:00Z',
-      });
-    }
+    const orgIds = await seedUsageTenants(h, listings.metered!, {
+      count: 5,
+      period: '2025-01',
+      events: 2,
+      cost: '0.02',
+    });
     const handle = await h.temporal.workflow.start('monthlyBilling', {
       workflowId: 'billing:2025-01',
       taskQueue: h.config.temporal.taskQueue,
@@ -590,7 +610,6 @@ describe('monthly billing', () => {
     const invoices = await h.db.query(
       `SELECT org_id, total_minor::int AS total FROM invoices WHERE period = '2025-01-01' ORDER BY org_id`,
     );
-    const orgIds = tenants.map((tenant) => tenant.org.id).sort();
     expect(invoices.rows).toEqual(orgIds.map((orgId) => ({ org_id: orgId, total: 4 })));
     for (const orgId of orgIds) await expectInvoicesReproduce(h.db, orgId);
     expect(await runBilling(h, '2025-01')).toEqual({ period: '2025-01', tenants: 0, invoices: 0 });
@@ -618,25 +637,13 @@ describe('a billing run where one tenant fails', () => {
   it('bills the others, fails naming the tenant across continued runs, shows its progress, and a re-run bills it', async () => {
     const publisher = await h.createOrg('publisher');
     const listing = await seedListing(h.db, publisher.org.id, 'metered');
-    const tenants = await Promise.all([1, 2, 3].map((n) => h.createOrg(`tenant ${n}`)));
-    for (const tenant of tenants) {
-      const installationId = await seedInstallation(h.db, {
-        orgId: tenant.org.id,
-        listing,
-        pricing: { model: 'usage_based', pricePerInvocation: 0.5 },
-        openedAt: '2025-03-01T00:00:00Z',
-      });
-      await seedEvents(h.db, {
-        orgId: tenant.org.id,
-        installationId,
-        listingId: listing.id,
-        count: 1,
-        cost: '0.5',
-        occurredAt: '2025-03-10T00:00:00Z',
-      });
-    }
+    const orgIds = await seedUsageTenants(h, listing, {
+      count: 3,
+      period: '2025-03',
+      events: 1,
+      cost: '0.5',
+    });
     // The first tenant in id order fails, so its failure is carried through the continued runs.
-    const orgIds = tenants.map((tenant) => tenant.org.id).sort();
     failingOrgId = orgIds[0]!;
     const handle = await h.temporal.workflow.start('monthlyBilling', {
       workflowId: 'billing:2025-03',
