@@ -26,7 +26,7 @@ import { workflowRoutes } from './routes/workflows.js';
 
 /** Builds the Hono app: public health and docs, then every /v1 route behind API-key auth. */
 export function createApp(deps: ApiDeps) {
-  const app = createRouter();
+  const app = createRouter(deps);
   app.use(requestId());
   app.use(requestLogger(deps.logger));
   app.onError(handleError);

@@ -1,3 +1,4 @@
+import type { AccessLevel, RouteAccess } from './access.js';
 import type { ZodType } from 'zod';
 import { errorResponseSchema } from './errors.js';
 
@@ -34,3 +35,20 @@ export function errorResponses<S extends number>(...statuses: S[]) {
 
 /** The security requirement of every authenticated route. */
 export const bearerAuth = [{ bearerAuth: [] }];
+
+/**
+ * A route's declared access, spread into its `createRoute({...})`: who may call it (any of the
+ * levels) and, optionally, the path parameter naming an object the caller's organisation must own.
+ * A publisher-of-listing route owns the listing named by `{id}` unless told otherwise.
+ */
+export function access(levels: AccessLevel | AccessLevel[], owned?: RouteAccess['owned']) {
+  const list = [levels].flat();
+  const declared: RouteAccess = {
+    levels: list,
+    owned: owned ?? (list.includes('publisher-of-listing') ? { param: 'id', kind: 'listing' } : undefined),
+  };
+  return {
+    'x-bazaar-access': declared,
+    security: list.includes('public') ? [] : bearerAuth,
+  } as const;
+}

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listAudit } from '../../domain/audit/repository.js';
-import { requireOrg } from '../../domain/auth/principal.js';
+import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 
 const auditEventSchema = z
@@ -25,7 +25,7 @@ const auditRoute = createRoute({
   path: '/v1/audit',
   tags: ['audit'],
   summary: "The organisation's audit trail (org admin)",
-  security: bearerAuth,
+  ...access('org-admin'),
   request: {
     query: z.object({
       from: z.iso.datetime({ offset: true }).optional(),
@@ -41,8 +41,8 @@ const auditRoute = createRoute({
 
 /** The audit trail. */
 export function auditRoutes(deps: ApiDeps) {
-  return createRouter().openapi(auditRoute, async (c) => {
-    const principal = requireOrg(c.get('principal'), true);
+  return createRouter(deps).openapi(auditRoute, async (c) => {
+    const principal = asOrgPrincipal(c.get('principal'));
     const query = c.req.valid('query');
     return c.json({ events: await listAudit(deps.db, { orgId: principal.orgId, ...query }) }, 200);
   });

@@ -1,12 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { requireRole } from '../../domain/auth/principal.js';
 import { isBillablePeriod } from '../../domain/billing/period.js';
 import { AppError } from '../../domain/errors.js';
 import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
 import { billingWorkflowId, monthlyBilling } from '../../workflows/billing.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { periodParam } from './invoices.js';
 
@@ -15,7 +14,7 @@ const startBillingRunRoute = createRoute({
   path: '/v1/billing-runs',
   tags: ['billing'],
   summary: 'Bill every tenant for a closed or the current month (platform-admin); safe to repeat',
-  security: bearerAuth,
+  ...access('platform-admin'),
   request: jsonBody(z.object({ period: periodParam })),
   responses: {
     202: jsonResponse(
@@ -30,8 +29,7 @@ const startBillingRunRoute = createRoute({
 
 /** Billing runs: a platform admin bills a period on demand. */
 export function billingRunRoutes(deps: ApiDeps) {
-  return createRouter().openapi(startBillingRunRoute, async (c) => {
-    requireRole(c.get('principal'), 'platform-admin');
+  return createRouter(deps).openapi(startBillingRunRoute, async (c) => {
     const { period } = c.req.valid('json');
     if (!isBillablePeriod(period, new Date())) {
       throw new AppError('invalid_request', 'only a closed or the current month can be billed', [

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { SecretStoreError } from '../../adapters/secrets/secret-store.js';
 import { recordAudit } from '../../domain/audit/repository.js';
-import { requireOrg } from '../../domain/auth/principal.js';
+import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import {
   credentialNameSchema,
   credentialValueSchema,
@@ -11,7 +11,7 @@ import {
 import { AppError, notFound } from '../../domain/errors.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponse } from '../errors.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { installationsByCredential } from '../../domain/installs/repository.js';
 import { isPlatformSecretName } from '../../runtime/remote/signing-secrets.js';
@@ -35,7 +35,7 @@ const putCredentialRoute = createRoute({
   path: '/v1/credentials/{name}',
   tags: ['credentials'],
   summary: 'Store or replace a credential (org admin); write-only, the value is never shown again',
-  security: bearerAuth,
+  ...access('org-admin'),
   request: {
     params: nameParams,
     ...jsonBody(z.object({ value: credentialValueSchema.meta({ format: 'password', writeOnly: true }) })),
@@ -48,7 +48,7 @@ const listCredentialsRoute = createRoute({
   path: '/v1/credentials',
   tags: ['credentials'],
   summary: "The organisation's credentials: names and metadata, never values (org admin)",
-  security: bearerAuth,
+  ...access('org-admin'),
   responses: {
     200: jsonResponse(z.object({ credentials: z.array(credentialSchema) }), 'Credentials by name'),
     ...errorResponses(401, 403, 503),
@@ -60,7 +60,7 @@ const deleteCredentialRoute = createRoute({
   path: '/v1/credentials/{name}',
   tags: ['credentials'],
   summary: 'Delete a credential and every earlier value (org admin)',
-  security: bearerAuth,
+  ...access('org-admin'),
   request: { params: nameParams },
   responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 503) },
 });
@@ -81,7 +81,7 @@ const maxBodyBytes = MAX_CREDENTIAL_VALUE_BYTES * 6 + 1024;
 
 /** Credentials: an organisation's secrets, write-only (values go to the secret store, never back). */
 export function credentialRoutes(deps: ApiDeps) {
-  const router = createRouter();
+  const router = createRouter(deps);
   router.use(
     '/v1/credentials/*',
     bodyLimit({
@@ -92,7 +92,7 @@ export function credentialRoutes(deps: ApiDeps) {
   );
   return router
     .openapi(putCredentialRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'), true);
+      const principal = asOrgPrincipal(c.get('principal'));
       const { name } = c.req.valid('param');
       const stored = await usingStore(() =>
         deps.secrets.put(principal.orgId, name, c.req.valid('json').value),
@@ -108,7 +108,7 @@ export function credentialRoutes(deps: ApiDeps) {
       return c.body(null, 204);
     })
     .openapi(listCredentialsRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'), true);
+      const principal = asOrgPrincipal(c.get('principal'));
       const [credentials, usage] = await Promise.all([
         usingStore(() => deps.secrets.list(principal.orgId)),
         installationsByCredential(deps.db, principal.orgId),
@@ -127,7 +127,7 @@ export function credentialRoutes(deps: ApiDeps) {
       );
     })
     .openapi(deleteCredentialRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'), true);
+      const principal = asOrgPrincipal(c.get('principal'));
       const { name } = c.req.valid('param');
       if (!(await usingStore(() => deps.secrets.delete(principal.orgId, name)))) throw notFound('credential');
       await recordAudit(deps.db, {

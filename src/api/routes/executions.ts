@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireOrg } from '../../domain/auth/principal.js';
+import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { findVersionById } from '../../domain/catalog/repository.js';
 import { AppError, conflict, notFound } from '../../domain/errors.js';
 import {
@@ -17,7 +17,7 @@ import { findInstallation } from '../../domain/installs/repository.js';
 import { executeAgent } from '../../workflows/execute.js';
 import type { ApiDeps } from '../env.js';
 import { startInstallationWorkflow } from '../installation-workflows.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 
 const MAX_INPUT_BYTES = 256 * 1024;
@@ -50,7 +50,7 @@ const executeRoute = createRoute({
   tags: ['executions'],
   summary:
     'Invoke an installed agent; the same Idempotency-Key with the same body returns the same execution',
-  security: bearerAuth,
+  ...access('org-member', { param: 'id', kind: 'installation' }),
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),
     headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
@@ -75,7 +75,7 @@ const getExecutionRoute = createRoute({
   path: '/v1/executions/{id}',
   tags: ['executions'],
   summary: 'Status, output, tokens, duration and cost of an execution',
-  security: bearerAuth,
+  ...access('org-member', { param: 'id', kind: 'execution' }),
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 200: jsonResponse(executionSchema, 'The execution'), ...errorResponses(401, 404) },
 });
@@ -85,7 +85,7 @@ const usageRoute = createRoute({
   path: '/v1/usage',
   tags: ['executions'],
   summary: "The organisation's metered usage per listing: invocations, tokens, average duration, cost",
-  security: bearerAuth,
+  ...access('org-member'),
   request: {
     query: z.object({
       from: z.iso.datetime({ offset: true }).optional(),
@@ -132,9 +132,9 @@ async function waitForEnd(
 
 /** Executions: invoke an installed agent, read an execution. */
 export function executionRoutes(deps: ApiDeps) {
-  return createRouter()
+  return createRouter(deps)
     .openapi(executeRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'));
+      const principal = asOrgPrincipal(c.get('principal'));
       const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
       if (!installation) throw notFound('installation');
       if (installation.status !== 'active') {
@@ -194,14 +194,14 @@ export function executionRoutes(deps: ApiDeps) {
       return c.json({ executionId: execution.id, workflowId }, 202);
     })
     .openapi(usageRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'));
+      const principal = asOrgPrincipal(c.get('principal'));
       return c.json(
         { usage: await summarizeUsage(deps.db, { orgId: principal.orgId, ...c.req.valid('query') }) },
         200,
       );
     })
     .openapi(getExecutionRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'));
+      const principal = asOrgPrincipal(c.get('principal'));
       const execution = await findExecution(deps.db, c.req.valid('param').id, principal.orgId);
       if (!execution) throw notFound('execution');
       return c.json(toPublicExecution(execution), 200);

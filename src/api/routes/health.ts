@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { isolationLevel } from '../../runtime/local/sandbox/isolation.js';
 import type { ApiDeps } from '../env.js';
-import { jsonResponse } from '../openapi.js';
+import { access, jsonResponse } from '../openapi.js';
 import { createRouter } from '../router.js';
 
 const dependencyStatus = z.enum(['ok', 'unreachable']);
@@ -25,6 +25,7 @@ const healthRoute = createRoute({
   path: '/health',
   tags: ['health'],
   summary: 'API, database and Temporal reachability (no key needed)',
+  ...access('public'),
   responses: {
     200: jsonResponse(healthSchema, 'All reachable'),
     503: jsonResponse(healthSchema, 'A dependency is unreachable'),
@@ -45,7 +46,7 @@ const runtimeKinds = ['process', 'container', 'remote'] as const;
 
 /** GET /health. */
 export function healthRoutes(deps: ApiDeps) {
-  return createRouter().openapi(healthRoute, async (c) => {
+  return createRouter(deps).openapi(healthRoute, async (c) => {
     const [database, temporal] = await Promise.all([
       reachable(() => deps.db.query('SELECT 1')),
       reachable(() => deps.temporal.workflowService.getSystemInfo({})),

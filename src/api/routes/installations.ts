@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { withTransaction } from '../../db/pool.js';
 import { recordAudit } from '../../domain/audit/repository.js';
-import { requireOrg } from '../../domain/auth/principal.js';
+import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { findListingForCaller } from '../../domain/catalog/repository.js';
 import { amount, semverSchema } from '../../domain/catalog/schemas.js';
 import { AppError, conflict, notFound } from '../../domain/errors.js';
@@ -18,7 +18,7 @@ import { provisionInstallation } from '../../workflows/provision.js';
 import { upgradeInstallation } from '../../workflows/upgrade.js';
 import type { ApiDeps } from '../env.js';
 import { assertInstallable, startInstallationWorkflow } from '../installation-workflows.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 
 const installationSchema = z
@@ -60,7 +60,7 @@ const createInstallationRoute = createRoute({
   tags: ['installations'],
   summary:
     'Install a listing version into an isolated runtime (org admin); 422 names every missing credential',
-  security: bearerAuth,
+  ...access('org-admin'),
   request: jsonBody(
     z.object({
       listing: z.string().min(1).max(64).openapi({ description: 'Listing id or slug' }),
@@ -79,7 +79,7 @@ const listInstallationsRoute = createRoute({
   path: '/v1/installations',
   tags: ['installations'],
   summary: "The organisation's installations, newest first",
-  security: bearerAuth,
+  ...access('org-member'),
   responses: {
     200: jsonResponse(z.object({ installations: z.array(installationSchema) }), 'Installations'),
     ...errorResponses(401, 403),
@@ -91,7 +91,7 @@ const getInstallationRoute = createRoute({
   path: '/v1/installations/{id}',
   tags: ['installations'],
   summary: 'One installation and its status',
-  security: bearerAuth,
+  ...access('org-member', { param: 'id', kind: 'installation' }),
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 200: jsonResponse(installationSchema, 'The installation'), ...errorResponses(401, 403, 404) },
 });
@@ -101,7 +101,7 @@ const updateInstallationRoute = createRoute({
   path: '/v1/installations/{id}',
   tags: ['installations'],
   summary: "Set or clear the installation's monthly budget (org admin)",
-  security: bearerAuth,
+  ...access('org-admin', { param: 'id', kind: 'installation' }),
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),
     ...jsonBody(z.object({ monthlyBudget: monthlyBudgetSchema.nullable() })),
@@ -114,7 +114,7 @@ const deleteInstallationRoute = createRoute({
   path: '/v1/installations/{id}',
   tags: ['installations'],
   summary: 'Deprovision: revoke secrets, destroy the runtime, close the meter (org admin)',
-  security: bearerAuth,
+  ...access('org-admin', { param: 'id', kind: 'installation' }),
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: {
     202: jsonResponse(z.object({ workflowId: z.string() }), 'Deprovisioning started (safe to repeat)'),
@@ -127,7 +127,7 @@ const upgradeInstallationRoute = createRoute({
   path: '/v1/installations/{id}/upgrade',
   tags: ['installations'],
   summary: 'Move an active installation to another published version, with rollback (org admin)',
-  security: bearerAuth,
+  ...access('org-admin', { param: 'id', kind: 'installation' }),
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),
     ...jsonBody(z.object({ version: semverSchema })),
@@ -158,9 +158,9 @@ function toResponse(installation: Installation) {
 
 /** Installations: install (provision), list, read. */
 export function installationRoutes(deps: ApiDeps) {
-  return createRouter()
+  return createRouter(deps)
     .openapi(createInstallationRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'), true);
+      const principal = asOrgPrincipal(c.get('principal'));
       const body = c.req.valid('json');
       const found = await findListingForCaller(deps.db, body.listing, principal);
       if (!found) throw notFound('listing');
@@ -214,7 +214,7 @@ export function installationRoutes(deps: ApiDeps) {
       return c.json({ installationId: installation.id, workflowId }, 202);
     })
     .openapi(updateInstallationRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'), true);
+      const principal = asOrgPrincipal(c.get('principal'));
       const { id } = c.req.valid('param');
       const { monthlyBudget } = c.req.valid('json');
       const budget = monthlyBudget === null ? null : String(monthlyBudget);
@@ -233,7 +233,7 @@ export function installationRoutes(deps: ApiDeps) {
       return c.json(toResponse((await findInstallation(deps.db, id, principal.orgId))!), 200);
     })
     .openapi(deleteInstallationRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'), true);
+      const principal = asOrgPrincipal(c.get('principal'));
       const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
       if (!installation) throw notFound('installation');
       if (installation.status === 'provisioning') {
@@ -264,7 +264,7 @@ export function installationRoutes(deps: ApiDeps) {
       return c.json({ workflowId }, 202);
     })
     .openapi(upgradeInstallationRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'), true);
+      const principal = asOrgPrincipal(c.get('principal'));
       const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
       if (!installation) throw notFound('installation');
       if (installation.status !== 'active')
@@ -290,14 +290,14 @@ export function installationRoutes(deps: ApiDeps) {
       return c.json({ workflowId }, 202);
     })
     .openapi(listInstallationsRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'));
+      const principal = asOrgPrincipal(c.get('principal'));
       return c.json(
         { installations: (await listInstallations(deps.db, principal.orgId)).map(toResponse) },
         200,
       );
     })
     .openapi(getInstallationRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'));
+      const principal = asOrgPrincipal(c.get('principal'));
       const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
       if (!installation) throw notFound('installation');
       return c.json(toResponse(installation), 200);

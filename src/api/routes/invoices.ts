@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireOrg } from '../../domain/auth/principal.js';
+import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { findInvoice, invoiceLineKinds, listInvoices } from '../../domain/billing/repository.js';
 import { notFound } from '../../domain/errors.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 
 /** A billing period, YYYY-MM (a calendar month, UTC). */
@@ -51,7 +51,7 @@ const listInvoicesRoute = createRoute({
   path: '/v1/invoices',
   tags: ['billing'],
   summary: "The organisation's invoices with their lines, newest first",
-  security: bearerAuth,
+  ...access('org-member'),
   request: { query: z.object({ period: periodParam.optional() }) },
   responses: {
     200: jsonResponse(z.object({ invoices: z.array(invoiceSchema) }), 'Invoices'),
@@ -64,20 +64,20 @@ const getInvoiceRoute = createRoute({
   path: '/v1/invoices/{id}',
   tags: ['billing'],
   summary: 'One invoice with its lines',
-  security: bearerAuth,
+  ...access('org-member', { param: 'id', kind: 'invoice' }),
   request: { params: z.object({ id: z.uuid() }) },
   responses: { 200: jsonResponse(invoiceSchema, 'The invoice'), ...errorResponses(400, 401, 403, 404) },
 });
 
 /** Invoices: a consumer organisation's monthly bills. */
 export function invoiceRoutes(deps: ApiDeps) {
-  return createRouter()
+  return createRouter(deps)
     .openapi(listInvoicesRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'));
+      const principal = asOrgPrincipal(c.get('principal'));
       return c.json({ invoices: await listInvoices(deps.db, principal.orgId, c.req.valid('query')) }, 200);
     })
     .openapi(getInvoiceRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'));
+      const principal = asOrgPrincipal(c.get('principal'));
       const invoice = await findInvoice(deps.db, c.req.valid('param').id, principal.orgId);
       if (!invoice) throw notFound('invoice');
       return c.json(invoice, 200);

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { withTransaction } from '../../db/pool.js';
 import { recordAudit } from '../../domain/audit/repository.js';
-import { platformRoleSchema, requireRole } from '../../domain/auth/principal.js';
+import { platformRoleSchema } from '../../domain/auth/principal.js';
 import { createApiKey, findApiKey, revokeApiKey } from '../../domain/auth/repository.js';
-import { forbidden, notFound } from '../../domain/errors.js';
+import { notFound } from '../../domain/errors.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { issuedKeySchema } from '../schemas.js';
 
@@ -14,7 +14,7 @@ const revokeKeyRoute = createRoute({
   path: '/v1/keys/{keyId}',
   tags: ['organisations'],
   summary: 'Revoke an API key (its org admin, or platform-admin)',
-  security: bearerAuth,
+  ...access(['org-admin', 'platform-admin'], { param: 'keyId', kind: 'api-key' }),
   request: { params: z.object({ keyId: z.string().min(1).max(64) }) },
   responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },
 });
@@ -24,7 +24,7 @@ const createPlatformKeyRoute = createRoute({
   path: '/v1/platform/keys',
   tags: ['platform'],
   summary: 'Issue a platform key: platform-admin or reviewer (platform-admin)',
-  security: bearerAuth,
+  ...access('platform-admin'),
   request: jsonBody(z.object({ name: z.string().trim().min(1).max(200), role: platformRoleSchema })),
   responses: {
     201: jsonResponse(issuedKeySchema, 'Issued; the token is shown once'),
@@ -34,15 +34,11 @@ const createPlatformKeyRoute = createRoute({
 
 /** Key revocation and platform keys. */
 export function keyRoutes(deps: ApiDeps) {
-  return createRouter()
+  return createRouter(deps)
     .openapi(revokeKeyRoute, async (c) => {
       const principal = c.get('principal');
       const key = await findApiKey(deps.db, c.req.valid('param').keyId);
-      // Another organisation's key, or a platform key seen by an organisation, is simply not found.
-      const visible = key && (principal.orgId === null || key.orgId === principal.orgId);
-      if (!key || !visible) throw notFound('key');
-      if (principal.role !== 'admin' && principal.role !== 'platform-admin') throw forbidden();
-      if (key.orgId === null && principal.role !== 'platform-admin') throw forbidden();
+      if (!key) throw notFound('key');
       await withTransaction(deps.db, async (tx) => {
         await revokeApiKey(tx, key.id);
         await recordAudit(tx, {
@@ -57,7 +53,6 @@ export function keyRoutes(deps: ApiDeps) {
     })
     .openapi(createPlatformKeyRoute, async (c) => {
       const principal = c.get('principal');
-      requireRole(principal, 'platform-admin');
       const body = c.req.valid('json');
       const issued = await withTransaction(deps.db, async (tx) => {
         const created = await createApiKey(tx, {

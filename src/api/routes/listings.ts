@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { withTransaction } from '../../db/pool.js';
 import { recordAudit } from '../../domain/audit/repository.js';
-import { requireOrg } from '../../domain/auth/principal.js';
+import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { createListing, findListingForCaller, listOwnListings } from '../../domain/catalog/repository.js';
 import { createListingSchema } from '../../domain/catalog/schemas.js';
 import { notFound } from '../../domain/errors.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { listingParamsSchema, listingSchema, listingWithVersionsSchema } from '../schemas.js';
 
@@ -15,7 +15,7 @@ const createListingRoute = createRoute({
   path: '/v1/listings',
   tags: ['listings'],
   summary: 'Create a listing (org admin or member)',
-  security: bearerAuth,
+  ...access('org-member'),
   request: jsonBody(createListingSchema),
   responses: { 201: jsonResponse(listingSchema, 'Created'), ...errorResponses(400, 401, 403, 409) },
 });
@@ -25,7 +25,7 @@ const listOwnListingsRoute = createRoute({
   path: '/v1/listings',
   tags: ['listings'],
   summary: "The caller's organisation's own listings, every status",
-  security: bearerAuth,
+  ...access('org-member'),
   responses: {
     200: jsonResponse(z.object({ listings: z.array(listingSchema) }), 'Listings'),
     ...errorResponses(401, 403),
@@ -37,16 +37,16 @@ const getListingRoute = createRoute({
   path: '/v1/listings/{id}',
   tags: ['listings'],
   summary: 'A listing with the versions the caller may see',
-  security: bearerAuth,
+  ...access('any-key'),
   request: { params: listingParamsSchema },
   responses: { 200: jsonResponse(listingWithVersionsSchema, 'The listing'), ...errorResponses(401, 404) },
 });
 
 /** Listings: create, list own, read one. */
 export function listingRoutes(deps: ApiDeps) {
-  return createRouter()
+  return createRouter(deps)
     .openapi(createListingRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'));
+      const principal = asOrgPrincipal(c.get('principal'));
       const listing = await withTransaction(deps.db, async (tx) => {
         const created = await createListing(tx, principal.orgId, c.req.valid('json'));
         await recordAudit(tx, {
@@ -61,7 +61,7 @@ export function listingRoutes(deps: ApiDeps) {
       return c.json(listing, 201);
     })
     .openapi(listOwnListingsRoute, async (c) => {
-      const principal = requireOrg(c.get('principal'));
+      const principal = asOrgPrincipal(c.get('principal'));
       return c.json({ listings: await listOwnListings(deps.db, principal.orgId) }, 200);
     })
     .openapi(getListingRoute, async (c) => {

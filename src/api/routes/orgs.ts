@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { withTransaction } from '../../db/pool.js';
 import { recordAudit } from '../../domain/audit/repository.js';
-import { orgRoleSchema, requireRole, type Principal } from '../../domain/auth/principal.js';
+import { orgRoleSchema, type Principal } from '../../domain/auth/principal.js';
 import {
   createApiKey,
   createOrganization,
@@ -9,9 +9,9 @@ import {
   listApiKeys,
   setOrganizationStatus,
 } from '../../domain/auth/repository.js';
-import { forbidden, notFound } from '../../domain/errors.js';
+import { notFound } from '../../domain/errors.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { apiKeySchema, issuedKeySchema, organizationSchema } from '../schemas.js';
 
@@ -20,7 +20,7 @@ const createOrgRoute = createRoute({
   path: '/v1/orgs',
   tags: ['organisations'],
   summary: 'Create an organisation and its first admin key (platform-admin)',
-  security: bearerAuth,
+  ...access('platform-admin'),
   request: jsonBody(z.object({ name: z.string().trim().min(1).max(200) })),
   responses: {
     201: jsonResponse(
@@ -38,7 +38,7 @@ const createKeyRoute = createRoute({
   path: '/v1/orgs/{orgId}/keys',
   tags: ['organisations'],
   summary: 'Issue an API key for the organisation (org admin)',
-  security: bearerAuth,
+  ...access(['org-admin', 'platform-admin'], { param: 'orgId', kind: 'organization' }),
   request: {
     params: orgParams,
     ...jsonBody(z.object({ name: z.string().trim().min(1).max(200), role: orgRoleSchema })),
@@ -54,7 +54,7 @@ const listKeysRoute = createRoute({
   path: '/v1/orgs/{orgId}/keys',
   tags: ['organisations'],
   summary: "List the organisation's keys (org admin)",
-  security: bearerAuth,
+  ...access(['org-admin', 'platform-admin'], { param: 'orgId', kind: 'organization' }),
   request: { params: orgParams },
   responses: {
     200: jsonResponse(z.object({ keys: z.array(apiKeySchema) }), 'Keys'),
@@ -68,7 +68,7 @@ const suspendRoute = createRoute({
   tags: ['organisations'],
   summary:
     'Suspend an organisation (platform-admin): it keeps reading its data but can neither install nor invoke agents',
-  security: bearerAuth,
+  ...access('platform-admin'),
   request: { params: orgParams, ...jsonBody(z.object({ reason: z.string().trim().min(1).max(500) })) },
   responses: { 200: jsonResponse(organizationSchema, 'Suspended'), ...errorResponses(400, 401, 403, 404) },
 });
@@ -78,15 +78,13 @@ const reinstateRoute = createRoute({
   path: '/v1/orgs/{orgId}/reinstate',
   tags: ['organisations'],
   summary: 'Lift a suspension (platform-admin)',
-  security: bearerAuth,
+  ...access('platform-admin'),
   request: { params: orgParams },
   responses: { 200: jsonResponse(organizationSchema, 'Active again'), ...errorResponses(401, 403, 404) },
 });
 
-/** Loads an organisation the caller administers: 404 for another organisation, 403 for a member key. */
-async function findAdministeredOrg(deps: ApiDeps, principal: Principal, orgId: string) {
-  if (principal.orgId !== null && principal.orgId !== orgId) throw notFound('organisation');
-  if (principal.role !== 'admin' && principal.role !== 'platform-admin') throw forbidden();
+/** Loads an organisation its declared access already let the caller administer. */
+async function findAdministeredOrg(deps: ApiDeps, orgId: string) {
   const org = await findOrganization(deps.db, orgId);
   if (!org) throw notFound('organisation');
   return org;
@@ -94,10 +92,9 @@ async function findAdministeredOrg(deps: ApiDeps, principal: Principal, orgId: s
 
 /** Organisations and their keys. */
 export function orgRoutes(deps: ApiDeps) {
-  return createRouter()
+  return createRouter(deps)
     .openapi(createOrgRoute, async (c) => {
       const principal = c.get('principal');
-      requireRole(principal, 'platform-admin');
       const { name } = c.req.valid('json');
       const result = await withTransaction(deps.db, async (tx) => {
         const org = await createOrganization(tx, name);
@@ -120,7 +117,7 @@ export function orgRoutes(deps: ApiDeps) {
     })
     .openapi(createKeyRoute, async (c) => {
       const principal = c.get('principal');
-      const org = await findAdministeredOrg(deps, principal, c.req.valid('param').orgId);
+      const org = await findAdministeredOrg(deps, c.req.valid('param').orgId);
       const body = c.req.valid('json');
       const issued = await withTransaction(deps.db, async (tx) => {
         const created = await createApiKey(tx, {
@@ -142,19 +139,17 @@ export function orgRoutes(deps: ApiDeps) {
       return c.json(issued, 201);
     })
     .openapi(listKeysRoute, async (c) => {
-      const org = await findAdministeredOrg(deps, c.get('principal'), c.req.valid('param').orgId);
+      const org = await findAdministeredOrg(deps, c.req.valid('param').orgId);
       return c.json({ keys: await listApiKeys(deps.db, org.id) }, 200);
     })
     .openapi(suspendRoute, async (c) => {
       const principal = c.get('principal');
-      requireRole(principal, 'platform-admin');
       const { reason } = c.req.valid('json');
       const org = await changeStatus(deps, principal, c.req.valid('param').orgId, 'suspended', reason);
       return c.json(org, 200);
     })
     .openapi(reinstateRoute, async (c) => {
       const principal = c.get('principal');
-      requireRole(principal, 'platform-admin');
       const org = await changeStatus(deps, principal, c.req.valid('param').orgId, 'active', null);
       return c.json(org, 200);
     });

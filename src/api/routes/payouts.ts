@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireOrg } from '../../domain/auth/principal.js';
+import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { listPayouts } from '../../domain/billing/repository.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { periodParam } from './invoices.js';
 
@@ -28,7 +28,7 @@ const listPayoutsRoute = createRoute({
   tags: ['billing'],
   summary:
     "A publisher's revenue per listing, period and currency, from final invoices, after the platform fee",
-  security: bearerAuth,
+  ...access('org-member'),
   request: { query: z.object({ period: periodParam.optional() }) },
   responses: {
     200: jsonResponse(z.object({ payouts: z.array(payoutSchema) }), 'Payouts'),
@@ -38,8 +38,8 @@ const listPayoutsRoute = createRoute({
 
 /** Payouts: what a publisher earned from its listings. */
 export function payoutRoutes(deps: ApiDeps) {
-  return createRouter().openapi(listPayoutsRoute, async (c) => {
-    const principal = requireOrg(c.get('principal'));
+  return createRouter(deps).openapi(listPayoutsRoute, async (c) => {
+    const principal = asOrgPrincipal(c.get('principal'));
     return c.json({ payouts: await listPayouts(deps.db, principal.orgId, c.req.valid('query')) }, 200);
   });
 }

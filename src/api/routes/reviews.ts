@@ -2,7 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { withTransaction } from '../../db/pool.js';
 import { recordAudit } from '../../domain/audit/repository.js';
-import { requireRole } from '../../domain/auth/principal.js';
 import {
   findListing,
   findVersionById,
@@ -12,7 +11,7 @@ import {
 import { conflict, notFound } from '../../domain/errors.js';
 import { reviewDecisionSignal } from '../../workflows/publish-review.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { listingSchema, versionSchema, workflowAcceptedSchema } from '../schemas.js';
 
@@ -21,7 +20,7 @@ const reviewQueueRoute = createRoute({
   path: '/v1/reviews',
   tags: ['reviews'],
   summary: 'The review queue (reviewer or platform-admin)',
-  security: bearerAuth,
+  ...access('reviewer'),
   request: {
     query: z.object({
       status: z.literal('pending').default('pending'),
@@ -56,7 +55,7 @@ const decisionRoute = createRoute({
   path: '/v1/reviews/{versionId}/decision',
   tags: ['reviews'],
   summary: 'Approve or reject a version in review (reviewer or platform-admin)',
-  security: bearerAuth,
+  ...access('reviewer'),
   request: { params: z.object({ versionId: z.string().min(1).max(64) }), ...jsonBody(decisionSchema) },
   responses: {
     202: jsonResponse(workflowAcceptedSchema, 'Decision delivered to the workflow'),
@@ -66,9 +65,8 @@ const decisionRoute = createRoute({
 
 /** The review queue and reviewers' decisions. */
 export function reviewRoutes(deps: ApiDeps) {
-  return createRouter()
+  return createRouter(deps)
     .openapi(reviewQueueRoute, async (c) => {
-      requireRole(c.get('principal'), 'reviewer', 'platform-admin');
       const pending = await listPendingReviews(deps.db, c.req.valid('query').limit);
       return c.json(
         { reviews: pending.map((review) => ({ ...review, workflowId: `publish:${review.version.id}` })) },
@@ -77,7 +75,6 @@ export function reviewRoutes(deps: ApiDeps) {
     })
     .openapi(decisionRoute, async (c) => {
       const principal = c.get('principal');
-      requireRole(principal, 'reviewer', 'platform-admin');
       const { decision, reason } = c.req.valid('json');
       const version = await findVersionById(deps.db, c.req.valid('param').versionId);
       if (!version) throw notFound('version');

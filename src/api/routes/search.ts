@@ -3,7 +3,7 @@ import { AppError } from '../../domain/errors.js';
 import { SearchInputError } from '../../domain/search/search-errors.js';
 import { searchQuerySchema } from '../../domain/search/search-query.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 
 const searchResultSchema = z
@@ -32,7 +32,7 @@ const searchRoute = createRoute({
   path: '/v1/search',
   tags: ['discovery'],
   summary: 'Find published agents by describing a problem (hybrid full-text + semantic search)',
-  security: bearerAuth,
+  ...access('any-key'),
   request: { query: searchQuerySchema },
   responses: {
     200: jsonResponse(
@@ -45,7 +45,7 @@ const searchRoute = createRoute({
 
 /** GET /v1/search. */
 export function searchRoutes(deps: ApiDeps) {
-  return createRouter().openapi(searchRoute, async (c) => {
+  return createRouter(deps).openapi(searchRoute, async (c) => {
     try {
       return c.json(await deps.search.search(c.req.valid('query'), c.get('principal').orgId), 200);
     } catch (error) {

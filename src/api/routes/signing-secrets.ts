@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SecretStoreError } from '../../adapters/secrets/secret-store.js';
 import { recordAudit } from '../../domain/audit/repository.js';
-import { requireOrg } from '../../domain/auth/principal.js';
+import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { findListing } from '../../domain/catalog/repository.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import { rotateSigningSecret, SIGNING_SECRET_GRACE_MS } from '../../runtime/remote/signing-secrets.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { listingParamsSchema } from '../schemas.js';
 
@@ -34,7 +34,7 @@ const rotateRoute = createRoute({
     "Create or rotate the secret that signs requests to the listing's remote endpoint (publisher admin)",
   description:
     'Bazaar signs every request to a remote agent’s endpoint with this secret (headers `webhook-id`, `webhook-timestamp`, `webhook-signature`, per Standard Webhooks). The new secret is returned once; the one it replaces keeps signing alongside it for a grace period.',
-  security: bearerAuth,
+  ...access('org-admin', { param: 'id', kind: 'listing' }),
   request: { params: listingParamsSchema },
   responses: {
     201: jsonResponse(signingSecretSchema, 'The new secret, shown once'),
@@ -44,8 +44,8 @@ const rotateRoute = createRoute({
 
 /** Signing secrets: the shared key publishers verify Bazaar's requests to their remote agents with. */
 export function signingSecretRoutes(deps: ApiDeps) {
-  return createRouter().openapi(rotateRoute, async (c) => {
-    const principal = requireOrg(c.get('principal'), true);
+  return createRouter(deps).openapi(rotateRoute, async (c) => {
+    const principal = asOrgPrincipal(c.get('principal'));
     const listing = await findListing(deps.db, c.req.valid('param').id);
     if (!listing || listing.orgId !== principal.orgId) throw notFound('listing');
     let rotated: Awaited<ReturnType<typeof rotateSigningSecret>>;

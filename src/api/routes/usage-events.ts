@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireOrg } from '../../domain/auth/principal.js';
+import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { AppError } from '../../domain/errors.js';
 import {
   MAX_EVENTS_PER_REPORT,
@@ -7,7 +7,7 @@ import {
   resolvePublisherEvents,
 } from '../../domain/metering/publisher-usage.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 
 const reportUsageRoute = createRoute({
@@ -17,7 +17,7 @@ const reportUsageRoute = createRoute({
   summary: "A publisher's remote agent reports usage for installations of its listings",
   description:
     'Each event is priced from the installation’s pricing snapshot and counted once per `id` (per listing): resending a report is safe. A report is all or nothing: 422 names every refused event and stores none.',
-  security: bearerAuth,
+  ...access('org-member'),
   request: jsonBody(
     z.object({ events: z.array(publisherUsageEventSchema).min(1).max(MAX_EVENTS_PER_REPORT) }),
   ),
@@ -35,8 +35,8 @@ const reportUsageRoute = createRoute({
 
 /** Metering for publishers: their remote agents report their own usage events. */
 export function usageEventRoutes(deps: ApiDeps) {
-  return createRouter().openapi(reportUsageRoute, async (c) => {
-    const principal = requireOrg(c.get('principal'));
+  return createRouter(deps).openapi(reportUsageRoute, async (c) => {
+    const principal = asOrgPrincipal(c.get('principal'));
     const { events: reported } = c.req.valid('json');
     const { events, refused } = await resolvePublisherEvents(deps.db, {
       publisherOrgId: principal.orgId,

@@ -8,7 +8,7 @@ import { ArtifactError } from '../../runtime/artifacts/artifact-error.js';
 import { defaultArtifactLimits } from '../../runtime/artifacts/artifact-limits.js';
 import { inspectArtifact } from '../../runtime/artifacts/inspect-artifact.js';
 import { recordAudit } from '../../domain/audit/repository.js';
-import { requireOrg, requireRole, type Principal } from '../../domain/auth/principal.js';
+import type { Principal } from '../../domain/auth/principal.js';
 import {
   createVersion,
   findListing,
@@ -26,7 +26,7 @@ import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
 import { listingIdKey, listingSlugKey, publisherOrgKey } from '../../temporal/search-attributes.js';
 import { publishReview } from '../../workflows/publish-review.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import {
   listingParamsSchema,
@@ -40,7 +40,7 @@ const createVersionRoute = createRoute({
   path: '/v1/listings/{id}/versions',
   tags: ['versions'],
   summary: 'Add a draft version from a manifest (publisher)',
-  security: bearerAuth,
+  ...access('publisher-of-listing'),
   request: { params: listingParamsSchema, ...jsonBody(manifestSchema) },
   responses: {
     201: jsonResponse(versionSchema, 'Created as draft'),
@@ -53,7 +53,7 @@ const updateVersionRoute = createRoute({
   path: '/v1/listings/{id}/versions/{version}',
   tags: ['versions'],
   summary: 'Replace a draft version’s manifest (publisher); 409 once submitted',
-  security: bearerAuth,
+  ...access('publisher-of-listing'),
   request: { params: versionParamsSchema, ...jsonBody(manifestSchema) },
   responses: { 200: jsonResponse(versionSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409) },
 });
@@ -63,7 +63,7 @@ const getVersionRoute = createRoute({
   path: '/v1/listings/{id}/versions/{version}',
   tags: ['versions'],
   summary: 'One version (publisher: any status; others: published or deprecated)',
-  security: bearerAuth,
+  ...access('any-key'),
   request: { params: versionParamsSchema },
   responses: { 200: jsonResponse(versionSchema, 'The version'), ...errorResponses(401, 404) },
 });
@@ -73,7 +73,7 @@ const submitRoute = createRoute({
   path: '/v1/listings/{id}/versions/{version}/submit',
   tags: ['versions'],
   summary: 'Submit a draft for review: starts publish:<versionId> (safe to repeat)',
-  security: bearerAuth,
+  ...access('publisher-of-listing'),
   request: { params: versionParamsSchema },
   responses: {
     202: jsonResponse(workflowAcceptedSchema, 'Review started'),
@@ -92,7 +92,7 @@ const lifecycleRoute = (action: 'deprecate' | 'suspend') =>
       action === 'deprecate'
         ? 'Deprecate a published version (publisher)'
         : 'Suspend a version (platform-admin)',
-    security: bearerAuth,
+    ...access(action === 'deprecate' ? 'publisher-of-listing' : 'platform-admin'),
     request: {
       params: versionParamsSchema,
       body: { required: false, content: { 'application/json': { schema: reasonBody } } },
@@ -105,7 +105,7 @@ const artifactRoute = createRoute({
   path: '/v1/listings/{id}/versions/{version}/artifact',
   tags: ['versions'],
   summary: 'Upload the agent code (tar.gz) of a draft process version; its sha256 is recorded (publisher)',
-  security: bearerAuth,
+  ...access('publisher-of-listing'),
   request: {
     params: versionParamsSchema,
     body: {
@@ -127,11 +127,10 @@ const artifactRoute = createRoute({
   },
 });
 
-/** Loads a listing the caller publishes; 404 when it is missing or another organisation's. */
-async function findPublishedBy(deps: ApiDeps, principal: Principal, idOrSlug: string): Promise<Listing> {
-  const owner = requireOrg(principal);
+/** Loads the listing of a publisher-of-listing route (its access already checked the caller owns it). */
+async function findPublishedBy(deps: ApiDeps, idOrSlug: string): Promise<Listing> {
   const listing = await findListing(deps.db, idOrSlug);
-  if (!listing || listing.orgId !== owner.orgId) throw notFound('listing');
+  if (!listing) throw notFound('listing');
   return listing;
 }
 
@@ -173,7 +172,7 @@ export function versionRoutes(deps: ApiDeps) {
     });
   }
 
-  const router = createRouter();
+  const router = createRouter(deps);
   router.use(
     '/v1/listings/:id/versions/:version/artifact',
     bodyLimit({
@@ -189,7 +188,7 @@ export function versionRoutes(deps: ApiDeps) {
   return router
     .openapi(createVersionRoute, async (c) => {
       const principal = c.get('principal');
-      const listing = await findPublishedBy(deps, principal, c.req.valid('param').id);
+      const listing = await findPublishedBy(deps, c.req.valid('param').id);
       const version = await withTransaction(deps.db, async (tx) => {
         const created = await createVersion(tx, listing.id, c.req.valid('json'));
         await recordAudit(tx, {
@@ -206,7 +205,7 @@ export function versionRoutes(deps: ApiDeps) {
     .openapi(updateVersionRoute, async (c) => {
       const params = c.req.valid('param');
       const manifest = c.req.valid('json');
-      const listing = await findPublishedBy(deps, c.get('principal'), params.id);
+      const listing = await findPublishedBy(deps, params.id);
       const current = await findVersionOf(deps, listing, params.version);
       if (manifest.version !== params.version) {
         throw new AppError('invalid_request', 'the manifest version must match the version in the path', [
@@ -224,7 +223,7 @@ export function versionRoutes(deps: ApiDeps) {
     })
     .openapi(submitRoute, async (c) => {
       const params = c.req.valid('param');
-      const listing = await findPublishedBy(deps, c.get('principal'), params.id);
+      const listing = await findPublishedBy(deps, params.id);
       const version = await findVersionOf(deps, listing, params.version);
       if (version.status !== 'draft' && version.status !== 'in_review') {
         throw conflict(`version ${version.version} is ${version.status}; only a draft can be submitted`);
@@ -282,7 +281,7 @@ export function versionRoutes(deps: ApiDeps) {
     })
     .openapi(artifactRoute, async (c) => {
       const params = c.req.valid('param');
-      const listing = await findPublishedBy(deps, c.get('principal'), params.id);
+      const listing = await findPublishedBy(deps, params.id);
       const version = await findVersionOf(deps, listing, params.version);
       if (version.status !== 'draft')
         throw conflict('the artifact is immutable once the version is submitted');
@@ -320,7 +319,7 @@ export function versionRoutes(deps: ApiDeps) {
     .openapi(lifecycleRoute('deprecate'), async (c) => {
       const params = c.req.valid('param');
       const principal = c.get('principal');
-      const listing = await findPublishedBy(deps, principal, params.id);
+      const listing = await findPublishedBy(deps, params.id);
       return c.json(
         await changeLifecycle(principal, listing, params.version, 'deprecated', c.req.valid('json')?.reason),
         200,
@@ -329,7 +328,6 @@ export function versionRoutes(deps: ApiDeps) {
     .openapi(lifecycleRoute('suspend'), async (c) => {
       const params = c.req.valid('param');
       const principal = c.get('principal');
-      requireRole(principal, 'platform-admin');
       const listing = await findListing(deps.db, params.id);
       if (!listing) throw notFound('listing');
       return c.json(

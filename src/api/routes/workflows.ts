@@ -1,10 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { isPlatform } from '../../domain/auth/principal.js';
 import { notFound } from '../../domain/errors.js';
-import { findWorkflowOwner } from '../../domain/workflows/repository.js';
 import type { ApiDeps } from '../env.js';
-import { bearerAuth, errorResponses, jsonResponse } from '../openapi.js';
+import { errorResponses, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 
 const workflowStatusSchema = z
@@ -26,19 +24,17 @@ const getWorkflowRoute = createRoute({
   method: 'get',
   path: '/v1/workflows/{workflowId}',
   tags: ['workflows'],
-  summary: 'Status of a workflow the caller’s organisation owns (platform keys: any)',
-  security: bearerAuth,
+  summary:
+    'Status of a workflow the caller’s organisation owns (platform-admin: any; reviewer: publish reviews)',
+  ...access('any-key', { param: 'workflowId', kind: 'workflow' }),
   request: { params: z.object({ workflowId: z.string().min(1).max(200) }) },
   responses: { 200: jsonResponse(workflowStatusSchema, 'Status'), ...errorResponses(401, 404) },
 });
 
 /** Workflow status for owners and the platform. */
 export function workflowRoutes(deps: ApiDeps) {
-  return createRouter().openapi(getWorkflowRoute, async (c) => {
+  return createRouter(deps).openapi(getWorkflowRoute, async (c) => {
     const { workflowId } = c.req.valid('param');
-    const principal = c.get('principal');
-    const owner = await findWorkflowOwner(deps.db, workflowId);
-    if (!owner || (!isPlatform(principal) && owner.orgId !== principal.orgId)) throw notFound('workflow');
     const handle = deps.temporal.workflow.getHandle(workflowId);
     try {
       const description = await handle.describe();

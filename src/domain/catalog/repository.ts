@@ -107,15 +107,16 @@ export async function listOwnListings(db: Queryable, orgId: string): Promise<Lis
   return rows.map(toListing);
 }
 
-/** True when the caller manages the listing: its publisher organisation or a platform key. */
+/** True when the caller manages the listing: its publisher organisation or a platform admin. */
 export function managesListing(principal: Principal, listing: Listing): boolean {
-  return principal.orgId === null || principal.orgId === listing.orgId;
+  return principal.role === 'platform-admin' || principal.orgId === listing.orgId;
 }
 
 /**
  * The listing and the versions this caller may see, or null when it may see none of it: a listing's
- * publisher and the platform see every version; others see public listings' published and deprecated
- * versions, and nothing at all of a private or not-yet-published listing.
+ * publisher and platform admins see every version; a reviewer sees what consumers see plus the
+ * versions awaiting review (of private listings too), nothing else; others see public listings'
+ * published and deprecated versions, and nothing at all of a private or not-yet-published listing.
  */
 export async function findListingForCaller(
   db: Queryable,
@@ -126,8 +127,13 @@ export async function findListingForCaller(
   if (!listing) return null;
   const all = await listVersions(db, listing.id);
   if (managesListing(principal, listing)) return { listing, versions: all };
-  const visible = all.filter((version) => visibleVersionStatuses.includes(version.status));
-  if (listing.visibility !== 'public' || visible.length === 0) return null;
+  const visibleToAll = listing.visibility === 'public';
+  const visible = all.filter(
+    (version) =>
+      (visibleToAll && visibleVersionStatuses.includes(version.status)) ||
+      (principal.role === 'reviewer' && version.status === 'in_review'),
+  );
+  if (visible.length === 0) return null;
   return { listing, versions: visible };
 }
 

@@ -10,14 +10,3 @@ export async function recordWorkflowOwner(
     [input.workflowId, input.orgId, input.kind],
   );
 }
-
-/** The owner of a workflow Bazaar started, or null when Bazaar never started it. */
-export async function findWorkflowOwner(
-  db: Queryable,
-  workflowId: string,
-): Promise<{ orgId: string | null; kind: string } | null> {
-  const { rows } = await db.query('SELECT org_id, kind FROM workflow_owners WHERE workflow_id = $1', [
-    workflowId,
-  ]);
-  return rows[0] ? { orgId: rows[0].org_id, kind: rows[0].kind } : null;
-}
