@@ -82,7 +82,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     const workerRun = config.roles.includes('worker')
       ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, stops)).run
       : null;
-    await startReembedding(temporal, config.temporal.taskQueue, embedder.model);
+    await startReembedding({ db, temporal, taskQueue: config.temporal.taskQueue }, embedder.model);
     if (config.billing.schedule) await registerBillingSchedule(temporal, config.temporal.taskQueue, logger);
 
     const usage = new UsageEventBatcher(db);

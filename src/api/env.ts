@@ -1,22 +1,12 @@
-import type { Client } from '@temporalio/client';
-import type { SecretStore } from '../adapters/secrets/secret-store.js';
-import type { Config } from '../config.js';
-import type { Db } from '../db/pool.js';
 import type { Principal } from '../domain/auth/principal.js';
 import type { UsageEventBatcher } from '../domain/metering/usage-event-batcher.js';
 import type { SearchService } from '../domain/search/search-service.js';
 import type { Logger } from '../logger.js';
-import type { RuntimeRouter } from '../runtime/runtime-router.js';
+import type { ServiceDeps } from '../services/deps.js';
 
-/** What the API's routes need: built once at start-up and shared. */
-export interface ApiDeps {
-  db: Db;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
+/** What the API's routes need: the use cases' dependencies, plus search and usage ingestion. */
+export interface ApiDeps extends ServiceDeps {
   search: SearchService;
-  secrets: SecretStore;
-  runtime: RuntimeRouter;
   /** Batched ingestion of usage events reported over the API. */
   usage: UsageEventBatcher;
 }

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 
@@ -16,6 +16,19 @@ export const installationIdKey = defineSearchAttributeKey(
   'BazaarInstallationId',
   SearchAttributeType.KEYWORD,
 );
+
+/** The search attributes of a workflow about one of a tenant's installations. */
+export function installationSearchAttributes(installation: {
+  id: string;
+  orgId: string;
+  listingId: string;
+}): SearchAttributePair[] {
+  return [
+    { key: tenantIdKey, value: installation.orgId },
+    { key: listingIdKey, value: installation.listingId },
+    { key: installationIdKey, value: installation.id },
+  ];
+}
 
 const allKeys = [publisherOrgKey, listingIdKey, listingSlugKey, tenantIdKey, installationIdKey];
 

@@ -4,6 +4,9 @@ import { removalStepOptions } from './saga.js';
 
 const activities = proxyActivities<ProvisionActivities>(removalStepOptions);
 
+/** The id of an installation's removal workflow. */
+export const deprovisionWorkflowId = (installationId: string) => `deprovision:${installationId}`;
+
 /**
  * Removes an installation (id `deprovision:<installationId>`): revokes its secrets, destroys its
  * runtime, closes its meter, and marks it removed. The reverse of provisioning, with nothing to

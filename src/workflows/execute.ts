@@ -2,6 +2,9 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { ExecuteActivities } from '../activities/execute.js';
 import { rootCauseMessage } from './saga.js';
 
+/** The id of an execution's workflow. */
+export const executeWorkflowId = (executionId: string) => `execute:${executionId}`;
+
 /** What starts an execution: its id (input and output stay in PostgreSQL) and the version's deadline. */
 export interface ExecuteInput {
   executionId: string;

@@ -9,6 +9,9 @@ import {
 import type { ProvisionActivities } from '../activities/provision.js';
 import { installationStepOptions, rootCauseMessage, runCompensations, type Compensations } from './saga.js';
 
+/** The id of an installation's provisioning workflow. */
+export const provisionWorkflowId = (installationId: string) => `provision:${installationId}`;
+
 /** What starts a provisioning: the installation; everything else is read from PostgreSQL by id. */
 export interface ProvisionInput {
   installationId: string;

@@ -60,6 +60,9 @@ const searchActivities = proxyActivities<SearchActivities>({
 });
 
 /** Takes a submitted version through automated checks and human review to publication. */
+/** The id of a version's publish-review workflow. */
+export const publishWorkflowId = (versionId: string) => `publish:${versionId}`;
+
 export async function publishReview(input: PublishReviewInput): Promise<PublishReviewState> {
   const { versionId, listingId } = input;
   let state: PublishReviewState = { phase: 'checking' };

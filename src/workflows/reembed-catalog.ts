@@ -7,6 +7,9 @@ const { embedMissingVersions } = proxyActivities<SearchActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+/** The id of the workflow re-embedding the catalog for a model. */
+export const reembedWorkflowId = (model: string) => `reembed:${model}`;
+
 /**
  * Embeds every searchable version that has no vector by the configured model yet, in batches. Runs
  * after a change of embedding model (id `reembed:<model>`); until a version is re-embedded it is

@@ -19,6 +19,10 @@ const activities = proxyActivities<ProvisionActivities>(installationStepOptions)
 
 const cleanup = proxyActivities<ProvisionActivities>(removalStepOptions);
 
+/** The id of the workflow moving an installation to a version. */
+export const upgradeWorkflowId = (installationId: string, version: string) =>
+  `upgrade:${installationId}:${version}`;
+
 /**
  * Moves an active installation to another version (id `upgrade:<installationId>:<version>`):
  * provisions the new version's runtime beside the old one, switches the installation over in one

@@ -557,7 +557,8 @@ describe('monthly billing', () => {
     expect(missing.status).toBe(400);
     expect((await h.request('GET', '/v1/invoices', { token: admin })).status).toBe(403);
     expect((await h.request('GET', '/v1/payouts', { token: reviewer })).status).toBe(403);
-    expect((await h.request('GET', '/v1/invoices/not-a-uuid', { token: consumer.token })).status).toBe(400);
+    // Access (which invoice is the caller's) is checked before validation: an id naming nothing is 404.
+    expect((await h.request('GET', '/v1/invoices/not-a-uuid', { token: consumer.token })).status).toBe(404);
     const badPeriod = await h.request('GET', '/v1/invoices?period=2026-9', { token: consumer.token });
     expect(badPeriod.status).toBe(400);
     expect(badPeriod.body.error.details[0].path).toBe('query.period');

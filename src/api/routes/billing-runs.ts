@@ -1,9 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { isBillablePeriod } from '../../domain/billing/period.js';
-import { AppError } from '../../domain/errors.js';
-import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
-import { billingWorkflowId, monthlyBilling } from '../../workflows/billing.js';
+import { startBillingRun } from '../../services/start-billing-run.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -29,24 +25,7 @@ const startBillingRunRoute = createRoute({
 
 /** Billing runs: a platform admin bills a period on demand. */
 export function billingRunRoutes(deps: ApiDeps) {
-  return createRouter(deps).openapi(startBillingRunRoute, async (c) => {
-    const { period } = c.req.valid('json');
-    if (!isBillablePeriod(period, new Date())) {
-      throw new AppError('invalid_request', 'only a closed or the current month can be billed', [
-        { path: 'json.period', message: 'in the future' },
-      ]);
-    }
-    const workflowId = billingWorkflowId(period);
-    await recordWorkflowOwner(deps.db, { workflowId, orgId: null, kind: 'billing' });
-    try {
-      await deps.temporal.workflow.start(monthlyBilling, {
-        workflowId,
-        taskQueue: deps.config.temporal.taskQueue,
-        args: [{ period }],
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-    return c.json({ workflowId }, 202);
-  });
+  return createRouter(deps).openapi(startBillingRunRoute, async (c) =>
+    c.json(await startBillingRun(deps, c.req.valid('json')), 202),
+  );
 }

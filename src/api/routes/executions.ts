@@ -1,27 +1,11 @@
-import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
-import { findVersionById } from '../../domain/catalog/repository.js';
-import { AppError, conflict, notFound } from '../../domain/errors.js';
-import {
-  createExecution,
-  findByIdempotencyKey,
-  findExecution,
-  summarizeUsage,
-  toPublicExecution,
-  type StoredExecution,
-} from '../../domain/executions/repository.js';
-import { entitlementRefusal } from '../../domain/executions/entitlement.js';
-import { findInstallation } from '../../domain/installs/repository.js';
-import { executeAgent } from '../../workflows/execute.js';
+import { notFound } from '../../domain/errors.js';
+import { findExecution, summarizeUsage, toPublicExecution } from '../../domain/executions/repository.js';
+import { invokeInstallation } from '../../services/invoke-installation.js';
 import type { ApiDeps } from '../env.js';
-import { startInstallationWorkflow } from '../installation-workflows.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
-
-const MAX_INPUT_BYTES = 256 * 1024;
-const TERMINAL = new Set(['succeeded', 'failed', 'timed_out']);
 
 const executionSchema = z
   .object({
@@ -115,83 +99,20 @@ const usageRoute = createRoute({
   },
 });
 
-/** Waits (polling PostgreSQL) until the execution ends or the wait is over; returns it either way. */
-async function waitForEnd(
-  deps: ApiDeps,
-  execution: StoredExecution,
-  seconds: number,
-): Promise<StoredExecution> {
-  const deadline = Date.now() + seconds * 1000;
-  let current = execution;
-  while (!TERMINAL.has(current.status) && Date.now() < deadline) {
-    await sleep(20);
-    current = (await findExecution(deps.db, execution.id)) ?? current;
-  }
-  return current;
-}
-
 /** Executions: invoke an installed agent, read an execution. */
 export function executionRoutes(deps: ApiDeps) {
   return createRouter(deps)
     .openapi(executeRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
-      const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
-      if (!installation) throw notFound('installation');
-      if (installation.status !== 'active') {
-        throw new AppError(
-          'rule_violation',
-          `the installation is ${installation.status}; only an active one can be invoked`,
-        );
-      }
       const body = c.req.valid('json');
-      const canonical = JSON.stringify(body.input ?? null);
-      if (Buffer.byteLength(canonical) > MAX_INPUT_BYTES) {
-        throw new AppError('invalid_request', `input is larger than ${MAX_INPUT_BYTES} bytes`, [
-          { path: 'json.input', message: 'too large' },
-        ]);
-      }
-      const version = await findVersionById(deps.db, installation.versionId);
-      if (!version) throw notFound('version');
-      const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-      // A repeated idempotent request is not a new execution: it is answered, not checked again.
-      const repeat = idempotencyKey
-        ? await findByIdempotencyKey(deps.db, installation.id, idempotencyKey)
-        : null;
-      if (!repeat) {
-        const refusal = await entitlementRefusal(deps.db, {
-          installationId: installation.id,
-          rateLimitPerMinute: deps.config.executionRateLimitPerMinute,
-        });
-        if (refusal) throw new AppError(refusal.code, refusal.message);
-      }
-      const requestSha256 = createHash('sha256').update(canonical).digest('hex');
-      const { execution, created } = await createExecution(deps.db, {
-        orgId: principal.orgId,
-        installationId: installation.id,
-        versionId: installation.versionId,
-        input: body.input ?? null,
-        idempotencyKey,
-        requestSha256,
-        createdBy: principal.keyId,
+      const invocation = await invokeInstallation(deps, principal, {
+        installationId: c.req.valid('param').id,
+        input: body.input,
+        mode: body.mode,
+        idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null,
       });
-      if (!created && execution.requestSha256 !== requestSha256) {
-        throw conflict('this Idempotency-Key was used with a different request body');
-      }
-      const workflowId = `execute:${execution.id}`;
-      if (created) {
-        await startInstallationWorkflow(deps, {
-          workflow: executeAgent,
-          workflowId,
-          kind: 'execute',
-          installation,
-          arg: { executionId: execution.id, timeoutSeconds: version.manifest.resources.timeoutSeconds },
-        });
-      }
-      if (body.mode === 'sync') {
-        const ended = await waitForEnd(deps, execution, deps.config.executionSyncWaitSeconds);
-        if (TERMINAL.has(ended.status)) return c.json(toPublicExecution(ended), 200);
-      }
-      return c.json({ executionId: execution.id, workflowId }, 202);
+      if (invocation.finished) return c.json(toPublicExecution(invocation.execution), 200);
+      return c.json({ executionId: invocation.executionId, workflowId: invocation.workflowId }, 202);
     })
     .openapi(usageRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));

@@ -2,22 +2,19 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { withTransaction } from '../../db/pool.js';
 import { recordAudit } from '../../domain/audit/repository.js';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
-import { findListingForCaller } from '../../domain/catalog/repository.js';
 import { amount, semverSchema } from '../../domain/catalog/schemas.js';
-import { AppError, conflict, notFound } from '../../domain/errors.js';
+import { notFound } from '../../domain/errors.js';
 import {
-  createInstallation,
   findInstallation,
   listInstallations,
   setMonthlyBudget,
-  transitionInstallation,
   type Installation,
 } from '../../domain/installs/repository.js';
-import { deprovisionInstallation } from '../../workflows/deprovision.js';
-import { provisionInstallation } from '../../workflows/provision.js';
-import { upgradeInstallation } from '../../workflows/upgrade.js';
+import { installListing } from '../../services/install-listing.js';
+import { removeInstallation } from '../../services/remove-installation.js';
+import { upgradeInstallation } from '../../services/upgrade-installation.js';
+import { provisionWorkflowId } from '../../workflows/provision.js';
 import type { ApiDeps } from '../env.js';
-import { assertInstallable, startInstallationWorkflow } from '../installation-workflows.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 
@@ -138,12 +135,6 @@ const upgradeInstallationRoute = createRoute({
   },
 });
 
-/** The workflow that removes an installation. */
-export const deprovisionWorkflowId = (installationId: string) => `deprovision:${installationId}`;
-
-/** The workflow that provisions an installation. */
-export const provisionWorkflowId = (installationId: string) => `provision:${installationId}`;
-
 /** What the API shows of an installation: not its runtime location, key or internal ids. */
 function toResponse(installation: Installation) {
   const {
@@ -161,57 +152,7 @@ export function installationRoutes(deps: ApiDeps) {
   return createRouter(deps)
     .openapi(createInstallationRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
-      const body = c.req.valid('json');
-      const found = await findListingForCaller(deps.db, body.listing, principal);
-      if (!found) throw notFound('listing');
-      const wanted = body.version ?? found.listing.latestVersion;
-      if (!wanted)
-        throw new AppError(
-          'rule_violation',
-          `listing ${found.listing.slug} has no published version to install`,
-        );
-      const version = found.versions.find((candidate) => candidate.version === wanted);
-      if (!version) throw notFound('version');
-      const required = await assertInstallable(deps, principal.orgId, version);
-
-      const installation = await withTransaction(deps.db, async (tx) => {
-        const created = await createInstallation(tx, {
-          orgId: principal.orgId,
-          listingId: found.listing.id,
-          versionId: version.id,
-          credentialNames: required,
-          monthlyBudget: body.monthlyBudget === undefined ? null : String(body.monthlyBudget),
-          createdBy: principal.keyId,
-        });
-        await recordAudit(tx, {
-          orgId: principal.orgId,
-          actor: principal,
-          action: 'installation.requested',
-          subjectType: 'installation',
-          subjectId: created.id,
-          details: { listingId: found.listing.id, version: version.version },
-        });
-        return created;
-      });
-      const workflowId = provisionWorkflowId(installation.id);
-      try {
-        await startInstallationWorkflow(deps, {
-          workflow: provisionInstallation,
-          workflowId,
-          kind: 'provision',
-          installation,
-          arg: { installationId: installation.id },
-        });
-      } catch (error) {
-        await transitionInstallation(deps.db, {
-          id: installation.id,
-          from: ['provisioning'],
-          to: 'failed',
-          reason: 'provisioning could not be started; install again',
-        });
-        throw error;
-      }
-      return c.json({ installationId: installation.id, workflowId }, 202);
+      return c.json(await installListing(deps, principal, c.req.valid('json')), 202);
     })
     .openapi(updateInstallationRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
@@ -234,60 +175,13 @@ export function installationRoutes(deps: ApiDeps) {
     })
     .openapi(deleteInstallationRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
-      const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
-      if (!installation) throw notFound('installation');
-      if (installation.status === 'provisioning') {
-        throw conflict('the installation is still being provisioned; remove it once it is active or failed');
-      }
-      const workflowId = deprovisionWorkflowId(installation.id);
-      await withTransaction(deps.db, async (tx) => {
-        await transitionInstallation(tx, {
-          id: installation.id,
-          from: ['active', 'failed'],
-          to: 'deprovisioning',
-        });
-        await recordAudit(tx, {
-          orgId: principal.orgId,
-          actor: principal,
-          action: 'installation.removal_requested',
-          subjectType: 'installation',
-          subjectId: installation.id,
-        });
-      });
-      await startInstallationWorkflow(deps, {
-        workflow: deprovisionInstallation,
-        workflowId,
-        kind: 'deprovision',
-        installation,
-        arg: { installationId: installation.id },
-      });
-      return c.json({ workflowId }, 202);
+      const installationId = c.req.valid('param').id;
+      return c.json(await removeInstallation(deps, principal, { installationId }), 202);
     })
     .openapi(upgradeInstallationRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
-      const installation = await findInstallation(deps.db, c.req.valid('param').id, principal.orgId);
-      if (!installation) throw notFound('installation');
-      if (installation.status !== 'active')
-        throw conflict(`only an active installation can be upgraded; this one is ${installation.status}`);
-      const { version: wanted } = c.req.valid('json');
-      if (wanted === installation.version) throw conflict(`the installation already runs ${wanted}`);
-      const found = await findListingForCaller(deps.db, installation.listingId, principal);
-      const target = found?.versions.find((candidate) => candidate.version === wanted);
-      if (!target) throw notFound('version');
-      await assertInstallable(deps, principal.orgId, target);
-      const workflowId = `upgrade:${installation.id}:${wanted}`;
-      await startInstallationWorkflow(deps, {
-        workflow: upgradeInstallation,
-        workflowId,
-        kind: 'upgrade',
-        installation,
-        arg: {
-          installationId: installation.id,
-          fromVersionId: installation.versionId,
-          toVersionId: target.id,
-        },
-      });
-      return c.json({ workflowId }, 202);
+      const input = { installationId: c.req.valid('param').id, version: c.req.valid('json').version };
+      return c.json(await upgradeInstallation(deps, principal, input), 202);
     })
     .openapi(listInstallationsRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));

@@ -1,15 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { withTransaction } from '../../db/pool.js';
-import { recordAudit } from '../../domain/audit/repository.js';
-import {
-  findListing,
-  findVersionById,
-  listPendingReviews,
-  recordReviewDecision,
-} from '../../domain/catalog/repository.js';
-import { conflict, notFound } from '../../domain/errors.js';
-import { reviewDecisionSignal } from '../../workflows/publish-review.js';
+import { listPendingReviews } from '../../domain/catalog/repository.js';
+import { decideReview } from '../../services/decide-review.js';
+import { publishWorkflowId } from '../../workflows/publish-review.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -69,48 +61,14 @@ export function reviewRoutes(deps: ApiDeps) {
     .openapi(reviewQueueRoute, async (c) => {
       const pending = await listPendingReviews(deps.db, c.req.valid('query').limit);
       return c.json(
-        { reviews: pending.map((review) => ({ ...review, workflowId: `publish:${review.version.id}` })) },
+        {
+          reviews: pending.map((review) => ({ ...review, workflowId: publishWorkflowId(review.version.id) })),
+        },
         200,
       );
     })
     .openapi(decisionRoute, async (c) => {
-      const principal = c.get('principal');
-      const { decision, reason } = c.req.valid('json');
-      const version = await findVersionById(deps.db, c.req.valid('param').versionId);
-      if (!version) throw notFound('version');
-      const listing = await findListing(deps.db, version.listingId);
-      const workflowId = `publish:${version.id}`;
-      // Record, audit and signal in one transaction: if the signal cannot be delivered, nothing is recorded.
-      await withTransaction(deps.db, async (tx) => {
-        const recorded = await recordReviewDecision(tx, {
-          versionId: version.id,
-          decision,
-          reviewerKeyId: principal.keyId,
-        });
-        if (!recorded)
-          throw conflict(
-            `version ${version.version} is not awaiting a review decision (it is ${version.status})`,
-          );
-        await recordAudit(tx, {
-          orgId: listing?.orgId ?? null,
-          actor: principal,
-          action: decision === 'approve' ? 'review.approved' : 'review.rejected',
-          subjectType: 'version',
-          subjectId: version.id,
-          reason: reason ?? null,
-        });
-        try {
-          await deps.temporal.workflow.getHandle(workflowId).signal(reviewDecisionSignal, {
-            decision,
-            reason: reason ?? null,
-            reviewerKeyId: principal.keyId,
-          });
-        } catch (error) {
-          if (error instanceof WorkflowNotFoundError)
-            throw conflict('the review is no longer running; the version was not decided');
-          throw error;
-        }
-      });
-      return c.json({ workflowId }, 202);
+      const input = { versionId: c.req.valid('param').versionId, ...c.req.valid('json') };
+      return c.json(await decideReview(deps, c.get('principal'), input), 202);
     });
 }

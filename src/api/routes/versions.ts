@@ -1,9 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import { bodyLimit } from 'hono/body-limit';
 import { withTransaction } from '../../db/pool.js';
-import { findArtifactInfo, storeArtifact } from '../../domain/catalog/artifacts.js';
+import { storeArtifact } from '../../domain/catalog/artifacts.js';
 import { ArtifactError } from '../../runtime/artifacts/artifact-error.js';
 import { defaultArtifactLimits } from '../../runtime/artifacts/artifact-limits.js';
 import { inspectArtifact } from '../../runtime/artifacts/inspect-artifact.js';
@@ -22,9 +20,7 @@ import {
 import { manifestSchema, type VersionStatus } from '../../domain/catalog/schemas.js';
 import { assertTransition } from '../../domain/catalog/version-status.js';
 import { AppError, conflict, notFound } from '../../domain/errors.js';
-import { recordWorkflowOwner } from '../../domain/workflows/repository.js';
-import { listingIdKey, listingSlugKey, publisherOrgKey } from '../../temporal/search-attributes.js';
-import { publishReview } from '../../workflows/publish-review.js';
+import { submitVersion } from '../../services/submit-version.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -223,61 +219,11 @@ export function versionRoutes(deps: ApiDeps) {
     })
     .openapi(submitRoute, async (c) => {
       const params = c.req.valid('param');
-      const listing = await findPublishedBy(deps, params.id);
-      const version = await findVersionOf(deps, listing, params.version);
-      if (version.status !== 'draft' && version.status !== 'in_review') {
-        throw conflict(`version ${version.version} is ${version.status}; only a draft can be submitted`);
-      }
-      // A process agent is its code: without it, review would approve something that cannot run.
-      if (
-        version.status === 'draft' &&
-        version.manifest.runtime.kind === 'process' &&
-        !(await findArtifactInfo(deps.db, version.id))
-      ) {
-        throw new AppError(
-          'rule_violation',
-          `version ${version.version} runs as a process but has no code: upload its artifact with PUT /v1/listings/${listing.slug}/versions/${version.version}/artifact, then submit`,
-        );
-      }
-      const workflowId = `publish:${version.id}`;
-      await recordWorkflowOwner(deps.db, { workflowId, orgId: listing.orgId, kind: 'publish-review' });
-      // Submitting makes the version immutable at once; the workflow takes it from in_review.
-      const submittedNow =
-        version.status === 'draft' &&
-        (await transitionVersion(deps.db, { versionId: version.id, from: ['draft'], to: 'in_review' })) !==
-          null;
-      try {
-        await deps.temporal.workflow.start(publishReview, {
-          workflowId,
-          taskQueue: deps.config.temporal.taskQueue,
-          args: [
-            {
-              versionId: version.id,
-              listingId: listing.id,
-              reviewTimeoutSeconds: deps.config.reviewTimeoutSeconds,
-            },
-          ],
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: publisherOrgKey, value: listing.orgId },
-            { key: listingIdKey, value: listing.id },
-            { key: listingSlugKey, value: listing.slug },
-          ]),
-        });
-      } catch (error) {
-        // Submitting twice is safe: the running review is the answer.
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-          if (submittedNow)
-            await transitionVersion(deps.db, {
-              versionId: version.id,
-              from: ['in_review'],
-              to: 'draft',
-              reason: 'the review could not be started; submit again',
-            });
-          throw error;
-        }
-      }
-      c.get('logger').info({ workflowId }, 'publish-review started');
-      return c.json({ workflowId }, 202);
+      const accepted = await submitVersion(deps, c.get('principal'), {
+        listing: params.id,
+        version: params.version,
+      });
+      return c.json(accepted, 202);
     })
     .openapi(artifactRoute, async (c) => {
       const params = c.req.valid('param');

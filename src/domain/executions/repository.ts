@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
+import { executeWorkflowId } from '../../workflows/execute.js';
 
 /** Execution states: queued and running, then exactly one terminal state. */
 export type ExecutionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out';
@@ -147,7 +148,7 @@ export async function finishExecution(
 /** Strips what only Bazaar reads. */
 export function toPublicExecution(execution: StoredExecution): Execution & { workflowId: string } {
   const { orgId: _orgId, versionId: _versionId, input: _input, requestSha256: _hash, ...shown } = execution;
-  return { ...shown, workflowId: `execute:${execution.id}` };
+  return { ...shown, workflowId: executeWorkflowId(execution.id) };
 }
 
 /** Usage totals for one listing over a period. */

@@ -1,0 +1,22 @@
+import type { Client } from '@temporalio/client';
+import type { SecretStore } from '../adapters/secrets/secret-store.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/pool.js';
+import type { Logger } from '../logger.js';
+import type { RuntimeRouter } from '../runtime/runtime-router.js';
+import type { StartWorkflowDeps } from '../temporal/start-workflow.js';
+
+/** What the use cases need: built once at start-up and shared by the API (and so the console and CLI). */
+export interface ServiceDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+  secrets: SecretStore;
+  runtime: RuntimeRouter;
+}
+
+/** The part of the dependencies that starts workflows. */
+export function workflowStarter(deps: ServiceDeps): StartWorkflowDeps {
+  return { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue };
+}
