@@ -84,6 +84,8 @@ describe('sandbox isolation level', () => {
     expect(isolation.description).toMatch(/bubblewrap/);
     expect(isolation.memoryCgroups).toBe(true);
     expect(isolation.description).toMatch(/memory cgroup capping all its processes together/);
+    expect(isolation.seccomp).toBe(true);
+    expect(isolation.description).toMatch(/a seccomp filter modelled on Docker's default profile/);
   });
 });
 
@@ -431,6 +433,62 @@ describe('isolation', () => {
       expect(await readdir(fixture('escape-writer'))).toEqual(['main.mjs']);
       expect(await readdir(join(theirs, 'scratch'))).toEqual(['notes.txt']);
     });
+  });
+});
+
+describe('kernel surface', () => {
+  let probed: { results: Record<string, string>; seccomp: string };
+
+  beforeAll(async () => {
+    const result = await runFixture('syscall-prober', {});
+    expect(result.status).toBe('succeeded');
+    probed = result.output as typeof probed;
+  });
+
+  it('runs the agent under a seccomp filter (Seccomp: 2) that lets ordinary syscalls through', () => {
+    expect(probed.seccomp).toBe('2');
+    expect(probed.results.getpid).toBe('ok');
+    expect(probed.results.personality_query).toBe('ok');
+  });
+
+  it('gives the agent no user namespace: unshare -Ur fails with EPERM', async () => {
+    const result = await runFixture('userns-maker', {});
+    expect(result.status).toBe('succeeded');
+    expect(result.output).toEqual({
+      exitCode: 1,
+      signal: null,
+      stderr: 'unshare: unshare failed: Operation not permitted',
+    });
+  });
+
+  it('refuses clone with a namespace flag (EPERM), and clone3 with ENOSYS so libc uses clone', () => {
+    expect(probed.results.clone_newuser).toBe('EPERM');
+    expect(probed.results.clone3).toBe('ENOSYS');
+  });
+
+  it('refuses mount (EPERM), before the kernel even looks for the target', () => {
+    expect(probed.results.mount).toBe('EPERM');
+  });
+
+  it('refuses the kernel keyrings: keyctl and add_key (EPERM)', () => {
+    expect(probed.results.keyctl).toBe('EPERM');
+    expect(probed.results.add_key).toBe('EPERM');
+  });
+
+  it('refuses ptrace, even PTRACE_TRACEME (EPERM)', () => {
+    expect(probed.results.ptrace).toBe('EPERM');
+  });
+
+  it('refuses bpf (EPERM)', () => {
+    expect(probed.results.bpf).toBe('EPERM');
+  });
+
+  it('refuses a personality that switches ASLR off (EPERM)', () => {
+    expect(probed.results.personality).toBe('EPERM');
+  });
+
+  it('kills a process that calls a syscall by its x32 number (SIGSYS)', () => {
+    expect(probed.results.x32_getpid).toBe('killed by SIGSYS');
   });
 });
 

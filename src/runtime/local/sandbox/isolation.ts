@@ -5,6 +5,7 @@ import { agentScratchMiB } from '../../runtime-driver.js';
 import { memoryCgroupsAvailable } from './sandbox-cgroup.js';
 import { probeArgs } from './sandbox-command.js';
 import type { IsolationLevel } from './sandbox-types.js';
+import { seccompFilterFor } from './seccomp-filter.js';
 
 const run = promisify(execFile);
 
@@ -16,6 +17,8 @@ export interface Isolation {
   bwrapPath?: string;
   /** Whether each namespaces run gets a memory cgroup (a cap on all its processes together). */
   memoryCgroups?: boolean;
+  /** Whether each namespaces run gets the seccomp filter (built for x86_64 only). */
+  seccomp?: boolean;
 }
 
 // Fixed locations rather than a PATH search: the sandbox must not run whatever binary the
@@ -45,6 +48,19 @@ async function findBwrap(): Promise<string | undefined> {
   return undefined;
 }
 
+/** The namespaces level's description, saying which of its optional layers this machine has. */
+function namespacesDescription(layers: { memoryCgroups: boolean; seccomp: boolean }) {
+  const parts = [descriptions.namespaces];
+  if (layers.memoryCgroups) parts.push(', and a memory cgroup capping all its processes together');
+  parts.push(
+    layers.seccomp
+      ? "; a seccomp filter modelled on Docker's default profile refuses the syscalls an agent has no use for " +
+          '(namespaces, mount, keyrings, ptrace, BPF, io_uring, kernel modules, the clock, …)'
+      : `; no seccomp filter (it is built for x86_64 only; this machine is ${process.arch})`,
+  );
+  return parts.join('');
+}
+
 async function detect(): Promise<Isolation> {
   const bwrapPath = await findBwrap();
   // The namespaces level relies on root: bubblewrap mounts the (owner-only) runtime directories
@@ -55,11 +71,11 @@ async function detect(): Promise<Isolation> {
       () => false,
     );
     if (probe) {
-      if (!(await memoryCgroupsAvailable())) {
-        return { level: 'namespaces', description: descriptions.namespaces, bwrapPath, memoryCgroups: false };
-      }
-      const description = `${descriptions.namespaces}, and a memory cgroup capping all its processes together`;
-      return { level: 'namespaces', description, bwrapPath, memoryCgroups: true };
+      const layers = {
+        memoryCgroups: await memoryCgroupsAvailable(),
+        seccomp: seccompFilterFor(process.arch) !== null,
+      };
+      return { level: 'namespaces', description: namespacesDescription(layers), bwrapPath, ...layers };
     }
   }
   return { level: 'process', description: descriptions.process };

@@ -12,11 +12,16 @@ export interface SandboxCommand {
   cwd?: string;
   /** Options handed to bubblewrap on fd 3 (`--args 3`), so credentials never appear in a command line. */
   bwrapArgs?: string[];
+  /** The compiled seccomp filter, handed to bubblewrap on fd 4 (`--seccomp 4`). */
+  seccompFilter?: Buffer;
 }
 
 /** Where the agent's directories appear inside the namespaces sandbox. */
 export const sandboxPaths = { agent: '/agent', scratch: '/scratch', tmp: '/tmp' } as const;
 const tmpfsBytes = 16 * 1024 * 1024;
+// The file descriptors the spawned bubblewrap reads its options and its seccomp filter from.
+const argsFd = '3';
+const seccompFd = '4';
 
 // Runs the command with only fds 0-2 open: an fd the platform inherited without close-on-exec
 // (a pipe from whatever started it) must not leak into the agent.
@@ -99,6 +104,7 @@ export function probeArgs(): string[] {
  * namespaces; only /usr (read-only), the agent directory (read-only) and two small private tmpfs
  * (/scratch, its HOME, and /tmp, so no agent can fill the host's disk) are visible; then setpriv drops to the run's own uid with no capabilities, and prlimit sets the
  * rlimits, RLIMIT_NPROC included (it binds because the uid is not root and is this run's alone).
+ * The seccomp filter, when given, is loaded last, just before setpriv starts.
  */
 export function namespacedCommand(input: {
   bwrapPath: string;
@@ -107,6 +113,7 @@ export function namespacedCommand(input: {
   credentials: Record<string, string>;
   limits: SandboxLimits;
   uid: number;
+  seccompFilter: Buffer | null;
 }): SandboxCommand {
   const nodeDir = nodeBinDir();
   const env = agentEnvironment(input.credentials, {
@@ -156,6 +163,7 @@ export function namespacedCommand(input: {
     sandboxPaths.agent,
     '--clearenv',
     ...Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]),
+    ...(input.seccompFilter ? ['--seccomp', seccompFd] : []),
   ];
   // bubblewrap reads only options from fd 3; the command (no secrets in it) stays on its argv.
   const sandboxed = [
@@ -174,7 +182,13 @@ export function namespacedCommand(input: {
     ...withOnlyStdio,
     ...input.command,
   ];
-  return { file: input.bwrapPath, args: ['--args', '3', '--', ...sandboxed], env: {}, bwrapArgs };
+  return {
+    file: input.bwrapPath,
+    args: ['--args', argsFd, '--', ...sandboxed],
+    env: {},
+    bwrapArgs,
+    ...(input.seccompFilter ? { seccompFilter: input.seccompFilter } : {}),
+  };
 }
 
 /**
