@@ -47,6 +47,7 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
         limits,
         uid: lease.uid,
         seccompFilter: isolation.seccomp ? seccompFilterFor(process.arch) : null,
+        disableUserns: isolation.disableUserns ?? false,
       });
       if (isolation.memoryCgroups) {
         cgroup = await createSandboxCgroup(limits.memoryMiB * 1024 * 1024);
