@@ -1,13 +1,15 @@
 // The local sandbox, for real: the example agents run under it, and for each limit and isolation
 // property an agent from test/fixtures/agents/ tries to break it. Runs as root with bubblewrap
 // (scripts/setup.sh installs it), so the namespaces level is required, not assumed.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../src/domain/catalog/schemas.js';
 import { unpackArtifact } from '../../src/runtime/artifacts/unpack-artifact.js';
@@ -16,7 +18,9 @@ import { isolationLevel } from '../../src/runtime/local/sandbox/isolation.js';
 import { limitsFromManifest } from '../../src/runtime/local/sandbox/limits-from-manifest.js';
 import { runAgent } from '../../src/runtime/local/sandbox/run-agent.js';
 import { memoryCgroupsAvailable } from '../../src/runtime/local/sandbox/sandbox-cgroup.js';
+import { namespacedCommand, type SandboxCommand } from '../../src/runtime/local/sandbox/sandbox-command.js';
 import type { RunAgentRequest, SandboxLimits } from '../../src/runtime/local/sandbox/sandbox-types.js';
+import { leaseSandboxUid } from '../../src/runtime/local/sandbox/sandbox-uid.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const fixture = (name: string) => join(repo, 'test/fixtures/agents', name);
@@ -56,6 +60,22 @@ async function runFixture(
   });
 }
 
+/** Spawns a namespaces command built by hand (not through runAgent): its options go on fd 3. */
+async function spawnSandboxed(command: SandboxCommand, input: unknown) {
+  const child = spawn(command.file, command.args, {
+    env: command.env,
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+  });
+  (child.stdio[3] as Writable).end(command.bwrapArgs!.map((arg) => `${arg}\0`).join(''));
+  child.stdin!.end(JSON.stringify(input));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [exitCode] = (await once(child, 'close')) as [number | null];
+  return { exitCode, stdout, stderr };
+}
+
 /** Host processes (pids) running as `uid`. */
 async function processesOf(uid: number): Promise<string[]> {
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
@@ -84,6 +104,11 @@ describe('sandbox isolation level', () => {
     expect(isolation.description).toMatch(/bubblewrap/);
     expect(isolation.memoryCgroups).toBe(true);
     expect(isolation.description).toMatch(/memory cgroup capping all its processes together/);
+    expect(isolation).toMatchObject({ seccomp: true, disableUserns: true });
+    expect(isolation.description).toMatch(/a seccomp filter modelled on Docker's default profile/);
+    expect(isolation.description).toMatch(
+      /cannot create user namespaces \(bubblewrap's --disable-userns, and the filter\)/,
+    );
   });
 });
 
@@ -314,7 +339,7 @@ describe('isolation', () => {
     try {
       const result = await runFixture(
         'env-reader',
-        { pids: [process.pid] },
+        { pids: [process.pid, 2] },
         {},
         { env: { SHOP_API_KEY: 'tenant-key' } },
       );
@@ -328,6 +353,9 @@ describe('isolation', () => {
       // PID 1 is the sandbox's own init, owned by root; the worker is not in the PID namespace at all.
       expect(others['1']).toBe('EACCES');
       expect(others[String(process.pid)]).toBe('ENOENT');
+      // PID 2 is the second bubblewrap (--disable-userns): the agent's uid, but outside its filter
+      // and in the parent user namespace, so as out of reach as PID 1.
+      expect(others['2']).toBe('EACCES');
       expect(JSON.stringify(result.output)).not.toContain('platform-secret');
     } finally {
       delete process.env.BAZAAR_SANDBOX_CANARY;
@@ -431,6 +459,89 @@ describe('isolation', () => {
       expect(await readdir(fixture('escape-writer'))).toEqual(['main.mjs']);
       expect(await readdir(join(theirs, 'scratch'))).toEqual(['notes.txt']);
     });
+  });
+});
+
+describe('kernel surface', () => {
+  let probed: { results: Record<string, string>; seccomp: string };
+
+  beforeAll(async () => {
+    const result = await runFixture('syscall-prober', {});
+    expect(result.status).toBe('succeeded');
+    probed = result.output as typeof probed;
+  });
+
+  it('runs the agent under a seccomp filter (Seccomp: 2) that lets ordinary syscalls through', () => {
+    expect(probed.seccomp).toBe('2');
+    expect(probed.results.getpid).toBe('ok');
+    expect(probed.results.personality_query).toBe('ok');
+  });
+
+  it('gives the agent no user namespace: unshare -Ur fails with EPERM', async () => {
+    const result = await runFixture('userns-maker', {});
+    expect(result.status).toBe('succeeded');
+    expect(result.output).toEqual({
+      exitCode: 1,
+      signal: null,
+      stderr: 'unshare: unshare failed: Operation not permitted',
+    });
+  });
+
+  it('refuses clone with a namespace flag (EPERM), and clone3 with ENOSYS so libc uses clone', () => {
+    expect(probed.results.clone_newuser).toBe('EPERM');
+    expect(probed.results.clone3).toBe('ENOSYS');
+  });
+
+  it('refuses mount (EPERM), before the kernel even looks for the target', () => {
+    expect(probed.results.mount).toBe('EPERM');
+  });
+
+  it('refuses the kernel keyrings: keyctl and add_key (EPERM)', () => {
+    expect(probed.results.keyctl).toBe('EPERM');
+    expect(probed.results.add_key).toBe('EPERM');
+  });
+
+  it('refuses ptrace, even PTRACE_TRACEME (EPERM)', () => {
+    expect(probed.results.ptrace).toBe('EPERM');
+  });
+
+  it('refuses bpf (EPERM)', () => {
+    expect(probed.results.bpf).toBe('EPERM');
+  });
+
+  it('refuses a personality that switches ASLR off (EPERM)', () => {
+    expect(probed.results.personality).toBe('EPERM');
+  });
+
+  it('kills a process that calls a syscall by its x32 number (SIGSYS)', () => {
+    expect(probed.results.x32_getpid).toBe('killed by SIGSYS');
+  });
+
+  it("keeps user namespaces out of reach with bubblewrap's --disable-userns alone, without the filter", async () => {
+    const { bwrapPath } = await isolationLevel();
+    const lease = leaseSandboxUid();
+    try {
+      const command = namespacedCommand({
+        bwrapPath: bwrapPath!,
+        agentDir: fixture('userns-maker'),
+        command: ['node', 'main.mjs'],
+        credentials: {},
+        limits,
+        uid: lease.uid,
+        seccompFilter: null,
+        disableUserns: true,
+      });
+      const { exitCode, stdout, stderr } = await spawnSandboxed(command, {});
+      expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });
+      // The kernel's own refusal: the user-namespace count of the sandbox's namespace is used up.
+      expect(JSON.parse(stdout)).toEqual({
+        exitCode: 1,
+        signal: null,
+        stderr: 'unshare: unshare failed: No space left on device',
+      });
+    } finally {
+      lease.release();
+    }
   });
 });
 

@@ -3,8 +3,10 @@ import { access, constants } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { agentScratchMiB } from '../../runtime-driver.js';
 import { memoryCgroupsAvailable } from './sandbox-cgroup.js';
-import { probeArgs } from './sandbox-command.js';
+import { disableUsernsProbeArgs, probeArgs } from './sandbox-command.js';
 import type { IsolationLevel } from './sandbox-types.js';
+import { leaseSandboxUid } from './sandbox-uid.js';
+import { seccompFilterFor } from './seccomp-filter.js';
 
 const run = promisify(execFile);
 
@@ -16,6 +18,10 @@ export interface Isolation {
   bwrapPath?: string;
   /** Whether each namespaces run gets a memory cgroup (a cap on all its processes together). */
   memoryCgroups?: boolean;
+  /** Whether each namespaces run gets the seccomp filter (built for x86_64 only). */
+  seccomp?: boolean;
+  /** Whether bubblewrap's --disable-userns holds for each namespaces run (see userNamespaceGuard). */
+  disableUserns?: boolean;
 }
 
 // Fixed locations rather than a PATH search: the sandbox must not run whatever binary the
@@ -45,6 +51,48 @@ async function findBwrap(): Promise<string | undefined> {
   return undefined;
 }
 
+/** The namespaces level's description, saying which of its optional layers this machine has. */
+function namespacesDescription(layers: { memoryCgroups: boolean; seccomp: boolean; disableUserns: boolean }) {
+  const parts = [descriptions.namespaces];
+  if (layers.memoryCgroups) parts.push(', and a memory cgroup capping all its processes together');
+  parts.push(
+    layers.seccomp
+      ? "; a seccomp filter modelled on Docker's default profile refuses the syscalls an agent has no use for " +
+          '(namespaces, mount, keyrings, ptrace, BPF, io_uring, kernel modules, the clock, …)'
+      : `; no seccomp filter (it is built for x86_64 only; this machine is ${process.arch})`,
+  );
+  if (layers.disableUserns) {
+    parts.push(
+      layers.seccomp
+        ? "; it cannot create user namespaces (bubblewrap's --disable-userns, and the filter)"
+        : "; it cannot create user namespaces (bubblewrap's --disable-userns)",
+    );
+  } else {
+    parts.push(
+      layers.seccomp
+        ? "; it cannot create user namespaces (the filter; bubblewrap's --disable-userns does not work on this host)"
+        : '; nothing stops it creating user namespaces where the host allows unprivileged ones',
+    );
+  }
+  return parts.join('');
+}
+
+/** Whether bubblewrap run as an unprivileged uid can disable user namespaces on this host. */
+async function disableUsernsWorks(bwrapPath: string): Promise<boolean> {
+  const lease = leaseSandboxUid();
+  try {
+    return await run(bwrapPath, disableUsernsProbeArgs(bwrapPath, lease.uid), {
+      timeout: 10_000,
+      env: {},
+    }).then(
+      () => true,
+      () => false,
+    );
+  } finally {
+    lease.release();
+  }
+}
+
 async function detect(): Promise<Isolation> {
   const bwrapPath = await findBwrap();
   // The namespaces level relies on root: bubblewrap mounts the (owner-only) runtime directories
@@ -55,11 +103,12 @@ async function detect(): Promise<Isolation> {
       () => false,
     );
     if (probe) {
-      if (!(await memoryCgroupsAvailable())) {
-        return { level: 'namespaces', description: descriptions.namespaces, bwrapPath, memoryCgroups: false };
-      }
-      const description = `${descriptions.namespaces}, and a memory cgroup capping all its processes together`;
-      return { level: 'namespaces', description, bwrapPath, memoryCgroups: true };
+      const layers = {
+        memoryCgroups: await memoryCgroupsAvailable(),
+        seccomp: seccompFilterFor(process.arch) !== null,
+        disableUserns: await disableUsernsWorks(bwrapPath),
+      };
+      return { level: 'namespaces', description: namespacesDescription(layers), bwrapPath, ...layers };
     }
   }
   return { level: 'process', description: descriptions.process };

@@ -11,6 +11,7 @@ import type { SandboxCommand } from './sandbox-command.js';
 import { sandboxLimitsSchema } from './sandbox-types.js';
 import type { RunAgentRequest, RunAgentResult, SandboxLimits } from './sandbox-types.js';
 import { leaseSandboxUid } from './sandbox-uid.js';
+import { seccompFilterFor } from './seccomp-filter.js';
 
 const stderrTailBytes = 8 * 1024;
 // After the main process exits, how long to wait for stray holders of its pipes before giving up.
@@ -45,6 +46,8 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
         credentials: request.env,
         limits,
         uid: lease.uid,
+        seccompFilter: isolation.seccomp ? seccompFilterFor(process.arch) : null,
+        disableUserns: isolation.disableUserns ?? false,
       });
       if (isolation.memoryCgroups) {
         cgroup = await createSandboxCgroup(limits.memoryMiB * 1024 * 1024);
@@ -83,7 +86,13 @@ function supervise(
       env: command.env,
       // Its own process group, so one kill reaches everything it started.
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe', command.bwrapArgs ? 'pipe' : 'ignore'],
+      stdio: [
+        'pipe',
+        'pipe',
+        'pipe',
+        command.bwrapArgs ? 'pipe' : 'ignore',
+        command.seccompFilter ? 'pipe' : 'ignore',
+      ],
     });
     // Spawned with stdio pipes, so these exist.
     const [stdinPipe, stdoutPipe, stderrPipe] = [child.stdin!, child.stdout!, child.stderr!];
@@ -162,6 +171,11 @@ function supervise(
       const argsPipe = child.stdio[3] as Writable;
       argsPipe.on('error', () => undefined);
       argsPipe.end(command.bwrapArgs.map((arg) => `${arg}\0`).join(''));
+    }
+    if (command.seccompFilter) {
+      const filterPipe = child.stdio[4] as Writable;
+      filterPipe.on('error', () => undefined);
+      filterPipe.end(command.seccompFilter);
     }
     // An agent that exits without reading its input closes the pipe: not the platform's problem.
     stdinPipe.on('error', () => undefined);

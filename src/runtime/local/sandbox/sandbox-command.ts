@@ -12,11 +12,16 @@ export interface SandboxCommand {
   cwd?: string;
   /** Options handed to bubblewrap on fd 3 (`--args 3`), so credentials never appear in a command line. */
   bwrapArgs?: string[];
+  /** The compiled seccomp filter, handed to bubblewrap on fd 4 (`--seccomp 4`). */
+  seccompFilter?: Buffer;
 }
 
 /** Where the agent's directories appear inside the namespaces sandbox. */
 export const sandboxPaths = { agent: '/agent', scratch: '/scratch', tmp: '/tmp' } as const;
 const tmpfsBytes = 16 * 1024 * 1024;
+// The file descriptors the spawned bubblewrap reads its options and its seccomp filter from.
+const argsFd = '3';
+const seccompFd = '4';
 
 // Runs the command with only fds 0-2 open: an fd the platform inherited without close-on-exec
 // (a pipe from whatever started it) must not leak into the agent.
@@ -95,10 +100,73 @@ export function probeArgs(): string[] {
 }
 
 /**
+ * The invocation that proves a second, unprivileged bubblewrap can disable user namespaces for the
+ * run's uid (see userNamespaceGuard); it needs the host to allow unprivileged user namespaces.
+ */
+export function disableUsernsProbeArgs(bwrapPath: string, uid: number): string[] {
+  return [
+    ...systemMounts(nodeBinDir()),
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    // Where the second bubblewrap builds its root, as in a run.
+    '--tmpfs',
+    '/tmp',
+    '--cap-add',
+    'CAP_SETUID',
+    '--cap-add',
+    'CAP_SETGID',
+    '--',
+    ...dropToUid(uid),
+    ...userNamespaceGuard(bwrapPath, false),
+    '/usr/bin/true',
+  ];
+}
+
+/** setpriv switching to the run's uid with no capabilities, for good (no_new_privs). */
+function dropToUid(uid: number): string[] {
+  return [
+    '/usr/bin/setpriv',
+    `--reuid=${uid}`,
+    `--regid=${uid}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--no-new-privs',
+    '--',
+  ];
+}
+
+/**
+ * A second bubblewrap, run as the agent's uid, that only applies bubblewrap's --disable-userns (and
+ * the seccomp filter, which must come after it: it refuses the namespaces this step creates). The
+ * outer bubblewrap cannot: as root it would map the agent to host root in its user namespace.
+ * Its monitor process stays outside the filter, but in the parent user namespace, whose processes
+ * the agent may not ptrace nor open the /proc files of (the kernel's cross-namespace check).
+ */
+function userNamespaceGuard(bwrapPath: string, withSeccomp: boolean): string[] {
+  return [
+    bwrapPath,
+    '--unshare-user',
+    '--disable-userns',
+    // The sandbox as the outer bubblewrap built it (devices included), nothing added.
+    '--dev-bind',
+    '/',
+    '/',
+    '--die-with-parent',
+    ...(withSeccomp ? ['--seccomp', seccompFd] : []),
+    '--',
+  ];
+}
+
+/**
  * Runs the agent under bubblewrap (as root): fresh mount, PID, network, IPC, UTS and cgroup
  * namespaces; only /usr (read-only), the agent directory (read-only) and two small private tmpfs
  * (/scratch, its HOME, and /tmp, so no agent can fill the host's disk) are visible; then setpriv drops to the run's own uid with no capabilities, and prlimit sets the
  * rlimits, RLIMIT_NPROC included (it binds because the uid is not root and is this run's alone).
+ * With `disableUserns`, a second bubblewrap keeps the agent from creating user namespaces; the
+ * seccomp filter, when given, is loaded last, just before the agent's command.
  */
 export function namespacedCommand(input: {
   bwrapPath: string;
@@ -107,6 +175,8 @@ export function namespacedCommand(input: {
   credentials: Record<string, string>;
   limits: SandboxLimits;
   uid: number;
+  seccompFilter: Buffer | null;
+  disableUserns: boolean;
 }): SandboxCommand {
   const nodeDir = nodeBinDir();
   const env = agentEnvironment(input.credentials, {
@@ -156,17 +226,12 @@ export function namespacedCommand(input: {
     sandboxPaths.agent,
     '--clearenv',
     ...Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]),
+    ...(input.seccompFilter && !input.disableUserns ? ['--seccomp', seccompFd] : []),
   ];
   // bubblewrap reads only options from fd 3; the command (no secrets in it) stays on its argv.
   const sandboxed = [
-    '/usr/bin/setpriv',
-    `--reuid=${input.uid}`,
-    `--regid=${input.uid}`,
-    '--clear-groups',
-    '--inh-caps=-all',
-    '--bounding-set=-all',
-    '--no-new-privs',
-    '--',
+    ...dropToUid(input.uid),
+    ...(input.disableUserns ? userNamespaceGuard(input.bwrapPath, input.seccompFilter !== null) : []),
     '/usr/bin/prlimit',
     `--nproc=${input.limits.maxProcesses}`,
     ...rlimitArgs(input.limits),
@@ -174,7 +239,13 @@ export function namespacedCommand(input: {
     ...withOnlyStdio,
     ...input.command,
   ];
-  return { file: input.bwrapPath, args: ['--args', '3', '--', ...sandboxed], env: {}, bwrapArgs };
+  return {
+    file: input.bwrapPath,
+    args: ['--args', argsFd, '--', ...sandboxed],
+    env: {},
+    bwrapArgs,
+    ...(input.seccompFilter ? { seccompFilter: input.seccompFilter } : {}),
+  };
 }
 
 /**
