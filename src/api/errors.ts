@@ -3,7 +3,11 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import { AppError, errorStatus, type ErrorCode } from '../domain/errors.js';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { SecretStoreError } from '../adapters/secrets/secret-store.js';
+import { AppError, errorStatus, notFound, type ErrorCode } from '../domain/errors.js';
+import { SearchInputError } from '../domain/search/search-errors.js';
+import { ArtifactError } from '../runtime/artifacts/artifact-error.js';
 import type { AppEnv } from './env.js';
 
 /** The one error shape every failed request answers with. */
@@ -41,9 +45,31 @@ export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   return c.json(body, errorStatus[error.code] as ContentfulStatusCode);
 }
 
+/**
+ * Errors of the domain and its adapters that the caller can act on, each mapped to the API's error
+ * shape in this one place; routes and use cases let them through.
+ */
+const domainErrors: ((error: Error) => AppError | null)[] = [
+  (error) =>
+    error instanceof SecretStoreError && error.kind === 'unavailable'
+      ? new AppError('unavailable', 'the secret store is unavailable; try again shortly')
+      : null,
+  (error) =>
+    error instanceof ArtifactError
+      ? new AppError('invalid_request', error.message, { entry: error.entry, reason: error.code })
+      : null,
+  (error) =>
+    error instanceof SearchInputError ? new AppError('invalid_request', error.message, error.details) : null,
+  (error) => (error instanceof WorkflowNotFoundError ? notFound('workflow') : null),
+];
+
 /** The app's onError: known errors keep their code; anything else is logged and becomes a bare 500. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof AppError) return errorResponse(c, error);
+  for (const translate of domainErrors) {
+    const translated = translate(error);
+    if (translated) return errorResponse(c, translated);
+  }
   if (error instanceof HTTPException && error.status < 500) {
     const code: ErrorCode =
       error.status === 401 ? 'unauthorized' : error.status === 404 ? 'not_found' : 'invalid_request';

@@ -1,14 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { SecretStoreError } from '../../adapters/secrets/secret-store.js';
-import { recordAudit } from '../../domain/audit/repository.js';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import {
   credentialNameSchema,
   credentialValueSchema,
   MAX_CREDENTIAL_VALUE_BYTES,
 } from '../../domain/credentials/schemas.js';
-import { AppError, notFound } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
+import { deleteCredential, storeCredential } from '../../services/store-credential.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
@@ -65,17 +64,6 @@ const deleteCredentialRoute = createRoute({
   responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 503) },
 });
 
-/** Runs a secret-store call, answering 503 (not 500) when the store cannot be reached. */
-async function usingStore<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof SecretStoreError && error.kind === 'unavailable')
-      throw new AppError('unavailable', 'the secret store is unavailable; try again shortly');
-    throw error;
-  }
-}
-
 /** A JSON-escaped value can be six bytes per byte; anything larger is refused before parsing. */
 const maxBodyBytes = MAX_CREDENTIAL_VALUE_BYTES * 6 + 1024;
 
@@ -92,25 +80,14 @@ export function credentialRoutes(deps: ApiDeps) {
   );
   return router
     .openapi(putCredentialRoute, async (c) => {
-      const principal = asOrgPrincipal(c.get('principal'));
-      const { name } = c.req.valid('param');
-      const stored = await usingStore(() =>
-        deps.secrets.put(principal.orgId, name, c.req.valid('json').value),
-      );
-      await recordAudit(deps.db, {
-        orgId: principal.orgId,
-        actor: principal,
-        action: stored.version === 1 ? 'credential.created' : 'credential.replaced',
-        subjectType: 'credential',
-        subjectId: name,
-        details: { version: stored.version },
-      });
+      const input = { name: c.req.valid('param').name, value: c.req.valid('json').value };
+      await storeCredential(deps, asOrgPrincipal(c.get('principal')), input);
       return c.body(null, 204);
     })
     .openapi(listCredentialsRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
       const [credentials, usage] = await Promise.all([
-        usingStore(() => deps.secrets.list(principal.orgId)),
+        deps.secrets.list(principal.orgId),
         installationsByCredential(deps.db, principal.orgId),
       ]);
       return c.json(
@@ -127,16 +104,7 @@ export function credentialRoutes(deps: ApiDeps) {
       );
     })
     .openapi(deleteCredentialRoute, async (c) => {
-      const principal = asOrgPrincipal(c.get('principal'));
-      const { name } = c.req.valid('param');
-      if (!(await usingStore(() => deps.secrets.delete(principal.orgId, name)))) throw notFound('credential');
-      await recordAudit(deps.db, {
-        orgId: principal.orgId,
-        actor: principal,
-        action: 'credential.deleted',
-        subjectType: 'credential',
-        subjectId: name,
-      });
+      await deleteCredential(deps, asOrgPrincipal(c.get('principal')), c.req.valid('param'));
       return c.body(null, 204);
     });
 }

@@ -1,6 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError } from '../../domain/errors.js';
-import { SearchInputError } from '../../domain/search/search-errors.js';
 import { searchQuerySchema } from '../../domain/search/search-query.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonResponse, access } from '../openapi.js';
@@ -45,13 +43,7 @@ const searchRoute = createRoute({
 
 /** GET /v1/search. */
 export function searchRoutes(deps: ApiDeps) {
-  return createRouter(deps).openapi(searchRoute, async (c) => {
-    try {
-      return c.json(await deps.search.search(c.req.valid('query'), c.get('principal').orgId), 200);
-    } catch (error) {
-      if (error instanceof SearchInputError)
-        throw new AppError('invalid_request', error.message, error.details);
-      throw error;
-    }
-  });
+  return createRouter(deps).openapi(searchRoute, async (c) =>
+    c.json(await deps.search.search(c.req.valid('query'), c.get('principal').orgId), 200),
+  );
 }

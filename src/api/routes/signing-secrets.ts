@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { SecretStoreError } from '../../adapters/secrets/secret-store.js';
 import { recordAudit } from '../../domain/audit/repository.js';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { findListing } from '../../domain/catalog/repository.js';
-import { AppError, notFound } from '../../domain/errors.js';
+import { notFound } from '../../domain/errors.js';
 import { rotateSigningSecret, SIGNING_SECRET_GRACE_MS } from '../../runtime/remote/signing-secrets.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonResponse, access } from '../openapi.js';
@@ -48,17 +47,10 @@ export function signingSecretRoutes(deps: ApiDeps) {
     const principal = asOrgPrincipal(c.get('principal'));
     const listing = await findListing(deps.db, c.req.valid('param').id);
     if (!listing || listing.orgId !== principal.orgId) throw notFound('listing');
-    let rotated: Awaited<ReturnType<typeof rotateSigningSecret>>;
-    try {
-      rotated = await rotateSigningSecret(deps.secrets, {
-        publisherOrgId: listing.orgId,
-        listingId: listing.id,
-      });
-    } catch (error) {
-      if (error instanceof SecretStoreError && error.kind === 'unavailable')
-        throw new AppError('unavailable', 'the secret store is unavailable; try again shortly');
-      throw error;
-    }
+    const rotated = await rotateSigningSecret(deps.secrets, {
+      publisherOrgId: listing.orgId,
+      listingId: listing.id,
+    });
     await recordAudit(deps.db, {
       orgId: listing.orgId,
       actor: principal,

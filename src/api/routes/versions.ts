@@ -1,26 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { withTransaction } from '../../db/pool.js';
-import { storeArtifact } from '../../domain/catalog/artifacts.js';
-import { ArtifactError } from '../../runtime/artifacts/artifact-error.js';
 import { defaultArtifactLimits } from '../../runtime/artifacts/artifact-limits.js';
-import { inspectArtifact } from '../../runtime/artifacts/inspect-artifact.js';
-import { recordAudit } from '../../domain/audit/repository.js';
-import type { Principal } from '../../domain/auth/principal.js';
-import {
-  createVersion,
-  findListing,
-  findListingForCaller,
-  findVersion,
-  refreshLatestVersion,
-  transitionVersion,
-  updateDraftVersion,
-  type Listing,
-} from '../../domain/catalog/repository.js';
-import { manifestSchema, type VersionStatus } from '../../domain/catalog/schemas.js';
-import { assertTransition } from '../../domain/catalog/version-status.js';
-import { AppError, conflict, notFound } from '../../domain/errors.js';
+import { findListingForCaller } from '../../domain/catalog/repository.js';
+import { manifestSchema } from '../../domain/catalog/schemas.js';
+import { AppError, notFound } from '../../domain/errors.js';
+import { changeVersionStatus } from '../../services/change-version-status.js';
+import { createVersion } from '../../services/create-version.js';
+import { editDraftVersion } from '../../services/edit-draft-version.js';
 import { submitVersion } from '../../services/submit-version.js';
+import { uploadArtifact } from '../../services/upload-artifact.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -123,51 +111,8 @@ const artifactRoute = createRoute({
   },
 });
 
-/** Loads the listing of a publisher-of-listing route (its access already checked the caller owns it). */
-async function findPublishedBy(deps: ApiDeps, idOrSlug: string): Promise<Listing> {
-  const listing = await findListing(deps.db, idOrSlug);
-  if (!listing) throw notFound('listing');
-  return listing;
-}
-
-async function findVersionOf(deps: ApiDeps, listing: Listing, version: string) {
-  const found = await findVersion(deps.db, listing.id, version);
-  if (!found) throw notFound('version');
-  return found;
-}
-
 /** Versions of a listing: create, edit drafts, read, submit for review, deprecate, suspend. */
 export function versionRoutes(deps: ApiDeps) {
-  async function changeLifecycle(
-    principal: Principal,
-    listing: Listing,
-    version: string,
-    to: VersionStatus,
-    reason?: string,
-  ) {
-    const current = await findVersionOf(deps, listing, version);
-    assertTransition(current.status, to);
-    return withTransaction(deps.db, async (tx) => {
-      const moved = await transitionVersion(tx, {
-        versionId: current.id,
-        from: [current.status],
-        to,
-        reason,
-      });
-      if (!moved) throw conflict('the version changed meanwhile; reload and retry');
-      await refreshLatestVersion(tx, listing.id);
-      await recordAudit(tx, {
-        orgId: listing.orgId,
-        actor: principal,
-        action: `version.${to}`,
-        subjectType: 'version',
-        subjectId: current.id,
-        reason,
-      });
-      return moved;
-    });
-  }
-
   const router = createRouter(deps);
   router.use(
     '/v1/listings/:id/versions/:version/artifact',
@@ -183,32 +128,13 @@ export function versionRoutes(deps: ApiDeps) {
   );
   return router
     .openapi(createVersionRoute, async (c) => {
-      const principal = c.get('principal');
-      const listing = await findPublishedBy(deps, c.req.valid('param').id);
-      const version = await withTransaction(deps.db, async (tx) => {
-        const created = await createVersion(tx, listing.id, c.req.valid('json'));
-        await recordAudit(tx, {
-          orgId: listing.orgId,
-          actor: principal,
-          action: 'version.created',
-          subjectType: 'version',
-          subjectId: created.id,
-        });
-        return created;
-      });
-      return c.json(version, 201);
+      const input = { listing: c.req.valid('param').id, manifest: c.req.valid('json') };
+      return c.json(await createVersion(deps, c.get('principal'), input), 201);
     })
     .openapi(updateVersionRoute, async (c) => {
       const params = c.req.valid('param');
-      const manifest = c.req.valid('json');
-      const listing = await findPublishedBy(deps, params.id);
-      const current = await findVersionOf(deps, listing, params.version);
-      if (manifest.version !== params.version) {
-        throw new AppError('invalid_request', 'the manifest version must match the version in the path', [
-          { path: 'json.version', message: `must be ${params.version}` },
-        ]);
-      }
-      return c.json(await updateDraftVersion(deps.db, current.id, manifest), 200);
+      const input = { listing: params.id, version: params.version, manifest: c.req.valid('json') };
+      return c.json(await editDraftVersion(deps, input), 200);
     })
     .openapi(getVersionRoute, async (c) => {
       const params = c.req.valid('param');
@@ -219,66 +145,23 @@ export function versionRoutes(deps: ApiDeps) {
     })
     .openapi(submitRoute, async (c) => {
       const params = c.req.valid('param');
-      const accepted = await submitVersion(deps, c.get('principal'), {
-        listing: params.id,
-        version: params.version,
-      });
-      return c.json(accepted, 202);
+      const input = { listing: params.id, version: params.version };
+      return c.json(await submitVersion(deps, c.get('principal'), input), 202);
     })
     .openapi(artifactRoute, async (c) => {
       const params = c.req.valid('param');
-      const listing = await findPublishedBy(deps, params.id);
-      const version = await findVersionOf(deps, listing, params.version);
-      if (version.status !== 'draft')
-        throw conflict('the artifact is immutable once the version is submitted');
-      if (version.manifest.runtime.kind !== 'process') {
-        throw new AppError(
-          'rule_violation',
-          `a ${version.manifest.runtime.kind} version runs no uploaded code`,
-        );
-      }
       const archive = new Uint8Array(await c.req.arrayBuffer());
-      if (archive.byteLength === 0)
-        throw new AppError('invalid_request', 'send the tar.gz as the request body');
-      let sha256: string;
-      try {
-        ({ sha256 } = await inspectArtifact(archive));
-      } catch (error) {
-        if (error instanceof ArtifactError)
-          throw new AppError('invalid_request', error.message, { entry: error.entry, reason: error.code });
-        throw error;
-      }
-      const stored = await withTransaction(deps.db, async (tx) => {
-        const info = await storeArtifact(tx, { versionId: version.id, sha256, content: archive });
-        await recordAudit(tx, {
-          orgId: listing.orgId,
-          actor: c.get('principal'),
-          action: 'version.artifact_uploaded',
-          subjectType: 'version',
-          subjectId: version.id,
-          details: { sha256, sizeBytes: archive.byteLength },
-        });
-        return info;
-      });
-      return c.json(stored, 200);
+      const input = { listing: params.id, version: params.version, archive };
+      return c.json(await uploadArtifact(deps, c.get('principal'), input), 200);
     })
     .openapi(lifecycleRoute('deprecate'), async (c) => {
       const params = c.req.valid('param');
-      const principal = c.get('principal');
-      const listing = await findPublishedBy(deps, params.id);
-      return c.json(
-        await changeLifecycle(principal, listing, params.version, 'deprecated', c.req.valid('json')?.reason),
-        200,
-      );
+      const input = { listing: params.id, version: params.version, reason: c.req.valid('json')?.reason };
+      return c.json(await changeVersionStatus(deps, c.get('principal'), { ...input, to: 'deprecated' }), 200);
     })
     .openapi(lifecycleRoute('suspend'), async (c) => {
       const params = c.req.valid('param');
-      const principal = c.get('principal');
-      const listing = await findListing(deps.db, params.id);
-      if (!listing) throw notFound('listing');
-      return c.json(
-        await changeLifecycle(principal, listing, params.version, 'suspended', c.req.valid('json')?.reason),
-        200,
-      );
+      const input = { listing: params.id, version: params.version, reason: c.req.valid('json')?.reason };
+      return c.json(await changeVersionStatus(deps, c.get('principal'), { ...input, to: 'suspended' }), 200);
     });
 }

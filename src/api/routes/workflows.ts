@@ -1,6 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { notFound } from '../../domain/errors.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -36,33 +34,28 @@ export function workflowRoutes(deps: ApiDeps) {
   return createRouter(deps).openapi(getWorkflowRoute, async (c) => {
     const { workflowId } = c.req.valid('param');
     const handle = deps.temporal.workflow.getHandle(workflowId);
-    try {
-      const description = await handle.describe();
-      const status = description.status.name;
-      const extra: { state?: unknown; result?: unknown; failure?: string } = {};
-      if (status === 'RUNNING') extra.state = await handle.query('state').catch(() => undefined);
-      else if (status === 'COMPLETED') extra.result = await handle.result();
-      else if (status === 'FAILED')
-        extra.failure = await handle.result().then(
-          () => undefined,
-          (error: Error) => (error.cause as Error | undefined)?.message ?? error.message,
-        );
-      return c.json(
-        {
-          workflowId,
-          runId: description.runId,
-          type: description.type,
-          status,
-          startTime: description.startTime.toISOString(),
-          closeTime: description.closeTime?.toISOString() ?? null,
-          historyLength: description.historyLength,
-          ...extra,
-        },
-        200,
+    const description = await handle.describe();
+    const status = description.status.name;
+    const extra: { state?: unknown; result?: unknown; failure?: string } = {};
+    if (status === 'RUNNING') extra.state = await handle.query('state').catch(() => undefined);
+    else if (status === 'COMPLETED') extra.result = await handle.result();
+    else if (status === 'FAILED')
+      extra.failure = await handle.result().then(
+        () => undefined,
+        (error: Error) => (error.cause as Error | undefined)?.message ?? error.message,
       );
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw notFound('workflow');
-      throw error;
-    }
+    return c.json(
+      {
+        workflowId,
+        runId: description.runId,
+        type: description.type,
+        status,
+        startTime: description.startTime.toISOString(),
+        closeTime: description.closeTime?.toISOString() ?? null,
+        historyLength: description.historyLength,
+        ...extra,
+      },
+      200,
+    );
   });
 }
