@@ -4,6 +4,7 @@ import { AppError } from '../domain/errors.js';
 import type { ApiDeps } from './env.js';
 import { errorResponse, handleError } from './errors.js';
 import { authenticate } from './middleware/authenticate.js';
+import { limitBodies } from './middleware/body-limits.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { createRouter } from './router.js';
 import { auditRoutes } from './routes/audit.js';
@@ -33,6 +34,8 @@ export function createApp(deps: ApiDeps) {
   app.notFound((c) =>
     errorResponse(c, new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`)),
   );
+
+  app.use(limitBodies());
 
   app.route('/', healthRoutes(deps));
   app.use('/v1/*', authenticate(deps.db));

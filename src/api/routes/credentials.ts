@@ -1,16 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { SecretStoreError } from '../../adapters/secrets/secret-store.js';
 import { recordAudit } from '../../domain/audit/repository.js';
 import { requireOrg } from '../../domain/auth/principal.js';
-import {
-  credentialNameSchema,
-  credentialValueSchema,
-  MAX_CREDENTIAL_VALUE_BYTES,
-} from '../../domain/credentials/schemas.js';
+import { credentialNameSchema, credentialValueSchema } from '../../domain/credentials/schemas.js';
 import { AppError, notFound } from '../../domain/errors.js';
 import type { ApiDeps } from '../env.js';
-import { errorResponse } from '../errors.js';
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { installationsByCredential } from '../../domain/installs/repository.js';
@@ -76,21 +70,9 @@ async function usingStore<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A JSON-escaped value can be six bytes per byte; anything larger is refused before parsing. */
-const maxBodyBytes = MAX_CREDENTIAL_VALUE_BYTES * 6 + 1024;
-
 /** Credentials: an organisation's secrets, write-only (values go to the secret store, never back). */
 export function credentialRoutes(deps: ApiDeps) {
-  const router = createRouter();
-  router.use(
-    '/v1/credentials/*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) =>
-        errorResponse(c, new AppError('invalid_request', `the request body exceeds ${maxBodyBytes} bytes`)),
-    }),
-  );
-  return router
+  return createRouter()
     .openapi(putCredentialRoute, async (c) => {
       const principal = requireOrg(c.get('principal'), true);
       const { name } = c.req.valid('param');

@@ -1,11 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { bodyLimit } from 'hono/body-limit';
 import { withTransaction } from '../../db/pool.js';
 import { findArtifactInfo, storeArtifact } from '../../domain/catalog/artifacts.js';
 import { ArtifactError } from '../../runtime/artifacts/artifact-error.js';
-import { defaultArtifactLimits } from '../../runtime/artifacts/artifact-limits.js';
 import { inspectArtifact } from '../../runtime/artifacts/inspect-artifact.js';
 import { recordAudit } from '../../domain/audit/repository.js';
 import { requireOrg, requireRole, type Principal } from '../../domain/auth/principal.js';
@@ -173,20 +171,7 @@ export function versionRoutes(deps: ApiDeps) {
     });
   }
 
-  const router = createRouter();
-  router.use(
-    '/v1/listings/:id/versions/:version/artifact',
-    bodyLimit({
-      maxSize: defaultArtifactLimits.maxArchiveBytes,
-      onError: () => {
-        throw new AppError(
-          'invalid_request',
-          `the artifact is larger than ${defaultArtifactLimits.maxArchiveBytes} bytes`,
-        );
-      },
-    }),
-  );
-  return router
+  return createRouter()
     .openapi(createVersionRoute, async (c) => {
       const principal = c.get('principal');
       const listing = await findPublishedBy(deps, principal, c.req.valid('param').id);
