@@ -6,6 +6,7 @@ import { errorResponse, handleError } from './errors.js';
 import { authenticate } from './middleware/authenticate.js';
 import { limitBodies } from './middleware/body-limits.js';
 import { refuseUnstorableInput } from './middleware/refuse-unstorable-input.js';
+import { throttleFailedAuth } from './middleware/throttle-failed-auth.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { createRouter } from './router.js';
 import { auditRoutes } from './routes/audit.js';
@@ -39,6 +40,7 @@ export function createApp(deps: ApiDeps) {
   app.use(limitBodies());
 
   app.route('/', healthRoutes(deps));
+  app.use('/v1/*', throttleFailedAuth({ perMinute: deps.config.authFailuresPerMinute }));
   app.use('/v1/*', authenticate(deps.db));
   app.use(refuseUnstorableInput());
   for (const routes of [
