@@ -8,6 +8,7 @@ import { limitBodies } from './middleware/body-limits.js';
 import { refuseUnstorableInput } from './middleware/refuse-unstorable-input.js';
 import { throttleFailedAuth } from './middleware/throttle-failed-auth.js';
 import { requestLogger } from './middleware/request-logger.js';
+import { documentCommonErrors } from './openapi.js';
 import { createRouter } from './router.js';
 import { auditRoutes } from './routes/audit.js';
 import { billingRunRoutes } from './routes/billing-runs.js';
@@ -64,6 +65,7 @@ export function createApp(deps: ApiDeps) {
     app.route('/', routes(deps));
   }
 
+  documentCommonErrors(app.openAPIRegistry);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',

@@ -29,6 +29,9 @@ function streamOf(bytes: number): ReadableStream<Uint8Array> {
 interface Operation {
   method: string;
   template: string;
+  responses: string[];
+  hasBody: boolean;
+  authenticated: boolean;
   pathParams: string[];
   queryParams: string[];
   jsonSchema: Record<string, unknown> | null;
@@ -47,6 +50,7 @@ describe('bad input on every route', () => {
   let operations: Operation[];
   const keys: Record<string, string> = {};
   let paramValues: Record<string, string>;
+  let doc: any;
 
   beforeAll(async () => {
     h = await startHarness();
@@ -61,11 +65,14 @@ describe('bad input on every route', () => {
     // Real objects where a template names them, so a request gets as far into its handler as it can.
     paramValues = { orgId: publisher.org.id, id: listing.body.slug, version: '1.0.0', name: 'PROBE_NAME' };
 
-    const doc = (await h.request('GET', '/openapi.json', { token: null })).body;
+    doc = (await h.request('GET', '/openapi.json', { token: null })).body;
     operations = Object.entries<Record<string, any>>(doc.paths).flatMap(([template, methods]) =>
       Object.entries<any>(methods).map(([method, operation]) => ({
         method: method.toUpperCase(),
         template,
+        responses: Object.keys(operation.responses),
+        hasBody: Boolean(operation.requestBody),
+        authenticated: Boolean(operation.security?.length),
         pathParams: (operation.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name),
         queryParams: (operation.parameters ?? [])
           .filter((p: any) => p.in === 'query')
@@ -200,4 +207,18 @@ describe('bad input on every route', () => {
       expect(failures).toEqual([]);
     },
   );
+
+  it('documents the errors every route can get: 400 under /v1, 413 with a body, 429 with a key', () => {
+    for (const operation of operations) {
+      const expected = [
+        ...(operation.template.startsWith('/v1/') ? ['400'] : []),
+        ...(operation.hasBody ? ['413'] : []),
+        ...(operation.authenticated ? ['429'] : []),
+      ];
+      expect(operation.responses, `${operation.method} ${operation.template}`).toEqual(
+        expect.arrayContaining(expected),
+      );
+    }
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain('payload_too_large');
+  });
 });
