@@ -54,6 +54,9 @@ function tooLarge(maxBytes: number): AppError {
  */
 export function limitBodies(): MiddlewareHandler<AppEnv> {
   return async function limitBodiesMiddleware(c, next) {
+    // No route reads a GET or HEAD body (@hono/node-server does not even pass one on), and looking
+    // for one would build the full Request @hono/node-server otherwise avoids.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const maxBytes = bodyLimitFor(c.req.method, c.req.path);
     const declared = c.req.header('content-length');
     // Decided from the header alone, before anything touches c.req.raw.body: touching it starts reading
