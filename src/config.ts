@@ -43,6 +43,8 @@ const configSchema = z.object({
     .int()
     .positive()
     .default(7 * 24 * 3600),
+  /** Failed authentications (401) one client address may have per minute; more answer 429. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** Executions one installation may start per minute; more answer 429. */
   EXECUTION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** How long a sync execution request waits for the agent before answering 202 instead. */
@@ -154,6 +156,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     reviewTimeoutSeconds: env.REVIEW_TIMEOUT_SECONDS,
     executionSyncWaitSeconds: env.EXECUTION_SYNC_WAIT_SECONDS,
     executionRateLimitPerMinute: env.EXECUTION_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     remoteAgents: {
       allowPrivateNetworks: env.REMOTE_AGENTS_ALLOW_PRIVATE_NETWORKS,
       caFile: env.REMOTE_AGENTS_CA_FILE,

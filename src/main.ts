@@ -2,7 +2,7 @@
 // migrations, the worker and the API. Ctrl-C (SIGINT) or SIGTERM stops everything in order.
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { serve } from '@hono/node-server';
+import { listen } from './api/listen.js';
 import { startBazaar } from './bazaar.js';
 import { ConfigError, loadConfig } from './config.js';
 import { upsertBootstrapAdminKey } from './domain/auth/repository.js';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   await upsertBootstrapAdminKey(bazaar.db, admin.token);
 
   if (config.roles.includes('api')) {
-    const server = serve({ fetch: bazaar.app.fetch, port: config.port, hostname: '0.0.0.0' });
+    const server = await listen(bazaar.app, { port: config.port, hostname: '0.0.0.0', logger });
     cleanups.push(() => new Promise((done) => server.close(done)));
   }
 

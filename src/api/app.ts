@@ -4,7 +4,11 @@ import { AppError } from '../domain/errors.js';
 import type { ApiDeps } from './env.js';
 import { errorResponse, handleError } from './errors.js';
 import { authenticate } from './middleware/authenticate.js';
+import { limitBodies } from './middleware/body-limits.js';
+import { refuseUnstorableInput } from './middleware/refuse-unstorable-input.js';
+import { throttleFailedAuth } from './middleware/throttle-failed-auth.js';
 import { requestLogger } from './middleware/request-logger.js';
+import { documentCommonErrors } from './openapi.js';
 import { createRouter } from './router.js';
 import { auditRoutes } from './routes/audit.js';
 import { billingRunRoutes } from './routes/billing-runs.js';
@@ -34,8 +38,12 @@ export function createApp(deps: ApiDeps) {
     errorResponse(c, new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`)),
   );
 
+  app.use(limitBodies());
+
   app.route('/', healthRoutes(deps));
+  app.use('/v1/*', throttleFailedAuth({ perMinute: deps.config.authFailuresPerMinute }));
   app.use('/v1/*', authenticate(deps.db));
+  app.use(refuseUnstorableInput());
   for (const routes of [
     orgRoutes,
     keyRoutes,
@@ -57,6 +65,7 @@ export function createApp(deps: ApiDeps) {
     app.route('/', routes(deps));
   }
 
+  documentCommonErrors(app.openAPIRegistry);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',

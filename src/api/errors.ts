@@ -22,14 +22,26 @@ export const errorResponseSchema = z
   })
   .openapi('Error');
 
-/** Turns a zod error into a 400 listing each field path and its problem. */
-export function validationError(error: ZodError, where: string): AppError {
-  const details = error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+/** One refused field: its path (`json.input.a`, `param.id`, `query.q`) and the problem. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/** A 400 listing each field path and its problem. */
+export function invalidRequest(details: FieldProblem[]): AppError {
   const summary = details.map((d) => `${d.path}: ${d.message}`).join('; ');
   return new AppError('invalid_request', `invalid request: ${summary}`, details);
+}
+
+/** Turns a zod error into a 400 listing each field path and its problem. */
+export function validationError(error: ZodError, where: string): AppError {
+  return invalidRequest(
+    error.issues.map((issue) => ({
+      path: [where, ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  );
 }
 
 /** Answers with the error shape. */
@@ -63,6 +75,13 @@ const domainErrors: ((error: Error) => AppError | null)[] = [
   (error) => (error instanceof WorkflowNotFoundError ? notFound('workflow') : null),
 ];
 
+// Hono's own HTTPExceptions (from its middleware and validators) by status; any other 4xx is invalid input.
+const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
+  401: 'unauthorized',
+  404: 'not_found',
+  413: 'payload_too_large',
+};
+
 /** The app's onError: known errors keep their code; anything else is logged and becomes a bare 500. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof AppError) return errorResponse(c, error);
@@ -71,8 +90,7 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     if (translated) return errorResponse(c, translated);
   }
   if (error instanceof HTTPException && error.status < 500) {
-    const code: ErrorCode =
-      error.status === 401 ? 'unauthorized' : error.status === 404 ? 'not_found' : 'invalid_request';
+    const code = httpExceptionCodes[error.status] ?? 'invalid_request';
     return errorResponse(c, new AppError(code, error.message || 'invalid request'));
   }
   (c.get('logger') ?? console).error({ err: error }, 'unhandled error');

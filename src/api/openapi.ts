@@ -1,4 +1,5 @@
 import type { AccessLevel, RouteAccess } from './access.js';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
 import { errorResponseSchema } from './errors.js';
 
@@ -8,8 +9,9 @@ const errorDescriptions: Record<number, string> = {
   403: 'The key does not have the role this action needs',
   404: 'Not found (or another organisation’s private object)',
   409: 'Conflicts with the current state',
+  413: 'The request body is larger than this route accepts (64 KiB unless the route says otherwise)',
   422: 'A rule refuses the request',
-  429: 'Rate or quota exceeded',
+  429: 'Rate or quota exceeded, or too many failed authentications from this address; see retry-after',
   503: 'A dependency is unavailable',
 };
 
@@ -51,4 +53,23 @@ export function access(levels: AccessLevel | AccessLevel[], owned?: RouteAccess[
     'x-bazaar-access': declared,
     security: list.includes('public') ? [] : bearerAuth,
   } as const;
+}
+
+/**
+ * Adds to every route the errors the app's middleware can answer, whatever the route lists: 400 for
+ * a path or query that cannot be stored (every /v1 route), 413 for a body over its limit (routes that
+ * take one), 429 for an address with too many failed authentications (authenticated routes).
+ */
+export function documentCommonErrors(registry: OpenAPIHono['openAPIRegistry']): void {
+  for (const definition of registry.definitions) {
+    if (definition.type !== 'route') continue;
+    // The app's registry holds its own copy of each route's config, so this leaves the routes' alone.
+    const route = definition.route;
+    const common = [
+      ...(route.path.startsWith('/v1/') ? [400] : []),
+      ...(route.request?.body ? [413] : []),
+      ...(route.security?.length ? [429] : []),
+    ].filter((status) => !(status in route.responses));
+    route.responses = { ...route.responses, ...errorResponses(...common) };
+  }
 }

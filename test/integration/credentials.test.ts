@@ -119,8 +119,8 @@ describe('credentials', () => {
       token: acme.token,
       body: { value: 'x'.repeat(MAX_CREDENTIAL_VALUE_BYTES * 7) },
     });
-    expect(huge.status).toBe(400);
-    expect(huge.body.error.code).toBe('invalid_request');
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('payload_too_large');
 
     expect((await h.request('DELETE', '/v1/credentials/not-valid', { token: acme.token })).status).toBe(400);
     expect((await h.request('GET', '/v1/credentials', { token: acme.token })).body.credentials).toEqual([]);

@@ -123,6 +123,34 @@ describe('executions', () => {
     expect(run.body.cost).toBe('0.0000000000');
   });
 
+  it('stores NUL and lone surrogates from an agent (which PostgreSQL refuses) as U+FFFD, in output and reason', async () => {
+    const run = async (code: string) => {
+      const { consumer, installationId } = await installFor(
+        await publishAgent(await packFiles({ 'main.js': code })),
+      );
+      return h.request('POST', `/v1/installations/${installationId}/executions`, {
+        token: consumer.token,
+        body: { input: {}, mode: 'sync' },
+      });
+    };
+    const odd = await run(
+      "process.stdout.write(JSON.stringify({ text: 'a\\u0000b', ['key\\u0000']: ['\\ud800', 'ok'] }));",
+    );
+    expect(odd.status).toBe(200);
+    expect(odd.body).toMatchObject({
+      status: 'succeeded',
+      output: { text: 'a\ufffdb', 'key\ufffd': ['\ufffd', 'ok'] },
+      reason: null,
+    });
+
+    const crashed = await run("process.stderr.write('broke at \\u0000 here\\n'); process.exit(3);");
+    expect(crashed.status).toBe(200);
+    expect(crashed.body).toMatchObject({
+      status: 'failed',
+      reason: 'the agent exited with code 3: broke at \ufffd here',
+    });
+  });
+
   it('keeps executions to their tenant: another organisation gets 404', async () => {
     const { consumer, installationId } = await installFor(echoSlug);
     const other = await h.createOrg();

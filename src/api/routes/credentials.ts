@@ -1,15 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
-import {
-  credentialNameSchema,
-  credentialValueSchema,
-  MAX_CREDENTIAL_VALUE_BYTES,
-} from '../../domain/credentials/schemas.js';
-import { AppError } from '../../domain/errors.js';
+import { credentialNameSchema, credentialValueSchema } from '../../domain/credentials/schemas.js';
 import { deleteCredential, storeCredential } from '../../services/store-credential.js';
 import type { ApiDeps } from '../env.js';
-import { errorResponse } from '../errors.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
 import { installationsByCredential } from '../../domain/installs/repository.js';
@@ -64,21 +57,9 @@ const deleteCredentialRoute = createRoute({
   responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 503) },
 });
 
-/** A JSON-escaped value can be six bytes per byte; anything larger is refused before parsing. */
-const maxBodyBytes = MAX_CREDENTIAL_VALUE_BYTES * 6 + 1024;
-
 /** Credentials: an organisation's secrets, write-only (values go to the secret store, never back). */
 export function credentialRoutes(deps: ApiDeps) {
-  const router = createRouter(deps);
-  router.use(
-    '/v1/credentials/*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) =>
-        errorResponse(c, new AppError('invalid_request', `the request body exceeds ${maxBodyBytes} bytes`)),
-    }),
-  );
-  return router
+  return createRouter(deps)
     .openapi(putCredentialRoute, async (c) => {
       const input = { name: c.req.valid('param').name, value: c.req.valid('json').value };
       await storeCredential(deps, asOrgPrincipal(c.get('principal')), input);

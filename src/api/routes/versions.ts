@@ -1,9 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
-import { defaultArtifactLimits } from '../../runtime/artifacts/artifact-limits.js';
 import { findListingForCaller } from '../../domain/catalog/repository.js';
 import { manifestSchema } from '../../domain/catalog/schemas.js';
-import { AppError, notFound } from '../../domain/errors.js';
+import { notFound } from '../../domain/errors.js';
 import { changeVersionStatus } from '../../services/change-version-status.js';
 import { createVersion } from '../../services/create-version.js';
 import { editDraftVersion } from '../../services/edit-draft-version.js';
@@ -113,20 +111,7 @@ const artifactRoute = createRoute({
 
 /** Versions of a listing: create, edit drafts, read, submit for review, deprecate, suspend. */
 export function versionRoutes(deps: ApiDeps) {
-  const router = createRouter(deps);
-  router.use(
-    '/v1/listings/:id/versions/:version/artifact',
-    bodyLimit({
-      maxSize: defaultArtifactLimits.maxArchiveBytes,
-      onError: () => {
-        throw new AppError(
-          'invalid_request',
-          `the artifact is larger than ${defaultArtifactLimits.maxArchiveBytes} bytes`,
-        );
-      },
-    }),
-  );
-  return router
+  return createRouter(deps)
     .openapi(createVersionRoute, async (c) => {
       const input = { listing: c.req.valid('param').id, manifest: c.req.valid('json') };
       return c.json(await createVersion(deps, c.get('principal'), input), 201);

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/pool.js';
 import { executeWorkflowId } from '../../workflows/execute.js';
+import { toStorableJsonText, toStorableText } from '../storable-text.js';
 
 /** Execution states: queued and running, then exactly one terminal state. */
 export type ExecutionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out';
@@ -111,6 +112,8 @@ export async function markExecutionRunning(db: Queryable, id: string): Promise<b
 /**
  * Ends an execution once: only a queued or running execution takes a terminal state, so a retried
  * activity or a replayed workflow can never overwrite the first outcome. False when it had ended.
+ * The agent's output and the reason are its own text: NUL and lone surrogates, which PostgreSQL
+ * refuses, are stored as U+FFFD rather than failing the execution.
  */
 export async function finishExecution(
   db: Queryable,
@@ -133,8 +136,8 @@ export async function finishExecution(
     [
       input.id,
       input.status,
-      input.output === undefined ? null : JSON.stringify(input.output),
-      input.reason ?? null,
+      input.output === undefined ? null : toStorableJsonText(input.output),
+      typeof input.reason === 'string' ? toStorableText(input.reason) : null,
       input.tokensIn ?? null,
       input.tokensOut ?? null,
       input.durationMs ?? null,
