@@ -1,19 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { withTransaction } from '../../db/pool.js';
-import { recordAudit } from '../../domain/audit/repository.js';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { amount, semverSchema } from '../../domain/catalog/schemas.js';
 import { notFound } from '../../domain/errors.js';
-import {
-  findInstallation,
-  listInstallations,
-  setMonthlyBudget,
-  type Installation,
-} from '../../domain/installs/repository.js';
+import { findInstallation, listInstallations, type Installation } from '../../domain/installs/repository.js';
 import { installListing } from '../../services/install-listing.js';
 import { removeInstallation } from '../../services/remove-installation.js';
 import { upgradeInstallation } from '../../services/upgrade-installation.js';
 import { provisionWorkflowId } from '../../workflows/provision.js';
+import { setInstallationBudget } from '../../services/set-installation-budget.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -155,23 +149,9 @@ export function installationRoutes(deps: ApiDeps) {
       return c.json(await installListing(deps, principal, c.req.valid('json')), 202);
     })
     .openapi(updateInstallationRoute, async (c) => {
-      const principal = asOrgPrincipal(c.get('principal'));
-      const { id } = c.req.valid('param');
-      const { monthlyBudget } = c.req.valid('json');
-      const budget = monthlyBudget === null ? null : String(monthlyBudget);
-      await withTransaction(deps.db, async (tx) => {
-        if (!(await setMonthlyBudget(tx, { id, orgId: principal.orgId, monthlyBudget: budget })))
-          throw notFound('installation');
-        await recordAudit(tx, {
-          orgId: principal.orgId,
-          actor: principal,
-          action: 'installation.budget_changed',
-          subjectType: 'installation',
-          subjectId: id,
-          details: { monthlyBudget: budget },
-        });
-      });
-      return c.json(toResponse((await findInstallation(deps.db, id, principal.orgId))!), 200);
+      const input = { installationId: c.req.valid('param').id, ...c.req.valid('json') };
+      const updated = await setInstallationBudget(deps, asOrgPrincipal(c.get('principal')), input);
+      return c.json(toResponse(updated), 200);
     })
     .openapi(deleteInstallationRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));

@@ -1,9 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { withTransaction } from '../../db/pool.js';
-import { recordAudit } from '../../domain/audit/repository.js';
 import { platformRoleSchema } from '../../domain/auth/principal.js';
-import { createApiKey, findApiKey, revokeApiKey } from '../../domain/auth/repository.js';
-import { notFound } from '../../domain/errors.js';
+import { issueKey, revokeKey } from '../../services/manage-keys.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -36,41 +33,10 @@ const createPlatformKeyRoute = createRoute({
 export function keyRoutes(deps: ApiDeps) {
   return createRouter(deps)
     .openapi(revokeKeyRoute, async (c) => {
-      const principal = c.get('principal');
-      const key = await findApiKey(deps.db, c.req.valid('param').keyId);
-      if (!key) throw notFound('key');
-      await withTransaction(deps.db, async (tx) => {
-        await revokeApiKey(tx, key.id);
-        await recordAudit(tx, {
-          orgId: key.orgId,
-          actor: principal,
-          action: 'key.revoked',
-          subjectType: 'api_key',
-          subjectId: key.id,
-        });
-      });
+      await revokeKey(deps, c.get('principal'), c.req.valid('param'));
       return c.body(null, 204);
     })
-    .openapi(createPlatformKeyRoute, async (c) => {
-      const principal = c.get('principal');
-      const body = c.req.valid('json');
-      const issued = await withTransaction(deps.db, async (tx) => {
-        const created = await createApiKey(tx, {
-          orgId: null,
-          role: body.role,
-          name: body.name,
-          createdBy: principal.keyId,
-        });
-        await recordAudit(tx, {
-          orgId: null,
-          actor: principal,
-          action: 'key.created',
-          subjectType: 'api_key',
-          subjectId: created.key.id,
-          details: { role: body.role },
-        });
-        return created;
-      });
-      return c.json(issued, 201);
-    });
+    .openapi(createPlatformKeyRoute, async (c) =>
+      c.json(await issueKey(deps, c.get('principal'), { orgId: null, ...c.req.valid('json') }), 201),
+    );
 }

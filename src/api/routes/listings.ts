@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { withTransaction } from '../../db/pool.js';
-import { recordAudit } from '../../domain/audit/repository.js';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
-import { createListing, findListingForCaller, listOwnListings } from '../../domain/catalog/repository.js';
+import { findListingForCaller, listOwnListings } from '../../domain/catalog/repository.js';
 import { createListingSchema } from '../../domain/catalog/schemas.js';
 import { notFound } from '../../domain/errors.js';
+import { createListing } from '../../services/create-listing.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -45,21 +44,9 @@ const getListingRoute = createRoute({
 /** Listings: create, list own, read one. */
 export function listingRoutes(deps: ApiDeps) {
   return createRouter(deps)
-    .openapi(createListingRoute, async (c) => {
-      const principal = asOrgPrincipal(c.get('principal'));
-      const listing = await withTransaction(deps.db, async (tx) => {
-        const created = await createListing(tx, principal.orgId, c.req.valid('json'));
-        await recordAudit(tx, {
-          orgId: principal.orgId,
-          actor: principal,
-          action: 'listing.created',
-          subjectType: 'listing',
-          subjectId: created.id,
-        });
-        return created;
-      });
-      return c.json(listing, 201);
-    })
+    .openapi(createListingRoute, async (c) =>
+      c.json(await createListing(deps, asOrgPrincipal(c.get('principal')), c.req.valid('json')), 201),
+    )
     .openapi(listOwnListingsRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
       return c.json({ listings: await listOwnListings(deps.db, principal.orgId) }, 200);

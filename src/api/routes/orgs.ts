@@ -1,15 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { withTransaction } from '../../db/pool.js';
-import { recordAudit } from '../../domain/audit/repository.js';
-import { orgRoleSchema, type Principal } from '../../domain/auth/principal.js';
-import {
-  createApiKey,
-  createOrganization,
-  findOrganization,
-  listApiKeys,
-  setOrganizationStatus,
-} from '../../domain/auth/repository.js';
+import { orgRoleSchema } from '../../domain/auth/principal.js';
+import { findOrganization, listApiKeys } from '../../domain/auth/repository.js';
 import { notFound } from '../../domain/errors.js';
+import { issueKey } from '../../services/manage-keys.js';
+import { changeOrganizationStatus, createOrganization } from '../../services/manage-organizations.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -83,97 +77,31 @@ const reinstateRoute = createRoute({
   responses: { 200: jsonResponse(organizationSchema, 'Active again'), ...errorResponses(401, 403, 404) },
 });
 
-/** Loads an organisation its declared access already let the caller administer. */
-async function findAdministeredOrg(deps: ApiDeps, orgId: string) {
-  const org = await findOrganization(deps.db, orgId);
-  if (!org) throw notFound('organisation');
-  return org;
-}
-
 /** Organisations and their keys. */
 export function orgRoutes(deps: ApiDeps) {
   return createRouter(deps)
-    .openapi(createOrgRoute, async (c) => {
-      const principal = c.get('principal');
-      const { name } = c.req.valid('json');
-      const result = await withTransaction(deps.db, async (tx) => {
-        const org = await createOrganization(tx, name);
-        const issued = await createApiKey(tx, {
-          orgId: org.id,
-          role: 'admin',
-          name: 'first admin key',
-          createdBy: principal.keyId,
-        });
-        await recordAudit(tx, {
-          orgId: org.id,
-          actor: principal,
-          action: 'org.created',
-          subjectType: 'organization',
-          subjectId: org.id,
-        });
-        return { org, apiKey: issued };
-      });
-      return c.json(result, 201);
-    })
+    .openapi(createOrgRoute, async (c) =>
+      c.json(await createOrganization(deps, c.get('principal'), c.req.valid('json')), 201),
+    )
     .openapi(createKeyRoute, async (c) => {
-      const principal = c.get('principal');
-      const org = await findAdministeredOrg(deps, c.req.valid('param').orgId);
-      const body = c.req.valid('json');
-      const issued = await withTransaction(deps.db, async (tx) => {
-        const created = await createApiKey(tx, {
-          orgId: org.id,
-          role: body.role,
-          name: body.name,
-          createdBy: principal.keyId,
-        });
-        await recordAudit(tx, {
-          orgId: org.id,
-          actor: principal,
-          action: 'key.created',
-          subjectType: 'api_key',
-          subjectId: created.key.id,
-          details: { role: body.role },
-        });
-        return created;
-      });
-      return c.json(issued, 201);
+      const input = { orgId: c.req.valid('param').orgId, ...c.req.valid('json') };
+      return c.json(await issueKey(deps, c.get('principal'), input), 201);
     })
     .openapi(listKeysRoute, async (c) => {
-      const org = await findAdministeredOrg(deps, c.req.valid('param').orgId);
+      const org = await findOrganization(deps.db, c.req.valid('param').orgId);
+      if (!org) throw notFound('organisation');
       return c.json({ keys: await listApiKeys(deps.db, org.id) }, 200);
     })
     .openapi(suspendRoute, async (c) => {
-      const principal = c.get('principal');
-      const { reason } = c.req.valid('json');
-      const org = await changeStatus(deps, principal, c.req.valid('param').orgId, 'suspended', reason);
-      return c.json(org, 200);
+      const input = {
+        orgId: c.req.valid('param').orgId,
+        status: 'suspended' as const,
+        ...c.req.valid('json'),
+      };
+      return c.json(await changeOrganizationStatus(deps, c.get('principal'), input), 200);
     })
     .openapi(reinstateRoute, async (c) => {
-      const principal = c.get('principal');
-      const org = await changeStatus(deps, principal, c.req.valid('param').orgId, 'active', null);
-      return c.json(org, 200);
+      const input = { orgId: c.req.valid('param').orgId, status: 'active' as const, reason: null };
+      return c.json(await changeOrganizationStatus(deps, c.get('principal'), input), 200);
     });
-}
-
-/** Suspends or reinstates an organisation and audits it (visible in the organisation's own trail). */
-async function changeStatus(
-  deps: ApiDeps,
-  principal: Principal,
-  orgId: string,
-  status: 'active' | 'suspended',
-  reason: string | null,
-) {
-  return withTransaction(deps.db, async (tx) => {
-    const org = await setOrganizationStatus(tx, { id: orgId, status, reason });
-    if (!org) throw notFound('organisation');
-    await recordAudit(tx, {
-      orgId: org.id,
-      actor: principal,
-      action: status === 'suspended' ? 'org.suspended' : 'org.reinstated',
-      subjectType: 'organization',
-      subjectId: org.id,
-      reason: reason ?? undefined,
-    });
-    return org;
-  });
 }

@@ -1,9 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { recordAudit } from '../../domain/audit/repository.js';
-import { asOrgPrincipal } from '../../domain/auth/principal.js';
-import { findListing } from '../../domain/catalog/repository.js';
-import { notFound } from '../../domain/errors.js';
-import { rotateSigningSecret, SIGNING_SECRET_GRACE_MS } from '../../runtime/remote/signing-secrets.js';
+import { SIGNING_SECRET_GRACE_MS } from '../../runtime/remote/signing-secrets.js';
+import { rotateListingSigningSecret } from '../../services/rotate-listing-signing-secret.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -43,22 +40,10 @@ const rotateRoute = createRoute({
 
 /** Signing secrets: the shared key publishers verify Bazaar's requests to their remote agents with. */
 export function signingSecretRoutes(deps: ApiDeps) {
-  return createRouter(deps).openapi(rotateRoute, async (c) => {
-    const principal = asOrgPrincipal(c.get('principal'));
-    const listing = await findListing(deps.db, c.req.valid('param').id);
-    if (!listing || listing.orgId !== principal.orgId) throw notFound('listing');
-    const rotated = await rotateSigningSecret(deps.secrets, {
-      publisherOrgId: listing.orgId,
-      listingId: listing.id,
-    });
-    await recordAudit(deps.db, {
-      orgId: listing.orgId,
-      actor: principal,
-      action: 'listing.signing_secret_rotated',
-      subjectType: 'listing',
-      subjectId: listing.id,
-      details: { previousValidUntil: rotated.previousValidUntil },
-    });
-    return c.json({ listingId: listing.id, ...rotated }, 201);
-  });
+  return createRouter(deps).openapi(rotateRoute, async (c) =>
+    c.json(
+      await rotateListingSigningSecret(deps, c.get('principal'), { listing: c.req.valid('param').id }),
+      201,
+    ),
+  );
 }

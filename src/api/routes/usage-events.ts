@@ -1,11 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
-import { AppError } from '../../domain/errors.js';
-import {
-  MAX_EVENTS_PER_REPORT,
-  publisherUsageEventSchema,
-  resolvePublisherEvents,
-} from '../../domain/metering/publisher-usage.js';
+import { MAX_EVENTS_PER_REPORT, publisherUsageEventSchema } from '../../domain/metering/publisher-usage.js';
+import { reportPublisherUsage } from '../../services/report-publisher-usage.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -35,19 +31,7 @@ const reportUsageRoute = createRoute({
 
 /** Metering for publishers: their remote agents report their own usage events. */
 export function usageEventRoutes(deps: ApiDeps) {
-  return createRouter(deps).openapi(reportUsageRoute, async (c) => {
-    const principal = asOrgPrincipal(c.get('principal'));
-    const { events: reported } = c.req.valid('json');
-    const { events, refused } = await resolvePublisherEvents(deps.db, {
-      publisherOrgId: principal.orgId,
-      events: reported,
-    });
-    if (refused.length > 0) {
-      throw new AppError('rule_violation', `${refused.length} event(s) refused; none were recorded`, {
-        refused,
-      });
-    }
-    const fresh = await deps.usage.record(events);
-    return c.json({ accepted: fresh.size, duplicates: events.length - fresh.size }, 200);
-  });
+  return createRouter(deps).openapi(reportUsageRoute, async (c) =>
+    c.json(await reportPublisherUsage(deps, asOrgPrincipal(c.get('principal')), c.req.valid('json')), 200),
+  );
 }
