@@ -14,6 +14,7 @@ import { findInstallation } from '../domain/installs/repository.js';
 import type { Logger } from '../logger.js';
 import { redactInvocationResult } from '../runtime/redact-invocation-result.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
+import { withRuntimeRefusals } from './runtime-refusals.js';
 
 /** What the execution activities need. */
 export interface ExecuteActivityDeps {
@@ -55,7 +56,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
     return rows[0] ?? { cost: '0', currency: 'usd' };
   }
 
-  return {
+  return withRuntimeRefusals({
     /**
      * Checks again, now that it is its turn, that it may run (installation active, organisation not
      * suspended, quota and budget left) and marks the execution running.
@@ -154,5 +155,5 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
     async failExecution({ executionId, reason }: { executionId: string; reason: string }): Promise<void> {
       await finishExecution(db, { id: executionId, status: 'failed', reason });
     },
-  };
+  });
 }
