@@ -78,6 +78,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       runtime,
       payments,
       platformFeePercent: config.billing.platformFeePercent,
+      remoteEndpoints: { policy: { allowPrivateNetworks: config.remoteAgents.allowPrivateNetworks } },
     });
     const workerRun = config.roles.includes('worker')
       ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, stops)).run

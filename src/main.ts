@@ -1,12 +1,12 @@
 // Starts Bazaar in one process tree: (in local mode) the Temporal dev server as a child process, then
 // migrations, the worker and the API. Ctrl-C (SIGINT) or SIGTERM stops everything in order.
 import { join, resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { listen } from './api/listen.js';
 import { startBazaar } from './bazaar.js';
 import { ConfigError, loadConfig } from './config.js';
 import { upsertBootstrapAdminKey } from './domain/auth/repository.js';
 import { resolveAdminToken } from './local/admin-token.js';
+import { ensurePrivateDataDir } from './local/data-dir.js';
 import { createLogger } from './logger.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
 import { installTemporalRuntimeLogger } from './temporal/runtime-logger.js';
@@ -31,13 +31,15 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
+  // Owner-only before anything is written into it (runtimes, secrets master key, Temporal's SQLite).
+  if (!(await ensurePrivateDataDir(config.dataDir)))
+    logger.warn({ dataDir: config.dataDir }, 'DATA_DIR belongs to another user: it could not be made 0700');
   let devServer: DevServer | null = null;
   if (config.temporal.startDevServer) {
     if (!config.temporal.cliPath)
       throw new ConfigError(
         'TEMPORAL_CLI_PATH: required to start the Temporal dev server (npm start sets it)',
       );
-    await mkdir(config.dataDir, { recursive: true });
     const port = Number(config.temporal.address.split(':').at(-1));
     devServer = await startDevServer({
       cliPath: config.temporal.cliPath,

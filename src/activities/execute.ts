@@ -12,7 +12,9 @@ import { entitlementRefusal } from '../domain/executions/entitlement.js';
 import { insertUsageEvents } from '../domain/metering/usage-events.js';
 import { findInstallation } from '../domain/installs/repository.js';
 import type { Logger } from '../logger.js';
+import { redactInvocationResult } from '../runtime/redact-invocation-result.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
+import { withRuntimeRefusals } from './runtime-refusals.js';
 
 /** What the execution activities need. */
 export interface ExecuteActivityDeps {
@@ -30,7 +32,8 @@ const HEARTBEAT_EVERY_MS = 2000;
  * Builds the execution activities. An execution takes one terminal state, once (finishExecution
  * only moves a queued or running execution), and records one usage event keyed by its id, so a
  * retried activity or a worker killed mid-run never double counts. The agent's input and output
- * stay in PostgreSQL: the workflow carries only ids and statuses.
+ * stay in PostgreSQL: the workflow carries only ids and statuses. Whatever the agent echoed of its
+ * credentials is redacted from its result before any of it is stored or returned.
  */
 export function createExecuteActivities({ db, runtime, logger }: ExecuteActivityDeps) {
   async function load(executionId: string): Promise<StoredExecution> {
@@ -53,7 +56,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
     return rows[0] ?? { cost: '0', currency: 'usd' };
   }
 
-  return {
+  return withRuntimeRefusals({
     /**
      * Checks again, now that it is its turn, that it may run (installation active, organisation not
      * suspended, quota and budget left) and marks the execution running.
@@ -88,19 +91,22 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
 
       const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        const result = await runtime.invoke(
-          runtime.refFor({
-            installationId: installation.id,
-            tenantId: installation.orgId,
-            versionId: version.id,
-            runtimeKind: (version.manifest as Manifest).runtime.kind,
-          }),
-          {
-            executionId,
-            input: execution.input,
-            manifest: version.manifest as Manifest,
-            signal: Context.current().cancellationSignal,
-          },
+        // Redacted before anything of it is stored, logged or returned (to the workflow, into history).
+        const result = redactInvocationResult(
+          await runtime.invoke(
+            runtime.refFor({
+              installationId: installation.id,
+              tenantId: installation.orgId,
+              versionId: version.id,
+              runtimeKind: (version.manifest as Manifest).runtime.kind,
+            }),
+            {
+              executionId,
+              input: execution.input,
+              manifest: version.manifest as Manifest,
+              signal: Context.current().cancellationSignal,
+            },
+          ),
         );
         const tokensIn = result.usage?.tokensIn ?? 0;
         const tokensOut = result.usage?.tokensOut ?? 0;
@@ -149,5 +155,5 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
     async failExecution({ executionId, reason }: { executionId: string; reason: string }): Promise<void> {
       await finishExecution(db, { id: executionId, status: 'failed', reason });
     },
-  };
+  });
 }

@@ -18,6 +18,7 @@ import {
 } from '../domain/installs/repository.js';
 import type { Logger } from '../logger.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
+import { withRuntimeRefusals } from './runtime-refusals.js';
 
 /** What the provisioning activities need. */
 export interface ProvisionActivityDeps {
@@ -102,7 +103,8 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
     });
   }
 
-  return {
+  // A runtime's refusal (an endpoint the address policy refuses, a kind no driver runs) fails at once.
+  return withRuntimeRefusals({
     /** Fails, naming every one, when the tenant does not hold a credential the version declares. */
     async checkInstallationCredentials(target: Target): Promise<void> {
       const { installation, credentialNames } = await loadTarget(target);
@@ -262,5 +264,5 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
       });
       if (moved) logger.warn({ installationId, reason }, 'installation failed');
     },
-  };
+  });
 }

@@ -10,18 +10,22 @@ import {
 } from '../domain/catalog/repository.js';
 import { manifestSchema, type VersionStatus } from '../domain/catalog/schemas.js';
 import type { Logger } from '../logger.js';
+import type { AddressPolicy, HostLookup } from '../runtime/remote/resolve-endpoint.js';
+import { endpointRefusal } from '../runtime/remote/review-endpoint.js';
 
 /** What the publish-review activities need. */
 export interface PublishReviewActivityDeps {
   db: Db;
   logger: Logger;
+  /** The addresses remote endpoints may resolve to, as the remote runtime enforces them. */
+  remoteEndpoints: { policy: AddressPolicy; lookup?: HostLookup };
 }
 
 /** The activities of the publish-review workflow, built from injected clients. */
 export type PublishReviewActivities = ReturnType<typeof createPublishReviewActivities>;
 
 /** Builds the publish-review activities. Each is idempotent: a retry after success changes nothing. */
-export function createPublishReviewActivities({ db, logger }: PublishReviewActivityDeps) {
+export function createPublishReviewActivities({ db, logger, remoteEndpoints }: PublishReviewActivityDeps) {
   async function loadVersion(versionId: string): Promise<ListingVersion> {
     const version = await findVersionById(db, versionId);
     if (!version)
@@ -60,12 +64,19 @@ export function createPublishReviewActivities({ db, logger }: PublishReviewActiv
   }
 
   return {
-    /** Automated checks on a submitted version; returns the problems found (empty when it passes). */
+    /**
+     * Automated checks on a submitted version; returns the problems found (empty when it passes):
+     * the manifest is valid, and a remote endpoint is one the runtime would call.
+     */
     async checkVersion({ versionId }: { versionId: string }): Promise<string[]> {
       const version = await loadVersion(versionId);
       const parsed = manifestSchema.safeParse(version.manifest);
-      if (parsed.success) return [];
-      return parsed.error.issues.map((issue) => `${issue.path.join('.') || '(manifest)'}: ${issue.message}`);
+      if (!parsed.success)
+        return parsed.error.issues.map(
+          (issue) => `${issue.path.join('.') || '(manifest)'}: ${issue.message}`,
+        );
+      const refusal = await endpointRefusal(parsed.data, remoteEndpoints.policy, remoteEndpoints.lookup);
+      return refusal ? [`runtime.endpoint: ${refusal}`] : [];
     },
 
     /** Returns an in-review version to draft with the reason (review timed out, checks failed). */

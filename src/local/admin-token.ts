@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDataDir } from './data-dir.js';
 
 /** Where the local-mode admin token is kept. */
 export function adminTokenPath(dataDir: string): string {
@@ -23,7 +24,7 @@ export async function resolveAdminToken(input: {
   );
   if (saved) return { token: saved, source: path };
   const token = `bzr_admin_${randomBytes(32).toString('base64url')}`;
-  await mkdir(input.dataDir, { recursive: true });
+  await ensurePrivateDataDir(input.dataDir);
   await writeFile(path, `${token}\n`, { mode: 0o600 });
   return { token, source: path };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDataDir } from './data-dir.js';
 
 /** Where the local-mode secrets master key is kept. */
 export function masterKeyPath(dataDir: string): string {
@@ -24,7 +25,7 @@ export async function resolveMasterKey(input: {
   );
   if (saved) return { key: saved, source: path };
   const key = randomBytes(32).toString('base64');
-  await mkdir(input.dataDir, { recursive: true });
+  await ensurePrivateDataDir(input.dataDir);
   // 'wx' never overwrites a key another process wrote meanwhile; that one then wins.
   const written = await writeFile(path, `${key}\n`, { mode: 0o600, flag: 'wx' }).then(
     () => true,

@@ -38,7 +38,11 @@ export interface Invocation {
   signal?: AbortSignal;
 }
 
-/** How an invocation ended: the agent's output, or a reason the caller can read. */
+/**
+ * How an invocation ended, as the driver saw it: the agent's output, or a reason the caller can read.
+ * Output, reason and log tail may hold a credential the agent echoed: nothing of it is stored or
+ * returned before redactInvocationResult has removed the values in `secretsGiven`.
+ */
 export interface InvocationResult {
   status: 'succeeded' | 'failed' | 'timed_out';
   output?: unknown;
@@ -47,6 +51,11 @@ export interface InvocationResult {
   reason?: string;
   /** The end of the agent's own logs (stderr). */
   logTail: string;
+  /**
+   * Every secret value this run made available to the agent (or to a remote endpoint), by name:
+   * only for redacting the result, never stored, logged or returned. Empty when none was given.
+   */
+  secretsGiven: Record<string, string>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
@@ -17,7 +18,7 @@ export interface DevServerOptions {
   cliPath: string;
   port: number;
   uiPort?: number;
-  /** SQLite file to keep state in; in-memory when omitted. */
+  /** SQLite file to keep state in (owner-only, with its journals); in-memory when omitted. */
   dbFile?: string;
   namespace: string;
   logger: Logger;
@@ -40,8 +41,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   else args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
 
+  if (options.dbFile) await restrictDatabaseFiles(options.dbFile);
   // Its own process group: Ctrl-C reaches Bazaar, which stops the server last, after the worker.
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Under umask 077 (set by a shell that then execs the server, so this process keeps its own):
+  // the SQLite file and its journals, made whenever the server likes, are owner-only from the start.
+  const child = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', options.cliPath, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const log = options.logger.child({ component: 'temporal-dev-server' });
@@ -74,6 +81,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       process.removeListener('exit', killOnExit);
     },
   };
+}
+
+/** Makes the SQLite file and journals an earlier start left owner-only (0600), when there are any. */
+async function restrictDatabaseFiles(dbFile: string): Promise<void> {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    await chmod(`${dbFile}${suffix}`, 0o600).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {

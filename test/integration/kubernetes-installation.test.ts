@@ -2,6 +2,7 @@
 // installed (provision:<id> creates the tenant's place in a real kube-apiserver), invoked over the API
 // (execute:<id> runs a Job, played to completion by the kubelet stand-in), metered, and removed
 // (deprovision:<id>) with nothing left in the cluster.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { KubeletStandIn } from '../support/kubelet-stand-in.js';
 import { startKubernetesCluster, type KubernetesCluster } from '../support/kubernetes-cluster.js';
 import { publishListing } from '../support/publish.js';
+import { historyText, secretLeaks } from '../support/secret-leaks.js';
 import { waitFor } from '../support/wait-for.js';
 
 const CREDENTIAL_VALUE = 'sk-container-agent-7d41';
@@ -147,5 +149,49 @@ describe('container agents on Kubernetes, through the API', () => {
       );
       expect(left.items, kind).toEqual([]);
     }
+  });
+
+  it('stores and returns nothing of a credential the container echoes, in its output or its failure', async () => {
+    const publisher = await h.createOrg('leaky container publisher');
+    const listing = await publishListing(h, {
+      publisherToken: publisher.token,
+      reviewerToken: await h.createPlatformKey('reviewer'),
+      manifest: {
+        requiredCredentials: [{ name: 'MODEL_API_KEY', description: 'the model provider key' }],
+        runtime: { kind: 'container', image: `registry.example/answers@sha256:${'c1'.repeat(32)}` },
+        resources: { cpu: '250m', memory: '128Mi', timeoutSeconds: 30 },
+      },
+    });
+    const consumer = await h.createOrg('leaky container consumer');
+    const value = `${randomUUID()}>>>???&scope=all`;
+    await h.request('PUT', '/v1/credentials/MODEL_API_KEY', { token: consumer.token, body: { value } });
+    const { installationId } = await installAgent(h, listing.slug, { consumer });
+
+    for (const [agent, status] of [
+      ['leak', 'succeeded'],
+      ['leak-fail', 'failed'],
+    ]) {
+      const run = await h.request('POST', `/v1/installations/${installationId}/executions`, {
+        token: consumer.token,
+        body: { input: { agent }, mode: 'sync' },
+      });
+      expect(run.body.status).toBe(status);
+      const workflowId = `execute:${run.body.id}`;
+      await h.temporal.workflow.getHandle(workflowId).result();
+      const execution = await h.request('GET', `/v1/executions/${run.body.id}`, { token: consumer.token });
+      const workflow = await h.request('GET', `/v1/workflows/${workflowId}`, { token: consumer.token });
+      const everything = [
+        JSON.stringify(run.body),
+        JSON.stringify(execution.body),
+        JSON.stringify(workflow.body),
+        await historyText(h.temporal, workflowId),
+      ].join('\n');
+      expect(secretLeaks(everything, value)).toEqual([]);
+      expect(everything).toContain('[redacted:MODEL_API_KEY]');
+    }
+    const removal = await h.request('DELETE', `/v1/installations/${installationId}`, {
+      token: consumer.token,
+    });
+    await h.temporal.workflow.getHandle(removal.body.workflowId).result();
   });
 });

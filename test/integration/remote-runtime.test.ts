@@ -12,6 +12,7 @@ import { installAgent } from '../support/agents.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startHttpsEndpoint, type HttpsEndpoint } from '../support/https-endpoint.js';
 import { publishListing } from '../support/publish.js';
+import { historyText, secretLeaks } from '../support/secret-leaks.js';
 
 const MAX_RESPONSE_BYTES = 16 * 1024;
 
@@ -252,7 +253,7 @@ describe('remote runtime: publisher-hosted agents', () => {
 
   it.each([
     ['/big', /answered more than 16384 bytes/],
-    ['/not-json', /did not answer one JSON document .*"this is not JSON"/],
+    ['/not-json', /did not answer one JSON document: "this is not JSON"/],
     ['/redirect', /redirect \(HTTP 302\); redirects are not followed/],
     ['/fail', /answered HTTP 500: .*the shop API said no/],
   ])('reports %s as a failed invocation with a readable reason', async (path, reason) => {
@@ -292,6 +293,38 @@ describe('remote runtime: publisher-hosted agents', () => {
     setTimeout(() => controller.abort(), 200);
     expect(await cancelled).toMatchObject({ status: 'failed', reason: 'the run was cancelled' });
   });
+
+  it.each([
+    ['json', 'succeeded'],
+    ['prose', 'failed'],
+    ['error', 'failed'],
+  ])(
+    'an endpoint echoing its credentials (%s): execution, workflow status and history hold none of them',
+    async (leak, status) => {
+      const leaky = await publishRemote('/leak');
+      const { consumer, installationId, values } = await installWithCredentials(leaky.slug);
+      const run = await execute(installationId, consumer.token, { leak });
+      expect(run.body.status).toBe(status);
+      const workflowId = `execute:${run.body.id}`;
+      await h.temporal.workflow.getHandle(workflowId).result();
+      const sent = endpoint.received.find((r) => r.headers['webhook-id'] === run.body.id)!;
+      const header = sent.headers['x-bazaar-credentials'] as string;
+
+      const execution = await h.request('GET', `/v1/executions/${run.body.id}`, { token: consumer.token });
+      const workflow = await h.request('GET', `/v1/workflows/${workflowId}`, { token: consumer.token });
+      expect(workflow.body.status).toBe('COMPLETED');
+      const everything = [
+        JSON.stringify(run.body),
+        JSON.stringify(execution.body),
+        JSON.stringify(workflow.body),
+        await historyText(h.temporal, workflowId),
+      ].join('\n');
+      expect(secretLeaks(everything, values.SHOP_API_KEY)).toEqual([]);
+      expect(secretLeaks(everything, header)).toEqual([]);
+      expect(everything).toContain('[redacted:SHOP_API_KEY]');
+      endpoint.useSecret(echo.secret);
+    },
+  );
 
   it('refuses private addresses when configuration does not allow them, before any credential is read', async () => {
     const strict = new RemoteRuntimeDriver({

@@ -58,6 +58,8 @@ export interface ReceivedRequest {
 /**
  * Starts the endpoint. Every path first checks the signature (401 when it fails), then:
  * `/echo` answers `{echo: <input>, credentials: <names received>}` with usage in X-Bazaar-Usage;
+ * `/leak` echoes the credential values it received and its request headers, as JSON, as text or in
+ * an HTTP 500, as the input's `leak` ('json' | 'prose' | 'error') says;
  * `/slow` answers after 10 s; `/big` answers 64 KiB of JSON; `/not-json` answers text;
  * `/redirect` answers 302; `/fail` answers 500.
  */
@@ -116,6 +118,21 @@ export async function startHttpsEndpoint() {
             { echo: JSON.parse(body), credentials: names },
             { 'x-bazaar-usage': JSON.stringify({ tokensIn: 12, tokensOut: 34 }) },
           );
+        }
+        case '/leak': {
+          // A careless endpoint echoing what it got: credential values and its request headers.
+          const header = req.headers['x-bazaar-credentials'];
+          const values: Record<string, string> =
+            typeof header === 'string' ? JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) : {};
+          const echoed = Object.values(values).flatMap((value) => [
+            value,
+            Buffer.from(value).toString('base64'),
+            encodeURIComponent(value),
+          ]);
+          const { leak } = JSON.parse(body) as { leak: 'json' | 'prose' | 'error' };
+          if (leak === 'json') return json(200, { echoed, keyed: values, headers: req.headers });
+          res.writeHead(leak === 'prose' ? 200 : 500, { 'content-type': 'text/plain' });
+          return res.end(`could not use ${echoed.join(' ')} (header ${header})`);
         }
         case '/slow': {
           const timer = setTimeout(() => json(200, { late: true }), 10_000);

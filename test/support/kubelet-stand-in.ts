@@ -3,7 +3,9 @@
 // the input Secret the pod mounts and the credentials Secret it takes its environment from, and
 // reports the outcome in the pod's status (Running, then Succeeded or Failed with the container's
 // exit code and termination message) exactly where a kubelet would, so the Job controller finishes the
-// Job. What the "agent" does is chosen by the input, `{"agent": "echo" | "fail" | "hang" | "silent"}`.
+// Job. What the "agent" does is chosen by the input, `{"agent": "echo" | "fail" | "hang" | "silent" |
+// "leak" | "leak-fail"}`; the last two echo the credential values (raw, base64, URL-encoded) in their
+// output or in a failure message, as a careless agent would.
 import {
   BatchV1Api,
   CoreV1Api,
@@ -23,6 +25,8 @@ export interface RunRecord {
   inputSecret: V1Secret['metadata'];
   input: unknown;
   credentialNames: string[];
+  /** The credential values the container's environment would hold, by name. */
+  credentials: Record<string, string>;
 }
 
 const NODE_NAME = 'bazaar-test-node';
@@ -138,6 +142,24 @@ export class KubeletStandIn {
       await this.writeStatus(pod, terminatedStatus(pod, 3, 'Error', 'boom: the model refused the request\n'));
       return;
     }
+    if (agent === 'leak' || agent === 'leak-fail') {
+      const echoed = Object.values(run.credentials).flatMap((value) => [
+        value,
+        Buffer.from(value).toString('base64'),
+        encodeURIComponent(value),
+      ]);
+      const written =
+        agent === 'leak'
+          ? terminatedStatus(
+              pod,
+              0,
+              'Completed',
+              JSON.stringify({ output: { echoed, keyed: run.credentials } }),
+            )
+          : terminatedStatus(pod, 1, 'Error', `could not authenticate with ${echoed.join(' ')}\n`);
+      await this.writeStatus(pod, written);
+      return;
+    }
     if (agent === 'silent') {
       await this.writeStatus(pod, terminatedStatus(pod, 0, 'Completed', ''));
       return;
@@ -149,7 +171,7 @@ export class KubeletStandIn {
     await this.writeStatus(pod, terminatedStatus(pod, 0, 'Completed', JSON.stringify(envelope)));
   }
 
-  /** Reads what the container would see (input file, credential names), or null while a Secret is missing. */
+  /** Reads what the container would see (input file, credentials), or null while a Secret is missing. */
   private async prepare(pod: V1Pod): Promise<RunRecord | null> {
     const namespace = pod.metadata!.namespace!;
     const inputVolume = pod.spec?.volumes?.find((volume) => volume.name === 'input');
@@ -160,22 +182,22 @@ export class KubeletStandIn {
     if (!secret || encoded === undefined) return null;
     const input = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as unknown;
 
-    const credentialNames: string[] = [];
+    const credentials: Record<string, string> = {};
     for (const source of pod.spec?.containers[0]?.envFrom ?? []) {
       const ref = source.secretRef;
       if (!ref?.name) continue;
-      const credentials = await this.core
-        .readNamespacedSecret({ name: ref.name, namespace })
-        .catch(() => null);
-      if (!credentials && !ref.optional) return null;
-      credentialNames.push(...Object.keys(credentials?.data ?? {}));
+      const held = await this.core.readNamespacedSecret({ name: ref.name, namespace }).catch(() => null);
+      if (!held && !ref.optional) return null;
+      for (const [name, value] of Object.entries(held?.data ?? {}))
+        credentials[name] = Buffer.from(value, 'base64').toString('utf8');
     }
 
     const owner = pod.metadata?.ownerReferences?.find((reference) => reference.kind === 'Job');
     const job = owner
       ? await this.batch.readNamespacedJob({ name: owner.name, namespace }).catch(() => undefined)
       : undefined;
-    return { pod, job, inputSecret: secret.metadata, input, credentialNames: credentialNames.sort() };
+    const credentialNames = Object.keys(credentials).sort();
+    return { pod, job, inputSecret: secret.metadata, input, credentialNames, credentials };
   }
 
   private async writeStatus(pod: V1Pod, status: V1PodStatus): Promise<void> {

@@ -1,6 +1,7 @@
 import { ApiException, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../src/domain/catalog/schemas.js';
+import { secretForms } from '../../src/domain/credentials/redact-secrets.js';
 import { describeFailure } from '../../src/runtime/kubernetes/api-errors.js';
 import { invocationResult, jobFinish, parseResult } from '../../src/runtime/kubernetes/job-outcome.js';
 import {
@@ -12,6 +13,8 @@ import {
   tenantNamespace,
 } from '../../src/runtime/kubernetes/names.js';
 import { jobObject } from '../../src/runtime/kubernetes/objects.js';
+import { redactInvocationResult } from '../../src/runtime/redact-invocation-result.js';
+import { secretLeaks } from '../support/secret-leaks.js';
 
 const tenantId = '3f2a0c1e-8d4b-4c4e-9a1f-0b6d2e7c5a90';
 const installationId = '7b1e2d3c-4a5f-4e6d-8c7b-9a0f1e2d3c4b';
@@ -139,6 +142,37 @@ describe('Kubernetes Job outcome', () => {
       }).reason,
     ).toBe('the agent exited with code 2 (Error): last words');
     expect(parseResult('{"usage": {"tokensIn": 1, "tokensOut": 1}}')).toBeNull();
+  });
+
+  it('leaves no form of a credential the container echoed once its result passes the shared redactor', () => {
+    const value = '>>>???model-key-5e8c1d&x=1';
+    const forms = secretForms(value);
+    const secretsGiven = { MODEL_API_KEY: value };
+    const base = { timeoutSeconds: 5, wallMs: 10 };
+    const echoed = forms.join(' ');
+    const envelope = JSON.stringify({ output: { [value]: echoed } });
+    // A log longer than the 4096 characters of tail kept, which then begins 10 characters into the value.
+    const padding = 'x'.repeat(4096 - (value.length - 10) - envelope.length - 2);
+    const succeeded = invocationResult({
+      ...base,
+      finish: { complete: true },
+      pod: undefined,
+      log: `${value}${padding}\n${envelope}\n`,
+    });
+    expect(succeeded.logTail.startsWith(value.slice(10))).toBe(true);
+    const failed = invocationResult({
+      ...base,
+      log: '',
+      finish: { complete: false, reason: 'BackoffLimitExceeded' },
+      pod: finishedPod({ exitCode: 1, reason: 'Error', message: `connecting with ${echoed}\n` }),
+    });
+    for (const result of [succeeded, failed]) {
+      const raw = JSON.stringify(result);
+      expect(forms.some((form) => raw.includes(form))).toBe(true);
+      const stored = JSON.stringify(redactInvocationResult({ ...result, secretsGiven }));
+      expect(secretLeaks(stored, value)).toEqual([]);
+      expect(stored).toContain('[redacted:MODEL_API_KEY]');
+    }
   });
 });
 

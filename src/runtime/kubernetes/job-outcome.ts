@@ -70,8 +70,11 @@ export interface FinishedRun {
 
 const LOG_TAIL_BYTES = 4096;
 
+/** What a Job tells of an invocation: the driver adds the secrets the pod was given. */
+export type JobResult = Omit<InvocationResult, 'secretsGiven'>;
+
 /** The invocation's result from a finished Job: output and usage, or why there are none. */
-export function invocationResult(run: FinishedRun): InvocationResult {
+export function invocationResult(run: FinishedRun): JobResult {
   const status = agentStatus(run.pod);
   const terminated = status?.state?.terminated;
   const started = terminated?.startedAt?.getTime();

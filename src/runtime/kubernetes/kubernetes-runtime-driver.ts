@@ -17,7 +17,14 @@ import type {
   RuntimeSpec,
 } from '../runtime-driver.js';
 import { createOrExisting, describeFailure, KubernetesApiError, statusOf, unlessGone } from './api-errors.js';
-import { agentStatus, invocationResult, jobFinish, parseResult, type FinishedRun } from './job-outcome.js';
+import {
+  agentStatus,
+  invocationResult,
+  jobFinish,
+  parseResult,
+  type FinishedRun,
+  type JobResult,
+} from './job-outcome.js';
 import {
   credentialsSecretName,
   formatLocation,
@@ -238,7 +245,11 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
   }
 
   async secretNames(ref: RuntimeRef): Promise<string[]> {
-    const address = this.parse(ref);
+    return Object.keys(await this.readCredentials(this.parse(ref))).sort();
+  }
+
+  /** The values in the runtime's credentials Secret, by name ({} when it has none). */
+  private async readCredentials(address: RuntimeAddress): Promise<Record<string, string>> {
     const secret = await this.call(
       'read the credentials Secret',
       () =>
@@ -250,7 +261,12 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         ),
       true,
     );
-    return Object.keys(secret?.data ?? {}).sort();
+    return Object.fromEntries(
+      Object.entries(secret?.data ?? {}).map(([name, encoded]) => [
+        name,
+        Buffer.from(encoded, 'base64').toString('utf8'),
+      ]),
+    );
   }
 
   /**
@@ -267,7 +283,10 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         reason: `the Kubernetes runtime runs container agents; this version is ${manifest.runtime.kind}`,
         durationMs: 0,
         logTail: '',
+        secretsGiven: {},
       };
+    // The values the pod takes its environment from, for the caller to redact from the result.
+    const secretsGiven = await this.readCredentials(address);
     const started = Date.now();
     const job = await this.startJob(address, invocation);
     // When polling fails the Job is left running: the retried activity finds it and waits again.
@@ -275,7 +294,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     // Whatever the outcome (the TTL controller is only the backstop). When this delete fails the
     // activity is retried, finds the finished Job again and reads the same result from it.
     await this.deleteJob(address, invocation.executionId);
-    return result;
+    return { ...result, secretsGiven };
   }
 
   /** Creates the execution's Job (or finds the one an earlier attempt created) and its input Secret. */
@@ -322,7 +341,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     job: V1Job,
     invocation: Invocation,
     started: number,
-  ): Promise<InvocationResult> {
+  ): Promise<JobResult> {
     const { namespace } = address;
     const name = job.metadata!.name!;
     const { signal, executionId } = invocation;

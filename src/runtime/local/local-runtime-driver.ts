@@ -87,6 +87,7 @@ export class LocalRuntimeDriver implements RuntimeDriver {
       reason,
       durationMs: 0,
       logTail: '',
+      secretsGiven: {},
     });
     if (runtime.kind !== 'process')
       return failed(`the local runtime runs process agents; this version is ${runtime.kind}`);
@@ -94,10 +95,7 @@ export class LocalRuntimeDriver implements RuntimeDriver {
     if (!(await stat(agentDir).catch(() => null))?.isDirectory()) {
       return failed('this version has no agent code: its publisher uploaded no artifact');
     }
-    const secrets = await readFile(join(location, SECRETS_FILE), 'utf8').then(
-      (text) => JSON.parse(text) as Record<string, string>,
-      () => ({}),
-    );
+    const secrets = (await this.readSecrets(location)) ?? {};
     const scratchDir = join(location, 'scratch', invocation.executionId);
     await mkdir(scratchDir, { recursive: true, mode: 0o700 });
     try {
@@ -117,6 +115,7 @@ export class LocalRuntimeDriver implements RuntimeDriver {
         durationMs: result.durationMs,
         reason: result.reason,
         logTail: result.stderrTail,
+        secretsGiven: secrets,
       };
     } finally {
       await rm(scratchDir, { recursive: true, force: true });
@@ -124,8 +123,19 @@ export class LocalRuntimeDriver implements RuntimeDriver {
   }
 
   async secretNames(ref: RuntimeRef): Promise<string[]> {
-    const text = await readFile(join(this.locate(ref), SECRETS_FILE), 'utf8').catch(() => null);
-    return text === null ? [] : Object.keys(JSON.parse(text) as Record<string, string>).sort();
+    return Object.keys((await this.readSecrets(this.locate(ref))) ?? {}).sort();
+  }
+
+  /** The injected secrets, or null when none are; a damaged file throws without quoting its content. */
+  private async readSecrets(location: string): Promise<Record<string, string> | null> {
+    const text = await readFile(join(location, SECRETS_FILE), 'utf8').catch(() => null);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as Record<string, string>;
+    } catch {
+      // JSON.parse quotes the text it could not parse: that text is secret values.
+      throw new Error(`the runtime's ${SECRETS_FILE} is not valid JSON; provision the installation again`);
+    }
   }
 
   /** The runtime's directory, refusing any reference that points outside this driver's root. */

@@ -53,10 +53,6 @@ function preview(text: string, max = 200): string {
   return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
 }
 
-function redact(text: string, values: string[]): string {
-  return values.reduce((result, value) => result.split(value).join('[redacted]'), text);
-}
-
 /**
  * Publisher-hosted agents (`runtime.kind: "remote"`): each invocation is an HTTPS POST of the input
  * to the publisher's endpoint, signed with the listing's signing secret (Standard Webhooks), under
@@ -115,11 +111,14 @@ export class RemoteRuntimeDriver implements RuntimeDriver {
    */
   async invoke(ref: RuntimeRef, invocation: Invocation): Promise<InvocationResult> {
     const slot = this.parse(ref);
+    // What the endpoint was sent, for the caller to redact from whatever it answers.
+    const secretsGiven: Record<string, string> = {};
     const failed = (reason: string, logTail = '', durationMs = 0): InvocationResult => ({
       status: 'failed',
       reason,
       durationMs,
       logTail,
+      secretsGiven,
     });
     const { runtime, requiredCredentials, resources } = invocation.manifest;
     if (runtime.kind !== 'remote')
@@ -174,8 +173,12 @@ export class RemoteRuntimeDriver implements RuntimeDriver {
       }),
       [remoteHeaders.installationId]: slot.installationId,
     };
-    if (requiredCredentials.length > 0)
-      headers[remoteHeaders.credentials] = Buffer.from(JSON.stringify(credentials)).toString('base64url');
+    if (requiredCredentials.length > 0) {
+      const header = Buffer.from(JSON.stringify(credentials)).toString('base64url');
+      headers[remoteHeaders.credentials] = header;
+      // An endpoint that echoes its request headers would otherwise return every value at once.
+      Object.assign(secretsGiven, credentials, { [remoteHeaders.credentials]: header });
+    }
 
     const started = performance.now();
     const outcome = await callEndpoint({
@@ -192,8 +195,7 @@ export class RemoteRuntimeDriver implements RuntimeDriver {
     if (outcome.kind !== 'response') {
       if (outcome.kind === 'timed_out')
         return { ...failed(outcome.reason, '', durationMs), status: 'timed_out' };
-      // Reasons reach workflow history: an endpoint that echoes a credential must not put it there.
-      const excerpt = redact(outcome.body?.toString('utf8').trim() ?? '', Object.values(credentials));
+      const excerpt = outcome.body?.toString('utf8').trim() ?? '';
       return failed(excerpt ? `${outcome.reason}: ${preview(excerpt)}` : outcome.reason, excerpt, durationMs);
     }
     const text = outcome.body.toString('utf8').trim();
@@ -206,9 +208,10 @@ export class RemoteRuntimeDriver implements RuntimeDriver {
     let output: unknown;
     try {
       output = JSON.parse(text);
-    } catch (error) {
+    } catch {
+      // Not JSON.parse's message: it quotes the middle of the text, where an echoed credential could hide.
       return failed(
-        `the publisher's endpoint did not answer one JSON document (${(error as Error).message}): ${preview(redact(text, Object.values(credentials)), 80)}`,
+        `the publisher's endpoint did not answer one JSON document: ${preview(text, 80)}`,
         '',
         durationMs,
       );
@@ -220,6 +223,7 @@ export class RemoteRuntimeDriver implements RuntimeDriver {
       usage: usage.value,
       durationMs,
       logTail: usage.problem ?? '',
+      secretsGiven,
     };
   }
 

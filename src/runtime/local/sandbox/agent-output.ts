@@ -50,12 +50,11 @@ export function parseOutput(stdout: Buffer): { ok: true; output: unknown } | { o
     return { ok: false, reason: 'the agent wrote no output on stdout (expected one JSON document)' };
   try {
     return { ok: true, output: JSON.parse(text) };
-  } catch (error) {
+  } catch {
+    // Not JSON.parse's message: it quotes a few characters from the middle of the text, where a
+    // credential the agent printed could not be told apart from them and redacted.
     const preview = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-    return {
-      ok: false,
-      reason: `the agent's stdout is not one JSON document (${(error as Error).message}): ${JSON.stringify(preview)}`,
-    };
+    return { ok: false, reason: `the agent's stdout is not one JSON document: ${JSON.stringify(preview)}` };
   }
 }
 
