@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import { withTransaction, type Db } from '../db/pool.js';
-import { recordAudit } from '../domain/audit/repository.js';
+import { recordAudit, type AuditAction } from '../domain/audit/repository.js';
 import { loadArtifact } from '../domain/catalog/artifacts.js';
 import { findVersionById } from '../domain/catalog/repository.js';
 import { findMissingCredentials } from '../domain/credentials/missing-credentials.js';
@@ -80,7 +80,12 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
   /** Moves the installation between statuses and audits it, in one transaction; false if it was elsewhere. */
   async function moveAndAudit(
     installation: Installation,
-    move: { from: Installation['status'][]; to: Installation['status']; action: string; reason?: string },
+    move: {
+      from: Installation['status'][];
+      to: Installation['status'];
+      action: AuditAction;
+      reason?: string;
+    },
   ): Promise<boolean> {
     return withTransaction(db, async (tx) => {
       const moved = await transitionInstallation(tx, {

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { withTransaction, type Db } from '../db/pool.js';
-import { recordAudit } from '../domain/audit/repository.js';
+import { recordAudit, type AuditAction } from '../domain/audit/repository.js';
 import {
   findListing,
   findVersionById,
@@ -47,7 +47,7 @@ export function createPublishReviewActivities({ db, logger, remoteEndpoints }: P
 
   async function auditOnPublisher(
     version: ListingVersion,
-    action: string,
+    action: AuditAction,
     actorKeyId: string | null,
     reason?: string | null,
   ) {

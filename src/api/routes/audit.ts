@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { listAudit } from '../../domain/audit/repository.js';
+import { auditActions, listAudit } from '../../domain/audit/repository.js';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonResponse, access } from '../openapi.js';
@@ -11,7 +11,7 @@ const auditEventSchema = z
     orgId: z.uuid().nullable(),
     actorKeyId: z.string().nullable(),
     actorRole: z.string().nullable(),
-    action: z.string(),
+    action: z.enum(auditActions),
     subjectType: z.string(),
     subjectId: z.string(),
     reason: z.string().nullable(),

@@ -1,13 +1,48 @@
 import type { Queryable } from '../../db/pool.js';
 import type { Principal } from '../auth/principal.js';
 
+/** Every action the audit trail records, by subject. */
+export const auditActions = [
+  'org.created',
+  'org.suspended',
+  'org.reinstated',
+  'key.created',
+  'key.revoked',
+  'listing.created',
+  'listing.signing_secret_rotated',
+  'version.created',
+  'version.artifact_uploaded',
+  'version.returned_to_draft',
+  'version.published',
+  'version.rejected',
+  'version.deprecated',
+  'version.suspended',
+  'review.approved',
+  'review.rejected',
+  'credential.created',
+  'credential.replaced',
+  'credential.deleted',
+  'credential.read',
+  'credential.read_missing',
+  'installation.requested',
+  'installation.active',
+  'installation.failed',
+  'installation.budget_changed',
+  'installation.removal_requested',
+  'installation.removed',
+  'installation.upgraded',
+] as const;
+
+/** One action the audit trail records. */
+export type AuditAction = (typeof auditActions)[number];
+
 /** One entry in an organisation's (or the platform's) audit trail. */
 export interface AuditEvent {
   id: string;
   orgId: string | null;
   actorKeyId: string | null;
   actorRole: string | null;
-  action: string;
+  action: AuditAction;
   subjectType: string;
   subjectId: string;
   reason: string | null;
@@ -19,7 +54,7 @@ export interface AuditEvent {
 export interface AuditInput {
   orgId: string | null;
   actor: Pick<Principal, 'keyId' | 'role'> | null;
-  action: string;
+  action: AuditAction;
   subjectType: string;
   subjectId: string;
   reason?: string | null;
