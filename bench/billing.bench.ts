@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { buildTenantInvoices } from '../src/domain/billing/build-invoices.js';
 import { previousPeriod } from '../src/domain/billing/period.js';
 import { monthlyBilling } from '../src/workflows/billing.js';
+import { seedActiveInstallations, seedOrg, seedOrgs, seedPublishedListings } from '../test/support/seed.js';
 import { startBenchBazaar } from './bench-bazaar.js';
 
 const { values } = parseArgs({
@@ -23,47 +24,38 @@ const period = previousPeriod(new Date());
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(2);
 
 const bench = await startBenchBazaar({ BILLING_SCHEDULE: 'false' });
-const { db, temporal } = bench.bazaar;
+const { db, temporal } = bench;
 try {
   let begin = performance.now();
   // Seeded in SQL: a publisher with usage-based listings (every other one with a free allowance) and a
   // subscription listing; each tenant installs two usage listings and the subscription; events are
   // spread over the tenants, listings and the whole month.
-  await db.query(
-    `WITH publisher AS (INSERT INTO organizations (name) VALUES ('bench publisher') RETURNING id)
-     INSERT INTO listings (org_id, slug, name, category, visibility)
-     SELECT publisher.id, 'bench-' || n, 'Bench ' || n, 'bench', 'public'
-     FROM publisher, generate_series(0, $1) AS n`,
-    [listings],
-  );
-  await db.query(
-    `INSERT INTO listing_versions (listing_id, version, manifest, status)
-     SELECT id, '1.0.0', '{}', 'published' FROM listings WHERE slug LIKE 'bench-%'`,
-  );
-  await db.query(`INSERT INTO organizations (name) SELECT 'tenant ' || n FROM generate_series(1, $1) AS n`, [
-    tenants,
-  ]);
-  await db.query(
-    `WITH t AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM organizations WHERE name LIKE 'tenant %'),
-     choice AS (
-       SELECT t.id AS org_id, k, CASE k WHEN 2 THEN $1 ELSE (t.n * 7 + k * 3) % $1 END AS listing_n
-       FROM t, generate_series(0, 2) AS k
-     ),
-     inst AS (
-       INSERT INTO installations (org_id, listing_id, version_id, status)
-       SELECT c.org_id, l.id, v.id, 'active' FROM choice c
-       JOIN listings l ON l.slug = 'bench-' || c.listing_n JOIN listing_versions v ON v.listing_id = l.id
-       RETURNING id, org_id, listing_id
-     )
-     INSERT INTO usage_meters (installation_id, org_id, listing_id, pricing, opened_at)
-     SELECT inst.id, inst.org_id, inst.listing_id,
-            CASE WHEN l.slug = 'bench-' || $1 THEN '{"model":"subscription","monthlyPrice":49,"currency":"usd"}'::jsonb
-                 WHEN substring(l.slug FROM 7)::int % 2 = 0
-                   THEN '{"model":"usage_based","pricePerInvocation":0.002,"pricePer1kTokens":0.0004,"freeInvocations":100,"currency":"usd"}'::jsonb
-                 ELSE '{"model":"usage_based","pricePerInvocation":0.003,"pricePer1kTokens":0.0006,"currency":"usd"}'::jsonb END,
-            ($2::date - interval '20 days')
-     FROM inst JOIN listings l ON l.id = inst.listing_id`,
-    [listings, `${period}-01`],
+  const publisher = await seedOrg(db, 'bench publisher');
+  const published = await seedPublishedListings(db, {
+    publisherOrgId: publisher.id,
+    listings: Array.from({ length: listings + 1 }, (_, n) => ({ slug: `bench-${n}`, name: `Bench ${n}` })),
+    category: 'bench',
+  });
+  const subscription = { model: 'subscription', monthlyPrice: 49 };
+  const withAllowance = {
+    model: 'usage_based',
+    pricePerInvocation: 0.002,
+    pricePer1kTokens: 0.0004,
+    freeInvocations: 100,
+  };
+  const withoutAllowance = { model: 'usage_based', pricePerInvocation: 0.003, pricePer1kTokens: 0.0006 };
+  const openedAt = new Date(Date.parse(`${period}-01T00:00:00Z`) - 20 * 86_400_000);
+  const tenantIds = await seedOrgs(db, { count: tenants, namePrefix: 'tenant ' });
+  await seedActiveInstallations(
+    db,
+    tenantIds.flatMap((orgId, n) =>
+      [0, 1, 2].map((k) => {
+        const listingN = k === 2 ? listings : (n * 7 + k * 3) % listings;
+        const pricing =
+          listingN === listings ? subscription : listingN % 2 === 0 ? withAllowance : withoutAllowance;
+        return { orgId, listing: published[listingN]!, pricing, openedAt };
+      }),
+    ),
   );
   await db.query(
     `WITH usage_installs AS (
@@ -99,7 +91,7 @@ try {
   begin = performance.now();
   const result = await temporal.workflow.execute(monthlyBilling, {
     workflowId: `billing:${period}`,
-    taskQueue: 'bazaar', // the default TEMPORAL_TASK_QUEUE the bench Bazaar runs with
+    taskQueue: bench.config.temporal.taskQueue,
     args: [{ period, concurrency }],
   });
   const runSeconds = seconds(begin);

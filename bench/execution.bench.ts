@@ -31,13 +31,17 @@ const bench = await startBenchBazaar({ EXECUTION_RATE_LIMIT_PER_MINUTE: '100000'
 try {
   const manifest = { ...(await import('../agents/echo/manifest.json', { with: { type: 'json' } })).default };
   await bench.publish({ slug: 'echo', manifest, agentDir: echoDir });
-  const token = await bench.consumer('consumer');
-  const { installationId, workflowId } = await bench.call('POST', '/v1/installations', token, {
-    listing: 'echo',
+  const { token } = await bench.createOrg('consumer');
+  const { installationId, workflowId } = await bench.call('POST', '/v1/installations', {
+    token,
+    body: { listing: 'echo' },
   });
-  await bench.bazaar.temporal.workflow.getHandle(workflowId).result();
+  await bench.temporal.workflow.getHandle(workflowId).result();
   const execute = () =>
-    bench.call('POST', `/v1/installations/${installationId}/executions`, token, { input, mode: 'sync' });
+    bench.call('POST', `/v1/installations/${installationId}/executions`, {
+      token,
+      body: { input, mode: 'sync' },
+    });
   await execute(); // warm-up: first sandbox start, module caches
 
   const sequential: number[] = [];

@@ -11,7 +11,7 @@ const { values } = parseArgs({
 const installs = Number(values.installs);
 const concurrency = Number(values.concurrency);
 const bench = await startBenchBazaar();
-const { bazaar, call } = bench;
+const { call } = bench;
 
 try {
   // A published listing that needs one credential, and one consumer organisation holding it per install.
@@ -28,8 +28,8 @@ try {
   });
   const consumers: string[] = [];
   for (let i = 0; i < installs; i++) {
-    const token = await bench.consumer(`consumer-${i}`);
-    await call('PUT', '/v1/credentials/SHOP_API_KEY', token, { value: `secret-${i}` });
+    const { token } = await bench.createOrg(`consumer-${i}`);
+    await call('PUT', '/v1/credentials/SHOP_API_KEY', { token, body: { value: `secret-${i}` } });
     consumers.push(token);
   }
 
@@ -44,17 +44,18 @@ try {
       while (next < consumers.length) {
         const token = consumers[next++]!;
         const begin = Date.now();
-        const { installationId, workflowId } = await call('POST', '/v1/installations', token, {
-          listing: 'bench-agent',
+        const { installationId, workflowId } = await call('POST', '/v1/installations', {
+          token,
+          body: { listing: 'bench-agent' },
         });
         acceptLatencies.push(Date.now() - begin);
         requestedAt.set(installationId, begin);
-        const result = await bazaar.temporal.workflow.getHandle(workflowId).result();
+        const result = await bench.temporal.workflow.getHandle(workflowId).result();
         if (result.phase !== 'active') throw new Error(`install ended ${JSON.stringify(result)}`);
       }
     }),
   );
-  const { rows } = await bazaar.db.query(
+  const { rows } = await bench.db.query(
     `SELECT id, status, extract(epoch FROM updated_at) * 1000 AS active_at FROM installations WHERE id = ANY($1::uuid[])`,
     [[...requestedAt.keys()]],
   );

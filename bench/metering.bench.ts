@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { insertUsageEvents, type UsageEvent } from '../src/domain/metering/usage-events.js';
+import { seedActiveInstallations, seedOrgs } from '../test/support/seed.js';
 import { startBenchBazaar } from './bench-bazaar.js';
 
 const { values } = parseArgs({
@@ -54,18 +55,23 @@ try {
     pricing: { model: 'usage_based', pricePerInvocation: 0.002, pricePer1kTokens: 0.01 },
   };
   const publisherToken = await bench.publish({ slug: 'metered', manifest });
-  const { rows: listing } = await bench.bazaar.db.query(`SELECT id FROM listings WHERE slug = 'metered'`);
-  // Consumers' installations made directly (a remote agent needs no runtime here), each with its open meter.
-  const { rows: installed } = await bench.bazaar.db.query(
-    `WITH orgs AS (INSERT INTO organizations (name) SELECT 'consumer-' || n FROM generate_series(1, $3::int) n RETURNING id),
-          version AS (SELECT id FROM listing_versions WHERE listing_id = $1),
-          inst AS (INSERT INTO installations (org_id, listing_id, version_id, status)
-                   SELECT orgs.id, $1, version.id, 'active' FROM orgs, version RETURNING id, org_id)
-     INSERT INTO usage_meters (installation_id, org_id, listing_id, pricing)
-     SELECT inst.id, inst.org_id, $1, $2 FROM inst RETURNING installation_id`,
-    [listing[0].id, JSON.stringify(manifest.pricing), Number(values.installations)],
+  const { rows: listing } = await bench.db.query(
+    `SELECT l.id, v.id AS version_id FROM listings l JOIN listing_versions v ON v.listing_id = l.id
+     WHERE l.slug = 'metered'`,
   );
-  const installationIds: string[] = installed.map((row) => row.installation_id);
+  // Consumers' installations made directly (a remote agent needs no runtime here), each with its open meter.
+  const consumers = await seedOrgs(bench.db, {
+    count: Number(values.installations),
+    namePrefix: 'consumer-',
+  });
+  const installationIds = await seedActiveInstallations(
+    bench.db,
+    consumers.map((orgId) => ({
+      orgId,
+      listing: { id: listing[0].id, versionId: listing[0].version_id },
+      pricing: manifest.pricing,
+    })),
+  );
 
   // Over the API: publishers' reports, batched across concurrent requests by the meter.
   const apiIds = idsWithDuplicates('api', total);
@@ -85,14 +91,14 @@ try {
   let accepted = 0;
   let duplicates = 0;
   const apiSeconds = await timed(chunk(apiEvents), async (events) => {
-    const answer = await bench.call('POST', '/v1/usage-events', publisherToken, { events });
+    const answer = await bench.call('POST', '/v1/usage-events', { token: publisherToken, body: { events } });
     accepted += answer.accepted;
     duplicates += answer.duplicates;
   });
 
   // Straight into PostgreSQL: the same insert the meter uses, without HTTP and validation.
   const directIds = idsWithDuplicates(`direct-${randomUUID()}`, total);
-  const { rows: meters } = await bench.bazaar.db.query(
+  const { rows: meters } = await bench.db.query(
     `SELECT installation_id, org_id, listing_id FROM usage_meters WHERE installation_id = ANY($1)`,
     [installationIds],
   );
@@ -116,11 +122,11 @@ try {
   });
   let directNew = 0;
   const directSeconds = await timed(chunk(directEvents), async (events) => {
-    const fresh = await insertUsageEvents(bench.bazaar.db, events);
+    const fresh = await insertUsageEvents(bench.db, events);
     directNew += fresh.size;
   });
 
-  const { rows: check } = await bench.bazaar.db.query(
+  const { rows: check } = await bench.db.query(
     `SELECT (SELECT count(*)::int FROM usage_events) AS events,
             (SELECT sum(events)::int FROM usage_monthly) AS aggregated,
             (SELECT sum(cost)::text FROM usage_events) AS raw_cost,

@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
-import { insertUsageEvents } from '../../src/domain/metering/usage-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
+import { seedActiveInstallation, seedPublishedListing, seedUsage } from '../support/seed.js';
 import { startStripeMock, type StripeMock } from '../support/stripe-mock.js';
 import { waitFor } from '../support/wait-for.js';
 import { WorkerProcesses } from '../support/worker-processes.js';
@@ -17,48 +17,22 @@ import { WorkerProcesses } from '../support/worker-processes.js';
  */
 async function seedTenant(db: Db, publisherOrgId: string, consumerOrgId: string) {
   const listing = async (pricing: Record<string, unknown>) => {
-    const created = await db.query(
-      `INSERT INTO listings (org_id, slug, name, category, visibility)
-       VALUES ($1, $2, 'Stripe billing', 'billing', 'public') RETURNING id`,
-      [publisherOrgId, `stripe-${randomUUID().slice(0, 8)}`],
-    );
-    const listingId = created.rows[0].id as string;
-    const version = await db.query(
-      `INSERT INTO listing_versions (listing_id, version, manifest, status)
-       VALUES ($1, '1.0.0', '{}', 'published') RETURNING id`,
-      [listingId],
-    );
-    const installation = await db.query(
-      `INSERT INTO installations (org_id, listing_id, version_id, status) VALUES ($1, $2, $3, 'active') RETURNING id`,
-      [consumerOrgId, listingId, version.rows[0].id],
-    );
-    const installationId = installation.rows[0].id as string;
-    await db.query(
-      `INSERT INTO usage_meters (installation_id, org_id, listing_id, pricing, opened_at)
-       VALUES ($1, $2, $3, $4, '2026-08-15T00:00:00Z')`,
-      [installationId, consumerOrgId, listingId, { currency: 'usd', ...pricing }],
-    );
-    return { listingId, installationId };
+    const seeded = await seedPublishedListing(db, {
+      publisherOrgId,
+      name: 'Stripe billing',
+      slug: `stripe-${randomUUID().slice(0, 8)}`,
+      category: 'billing',
+    });
+    const installationId = await seedActiveInstallation(db, {
+      orgId: consumerOrgId,
+      listing: seeded,
+      pricing,
+      openedAt: '2026-08-15T00:00:00Z',
+    });
+    return { listingId: seeded.id, installationId };
   };
-  // Recorded as ingestion records them, so the monthly aggregates billing reads are kept in step.
-  const events = async (target: { listingId: string; installationId: string }, count: number, cost: string) =>
-    insertUsageEvents(
-      db,
-      Array.from({ length: count }, () => ({
-        eventId: randomUUID(),
-        orgId: consumerOrgId,
-        ...target,
-        executionId: null,
-        invocations: 1,
-        tokensIn: 0,
-        tokensOut: 0,
-        durationMs: 0,
-        cost,
-        currency: 'usd',
-        occurredAt: new Date('2026-09-20T00:00:00Z'),
-        source: 'platform' as const,
-      })),
-    );
+  const events = (target: { listingId: string; installationId: string }, count: number, cost: string) =>
+    seedUsage(db, { orgId: consumerOrgId, ...target, count, cost, occurredAt: '2026-09-20T00:00:00Z' });
   await events(
     await listing({ model: 'usage_based', pricePerInvocation: 0.125, freeInvocations: 2 }),
     10,

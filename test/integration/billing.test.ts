@@ -7,99 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { buildTenantInvoices } from '../../src/domain/billing/build-invoices.js';
 import { previousPeriod } from '../../src/domain/billing/period.js';
-import { insertUsageEvents } from '../../src/domain/metering/usage-events.js';
 import type { BillingProgress } from '../../src/workflows/billing.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
+import {
+  seedActiveInstallation,
+  seedMonthlyUsage,
+  seedPublishedListing,
+  seedUsage,
+} from '../support/seed.js';
 import { waitFor } from '../support/wait-for.js';
-
-/** A published listing of a publisher, written straight to PostgreSQL (billing only reads it). */
-export async function seedListing(db: Db, publisherOrgId: string, name: string) {
-  const slug = `bill-${randomUUID().slice(0, 8)}`;
-  const listing = await db.query(
-    `INSERT INTO listings (org_id, slug, name, category, visibility) VALUES ($1, $2, $3, 'billing', 'public')
-     RETURNING id`,
-    [publisherOrgId, slug, name],
-  );
-  const version = await db.query(
-    `INSERT INTO listing_versions (listing_id, version, manifest, status) VALUES ($1, '1.0.0', '{}', 'published')
-     RETURNING id`,
-    [listing.rows[0].id],
-  );
-  return { id: listing.rows[0].id as string, slug, versionId: version.rows[0].id as string };
-}
-
-/** An active installation with its meter (pricing snapshot, opened and maybe closed at given times). */
-export async function seedInstallation(
-  db: Db,
-  input: {
-    orgId: string;
-    listing: { id: string; versionId: string };
-    pricing: Record<string, unknown>;
-    openedAt: string;
-    closedAt?: string;
-    status?: string;
-  },
-) {
-  const installation = await db.query(
-    `INSERT INTO installations (org_id, listing_id, version_id, status) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [input.orgId, input.listing.id, input.listing.versionId, input.status ?? 'active'],
-  );
-  const id = installation.rows[0].id as string;
-  await db.query(
-    `INSERT INTO usage_meters (installation_id, org_id, listing_id, pricing, status, opened_at, closed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [
-      id,
-      input.orgId,
-      input.listing.id,
-      { currency: 'usd', ...input.pricing },
-      input.closedAt ? 'closed' : 'open',
-      input.openedAt,
-      input.closedAt ?? null,
-    ],
-  );
-  return id;
-}
-
-/**
- * `count` usage events of one installation at one moment, each with the given usage and exact cost,
- * recorded as ingestion records them (so the monthly aggregates billing reads are kept in step).
- */
-export async function seedEvents(
-  db: Db,
-  input: {
-    orgId: string;
-    installationId: string;
-    listingId: string;
-    count: number;
-    occurredAt: string;
-    cost: string;
-    currency?: string;
-    tokensIn?: number;
-    tokensOut?: number;
-  },
-) {
-  const inserted = await insertUsageEvents(
-    db,
-    Array.from({ length: input.count }, () => ({
-      eventId: randomUUID(),
-      orgId: input.orgId,
-      installationId: input.installationId,
-      listingId: input.listingId,
-      executionId: null,
-      invocations: 1,
-      tokensIn: input.tokensIn ?? 0,
-      tokensOut: input.tokensOut ?? 0,
-      durationMs: 0,
-      cost: input.cost,
-      currency: input.currency ?? 'usd',
-      occurredAt: new Date(input.occurredAt),
-      source: 'platform' as const,
-    })),
-  );
-  expect(inserted.size).toBe(input.count);
-}
 
 /** Starts `billing:<period>` over the API as a platform admin and waits for it to finish. */
 export async function runBilling(h: Harness, period: string, token?: string) {
@@ -121,19 +38,18 @@ async function seedUsageTenants(
   const orgIds: string[] = [];
   for (let n = 1; n <= input.count; n++) {
     const orgId = (await h.createOrg(`tenant ${n} of ${input.period}`)).org.id;
-    const installationId = await seedInstallation(h.db, {
+    const installationId = await seedActiveInstallation(h.db, {
       orgId,
       listing,
       pricing: { model: 'usage_based', pricePerInvocation: Number(input.cost) },
       openedAt: `${input.period}-01T00:00:00Z`,
     });
-    await seedEvents(h.db, {
+    await seedMonthlyUsage(h.db, {
       orgId,
-      installationId,
-      listingId: listing.id,
-      count: input.events,
+      installation: { id: installationId, listingId: listing.id },
+      month: input.period,
+      events: input.events,
       cost: input.cost,
-      occurredAt: `${input.period}-10T00:00:00Z`,
     });
     orgIds.push(orgId);
   }
@@ -233,11 +149,15 @@ describe('monthly billing', () => {
     consumer = await h.createOrg('consumer');
     stranger = await h.createOrg('stranger');
     for (const name of ['metered', 'newSub', 'oldSub', 'oneTime', 'free', 'yen', 'allowance', 'failedSub']) {
-      listings[name] = await seedListing(h.db, publisher.org.id, name);
+      listings[name] = await seedPublishedListing(h.db, {
+        publisherOrgId: publisher.org.id,
+        name: name,
+        category: 'billing',
+      });
     }
     const orgId = consumer.org.id;
     const seed = (name: string, pricing: Record<string, unknown>, openedAt: string, extra = {}) =>
-      seedInstallation(h.db, { orgId, listing: listings[name]!, pricing, openedAt, ...extra });
+      seedActiveInstallation(h.db, { orgId, listing: listings[name]!, pricing, openedAt, ...extra });
 
     // usage_based with tokens and 5 free invocations: 12 events of 1 invocation and 150 tokens each.
     const metered = await seed(
@@ -245,7 +165,7 @@ describe('monthly billing', () => {
       { model: 'usage_based', pricePerInvocation: 0.02, pricePer1kTokens: 0.001, freeInvocations: 5 },
       '2026-08-20T00:00:00Z',
     );
-    await seedEvents(h.db, {
+    await seedUsage(h.db, {
       orgId,
       installationId: metered,
       listingId: listings.metered!.id,
@@ -256,7 +176,7 @@ describe('monthly billing', () => {
       occurredAt: '2026-09-10T12:00:00Z',
     });
     // October usage is not September's.
-    await seedEvents(h.db, {
+    await seedUsage(h.db, {
       orgId,
       installationId: metered,
       listingId: listings.metered!.id,
@@ -276,7 +196,7 @@ describe('monthly billing', () => {
     });
     await seed('oneTime', { model: 'one_time', oneTimePrice: 199 }, '2026-09-05T08:00:00Z');
     const free = await seed('free', { model: 'free', freeInvocations: 100 }, '2026-09-01T00:00:00Z');
-    await seedEvents(h.db, {
+    await seedUsage(h.db, {
       orgId,
       installationId: free,
       listingId: listings.free!.id,
@@ -290,7 +210,7 @@ describe('monthly billing', () => {
       { model: 'usage_based', pricePerInvocation: 3.5, currency: 'jpy' },
       '2026-09-01T00:00:00Z',
     );
-    await seedEvents(h.db, {
+    await seedUsage(h.db, {
       orgId,
       installationId: yen,
       listingId: listings.yen!.id,
@@ -305,7 +225,7 @@ describe('monthly billing', () => {
       { model: 'usage_based', pricePerInvocation: 0.01, freeInvocations: 10 },
       '2026-09-01T00:00:00Z',
     );
-    await seedEvents(h.db, {
+    await seedUsage(h.db, {
       orgId,
       installationId: allowance,
       listingId: listings.allowance!.id,
@@ -378,7 +298,7 @@ describe('monthly billing', () => {
           listings[name]!.id,
         ])
       ).rows[0].installation_id;
-    await seedEvents(h.db, {
+    await seedUsage(h.db, {
       orgId,
       installationId: await meter('allowance'),
       listingId: listings.allowance!.id,
@@ -386,7 +306,7 @@ describe('monthly billing', () => {
       cost: '0.01',
       occurredAt: '2026-09-29T00:00:00Z',
     });
-    await seedEvents(h.db, {
+    await seedUsage(h.db, {
       orgId,
       installationId: await meter('metered'),
       listingId: listings.metered!.id,
@@ -419,9 +339,13 @@ describe('monthly billing', () => {
   it('adds up installations of one listing, and bills usage recorded while it builds on the same invoice', async () => {
     const twin = await h.createOrg('twin consumer');
     const orgId = twin.org.id;
-    const listing = await seedListing(h.db, publisher.org.id, 'twin');
+    const listing = await seedPublishedListing(h.db, {
+      publisherOrgId: publisher.org.id,
+      name: 'twin',
+      category: 'billing',
+    });
     const install = () =>
-      seedInstallation(h.db, {
+      seedActiveInstallation(h.db, {
         orgId,
         listing,
         pricing: { model: 'usage_based', pricePerInvocation: 0.015 },
@@ -430,7 +354,7 @@ describe('monthly billing', () => {
     const [first, second] = [await install(), await install()];
     for (const installationId of [first, second]) {
       // 3 × 0.015 = 4.5 cents each: billed as one line, not rounded per installation.
-      await seedEvents(h.db, {
+      await seedUsage(h.db, {
         orgId,
         installationId,
         listingId: listing.id,
@@ -444,22 +368,14 @@ describe('monthly billing', () => {
     const ingestion = await h.db.connect();
     try {
       await ingestion.query('BEGIN');
-      const late = Array.from({ length: 2 }, () => ({
-        eventId: randomUUID(),
+      await seedUsage(ingestion, {
         orgId,
         installationId: first,
         listingId: listing.id,
-        executionId: null,
-        invocations: 1,
-        tokensIn: 0,
-        tokensOut: 0,
-        durationMs: 0,
+        count: 2,
         cost: '0.015',
-        currency: 'usd',
-        occurredAt: new Date('2026-10-06T00:00:00Z'),
-        source: 'platform' as const,
-      }));
-      expect((await insertUsageEvents(ingestion, late)).size).toBe(2);
+        occurredAt: '2026-10-06T00:00:00Z',
+      });
       const building = buildTenantInvoices(h.db, {
         orgId,
         period: '2026-10',
@@ -637,7 +553,11 @@ describe('a billing run where one tenant fails', () => {
 
   it('bills the others, fails naming the tenant across continued runs, shows its progress, and a re-run bills it', async () => {
     const publisher = await h.createOrg('publisher');
-    const listing = await seedListing(h.db, publisher.org.id, 'metered');
+    const listing = await seedPublishedListing(h.db, {
+      publisherOrgId: publisher.org.id,
+      name: 'metered',
+      category: 'billing',
+    });
     const orgIds = await seedUsageTenants(h, listing, {
       count: 3,
       period: '2025-03',

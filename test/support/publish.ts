@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { echoArtifact, echoManifest, uploadArtifact } from './agents.js';
 import { listingBody, manifest, type Harness } from './harness.js';
-import { waitFor } from './wait-for.js';
+import { approveReview, publishThroughReview } from './seed.js';
 
 /** Creates a listing and publishes version 1.0.0 through the real review workflow; returns the listing. */
 export async function publishListing(
@@ -15,22 +15,15 @@ export async function publishListing(
     artifact?: Buffer;
   },
 ) {
-  const listing = await h.request('POST', '/v1/listings', {
-    token: input.publisherToken,
-    body: listingBody(input.listing),
+  const body = manifest(input.manifest);
+  const listing = await publishThroughReview(h, {
+    publisherToken: input.publisherToken,
+    reviewerToken: input.reviewerToken,
+    listing: listingBody(input.listing),
+    manifest: body,
+    artifact: body.runtime.kind === 'process' ? (input.artifact ?? echoArtifact()) : undefined,
   });
-  expect(listing.status).toBe(201);
-  const version = await h.request('POST', `/v1/listings/${listing.body.id}/versions`, {
-    token: input.publisherToken,
-    body: manifest(input.manifest),
-  });
-  expect(version.status).toBe(201);
-  await uploadCodeIfProcess(h, input.publisherToken, listing.body.id, version.body, input.artifact);
-  const submitted = await h.request('POST', `/v1/listings/${listing.body.id}/versions/1.0.0/submit`, {
-    token: input.publisherToken,
-  });
-  await approveSubmission(h, submitted.body.workflowId, input.reviewerToken);
-  return listing.body as { id: string; slug: string };
+  return { id: listing.id, slug: listing.slug };
 }
 
 /** Publishes a process agent (echo's manifest with overrides) with this artifact; returns the listing. */
@@ -47,20 +40,8 @@ export function publishAgent(
 }
 
 /** Approves a submitted version as soon as its review accepts a decision, and waits for publication. */
-export async function approveSubmission(
-  h: Harness,
-  workflowId: string,
-  reviewerToken: string,
-): Promise<void> {
-  const versionId = workflowId.replace('publish:', '');
-  const decide = () =>
-    h.request('POST', `/v1/reviews/${versionId}/decision`, {
-      token: reviewerToken,
-      body: { decision: 'approve' },
-    });
-  await waitFor(async () => (await decide()).status === 202, 'the approval');
-  await h.temporal.workflow.getHandle(workflowId).result();
-}
+export const approveSubmission = (h: Harness, workflowId: string, reviewerToken: string): Promise<void> =>
+  approveReview(h, workflowId, reviewerToken);
 
 /** Uploads an agent's code (default: echo's) when the version runs as a process: submitting one needs it. */
 export async function uploadCodeIfProcess(

@@ -2,20 +2,20 @@
 // model and real PostgreSQL full-text search in a scratch database. Floors sit below the measured
 // values (bench/relevance.ts) with margin; the model and the SQL are deterministic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalEmbedder } from '../../../src/adapters/embeddings/local-embedder.js';
-import { fuseByScore, type RankedCandidate } from '../../../src/domain/search/hybrid-fusion.js';
+import { LocalEmbedder } from '../../src/adapters/embeddings/local-embedder.js';
+import { fuseByScore, type RankedCandidate } from '../../src/domain/search/hybrid-fusion.js';
 import {
   createPostgresLexicalRetriever,
   createSemanticRetriever,
   DEFAULT_EVAL_POSTGRES_URL,
   type LexicalRetriever,
-} from '../../fixtures/relevance/relevance-harness.js';
-import { measureRelevance } from '../../fixtures/relevance/relevance-metrics.js';
+} from '../fixtures/relevance/relevance-harness.js';
+import { measureRelevance } from '../fixtures/relevance/relevance-metrics.js';
 import {
   loadRelevanceSet,
   OFF_TOPIC_QUERIES,
   type RelevanceQuery,
-} from '../../fixtures/relevance/relevance-set.js';
+} from '../fixtures/relevance/relevance-set.js';
 
 const { listings, queries } = loadRelevanceSet();
 const embedder = new LocalEmbedder();
