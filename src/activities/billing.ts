@@ -1,4 +1,5 @@
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { nonRetryable } from '../domain/failures.js';
+import { heartbeat } from '@temporalio/activity';
 import { isPermanentStripeError, type PaymentsGateway } from '../adapters/payments/index.js';
 import type { Db } from '../db/pool.js';
 import { buildTenantInvoices, tenantsToBill, type InvoiceRef } from '../domain/billing/build-invoices.js';
@@ -27,8 +28,7 @@ export interface BillingActivityDeps {
 export type BillingActivities = ReturnType<typeof createBillingActivities>;
 
 function checkPeriod(period: string): void {
-  if (!isPeriod(period))
-    throw ApplicationFailure.nonRetryable(`not a billing period: ${period}`, 'InvalidPeriod');
+  if (!isPeriod(period)) throw nonRetryable('InvalidPeriod', `not a billing period: ${period}`);
 }
 
 /**
@@ -48,10 +48,7 @@ export function createBillingActivities({
       return await call();
     } catch (error) {
       if (isPermanentStripeError(error)) {
-        throw ApplicationFailure.nonRetryable(
-          `Stripe refused to ${what}: ${(error as Error).message}`,
-          'StripeRefused',
-        );
+        throw nonRetryable('StripeRefused', `Stripe refused to ${what}: ${(error as Error).message}`);
       }
       throw error;
     }
@@ -105,8 +102,7 @@ export function createBillingActivities({
     }): Promise<{ stripeInvoiceId: string | null }> {
       if (!payments) return { stripeInvoiceId: null };
       const invoice = await loadInvoiceForSync(db, invoiceId);
-      if (!invoice)
-        throw ApplicationFailure.nonRetryable(`invoice ${invoiceId} does not exist`, 'InvoiceNotFound');
+      if (!invoice) throw nonRetryable('InvoiceNotFound', `invoice ${invoiceId} does not exist`);
       if (invoice.status === 'final') return { stripeInvoiceId: invoice.stripeInvoiceId };
       const chargeable = invoice.lines.filter((line) => line.amountMinor !== 0n);
       if (chargeable.length === 0) return { stripeInvoiceId: null };

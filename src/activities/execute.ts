@@ -1,4 +1,5 @@
-import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { nonRetryable } from '../domain/failures.js';
+import { Context, heartbeat } from '@temporalio/activity';
 import { withTransaction, type Db } from '../db/pool.js';
 import { findVersionById } from '../domain/catalog/repository.js';
 import type { Manifest } from '../domain/catalog/schemas.js';
@@ -38,8 +39,7 @@ const HEARTBEAT_EVERY_MS = 2000;
 export function createExecuteActivities({ db, runtime, logger }: ExecuteActivityDeps) {
   async function load(executionId: string): Promise<StoredExecution> {
     const execution = await findExecution(db, executionId);
-    if (!execution)
-      throw ApplicationFailure.nonRetryable(`execution ${executionId} does not exist`, 'ExecutionNotFound');
+    if (!execution) throw nonRetryable('ExecutionNotFound', `execution ${executionId} does not exist`);
     return execution;
   }
 
@@ -65,13 +65,13 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
       const execution = await load(executionId);
       const installation = await findInstallation(db, execution.installationId);
       if (!installation || installation.status !== 'active') {
-        throw ApplicationFailure.nonRetryable(
-          `the installation is ${installation?.status ?? 'gone'}; only an active installation can be invoked`,
+        throw nonRetryable(
           'NotEntitled',
+          `the installation is ${installation?.status ?? 'gone'}; only an active installation can be invoked`,
         );
       }
       const refusal = await entitlementRefusal(db, { installationId: installation.id, executionId });
-      if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, 'NotEntitled');
+      if (refusal) throw nonRetryable('NotEntitled', refusal.message);
       await markExecutionRunning(db, executionId);
     },
 
@@ -87,7 +87,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
       const installation = await findInstallation(db, execution.installationId);
       const version = await findVersionById(db, execution.versionId);
       if (!installation || !version)
-        throw ApplicationFailure.nonRetryable('the installation or its version is gone', 'NotEntitled');
+        throw nonRetryable('NotEntitled', 'the installation or its version is gone');
 
       const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
       try {

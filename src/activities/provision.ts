@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { nonRetryable } from '../domain/failures.js';
 import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import { withTransaction, type Db } from '../db/pool.js';
 import { recordAudit, type AuditAction } from '../domain/audit/repository.js';
@@ -43,10 +43,7 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
   async function load(installationId: string): Promise<Installation> {
     const installation = await findInstallation(db, installationId);
     if (!installation) {
-      throw ApplicationFailure.nonRetryable(
-        `installation ${installationId} does not exist`,
-        'InstallationNotFound',
-      );
+      throw nonRetryable('InstallationNotFound', `installation ${installationId} does not exist`);
     }
     return installation;
   }
@@ -56,7 +53,7 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
     const installation = await load(installationId);
     const version = await findVersionById(db, versionId ?? installation.versionId);
     if (!version || version.listingId !== installation.listingId) {
-      throw ApplicationFailure.nonRetryable('the version to install no longer exists', 'VersionNotFound');
+      throw nonRetryable('VersionNotFound', 'the version to install no longer exists');
     }
     const slot = {
       installationId,
@@ -70,10 +67,10 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
   }
 
   function missingCredentialsFailure(missing: string[]) {
-    return ApplicationFailure.nonRetryable(
-      `missing credentials: ${missing.join(', ')}; store them with PUT /v1/credentials/{name} and try again`,
+    return nonRetryable(
       'MissingCredentials',
-      { missing },
+      `missing credentials: ${missing.join(', ')}; store them with PUT /v1/credentials/{name} and try again`,
+      { details: [{ missing }] },
     );
   }
 
@@ -187,9 +184,9 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
         action: 'installation.active',
       });
       if (!moved) {
-        throw ApplicationFailure.nonRetryable(
-          `installation is ${installation.status}, cannot become active`,
+        throw nonRetryable(
           'InvalidInstallationStatus',
+          `installation is ${installation.status}, cannot become active`,
         );
       }
       logger.info({ installationId }, 'installation active');
@@ -218,8 +215,7 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
           runtime: runtime.refFor(slot),
           pricing: version.manifest.pricing,
         });
-        if (!switched)
-          throw ApplicationFailure.nonRetryable('the installation changed meanwhile', 'InstallationChanged');
+        if (!switched) throw nonRetryable('InstallationChanged', 'the installation changed meanwhile');
         await recordAudit(tx, {
           orgId: installation.orgId,
           actor: null,

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { nonRetryable } from '../domain/failures.js';
 import { withTransaction, type Db } from '../db/pool.js';
 import { recordAudit, type AuditAction } from '../domain/audit/repository.js';
 import {
@@ -28,8 +28,7 @@ export type PublishReviewActivities = ReturnType<typeof createPublishReviewActiv
 export function createPublishReviewActivities({ db, logger, remoteEndpoints }: PublishReviewActivityDeps) {
   async function loadVersion(versionId: string): Promise<ListingVersion> {
     const version = await findVersionById(db, versionId);
-    if (!version)
-      throw ApplicationFailure.nonRetryable(`version ${versionId} does not exist`, 'VersionNotFound');
+    if (!version) throw nonRetryable('VersionNotFound', `version ${versionId} does not exist`);
     return version;
   }
 
@@ -39,10 +38,7 @@ export function createPublishReviewActivities({ db, logger, remoteEndpoints }: P
     if (moved) return moved;
     const current = await loadVersion(versionId);
     if (current.status === to) return current;
-    throw ApplicationFailure.nonRetryable(
-      `version is ${current.status}, cannot become ${to}`,
-      'InvalidVersionStatus',
-    );
+    throw nonRetryable('InvalidVersionStatus', `version is ${current.status}, cannot become ${to}`);
   }
 
   async function auditOnPublisher(

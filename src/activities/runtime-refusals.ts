@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { nonRetryable } from '../domain/failures.js';
 import { RemoteEndpointRefusedError } from '../runtime/remote/resolve-endpoint.js';
 import { UnsupportedRuntimeError } from '../runtime/runtime-router.js';
 
@@ -9,10 +9,8 @@ import { UnsupportedRuntimeError } from '../runtime/runtime-router.js';
  * name, which no retry policy lists, so the refusal was retried until attempts ran out.)
  */
 export function runtimeRefusalFailure(error: unknown): unknown {
-  if (error instanceof RemoteEndpointRefusedError)
-    return ApplicationFailure.nonRetryable(error.message, 'EndpointRefused');
-  if (error instanceof UnsupportedRuntimeError)
-    return ApplicationFailure.nonRetryable(error.message, 'UnsupportedRuntime');
+  if (error instanceof RemoteEndpointRefusedError) return nonRetryable('EndpointRefused', error.message);
+  if (error instanceof UnsupportedRuntimeError) return nonRetryable('UnsupportedRuntime', error.message);
   return error;
 }
 

@@ -1,4 +1,5 @@
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { nonRetryable } from '../domain/failures.js';
+import { heartbeat } from '@temporalio/activity';
 import type { Embedder } from '../adapters/embeddings/index.js';
 import { withTransaction, type Db } from '../db/pool.js';
 import {
@@ -25,8 +26,7 @@ export function createSearchActivities({ db, embedder }: SearchActivityDeps) {
   /** Embeds one version (skipped when this exact text is already embedded) and writes its full-text document. */
   async function indexOne(versionId: string): Promise<string> {
     const source = await loadEmbeddingText(db, versionId);
-    if (!source)
-      throw ApplicationFailure.nonRetryable(`version ${versionId} does not exist`, 'VersionNotFound');
+    if (!source) throw nonRetryable('VersionNotFound', `version ${versionId} does not exist`);
     const embedded = await hasEmbedding(db, versionId, embedder.model, source.sha256);
     const [vector] = embedded ? [] : await embedder.embed([source.text]);
     await withTransaction(db, async (tx) => {

@@ -1,5 +1,5 @@
+import { nonRetryable } from '../domain/failures.js';
 import {
-  ApplicationFailure,
   continueAsNew,
   defineQuery,
   executeChild,
@@ -124,9 +124,9 @@ export async function monthlyBilling(input: {
     await continueAsNew<typeof monthlyBilling>({ ...input, progress });
   }
   if (progress.failed > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `billing ${input.period} failed for ${progress.failed} of ${progress.tenants} tenants (run it again to retry them): ${progress.failures.join('; ')}`,
+    throw nonRetryable(
       'BillingIncomplete',
+      `billing ${input.period} failed for ${progress.failed} of ${progress.tenants} tenants (run it again to retry them): ${progress.failures.join('; ')}`,
     );
   }
   return { period: input.period, tenants: progress.tenants, invoices: progress.invoices };

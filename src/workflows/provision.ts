@@ -1,5 +1,5 @@
+import { nonRetryable } from '../domain/failures.js';
 import {
-  ApplicationFailure,
   defineQuery,
   patched,
   proxyActivities,
@@ -7,7 +7,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { ProvisionActivities } from '../activities/provision.js';
-import { installationStepOptions, rootCauseMessage, runCompensations, type Compensations } from './saga.js';
+import { createSaga, failureWithCleanup, installationStepOptions, rootCauseMessage } from './saga.js';
 
 /** The id of an installation's provisioning workflow. */
 export const provisionWorkflowId = (installationId: string) => `provision:${installationId}`;
@@ -47,39 +47,37 @@ const localActivities = proxyLocalActivities<ProvisionActivities>(installationSt
 export async function provisionInstallation({ installationId }: ProvisionInput): Promise<ProvisionState> {
   let state: ProvisionState = { phase: 'checking_credentials' };
   setHandler(provisionStateQuery, () => state);
-  const compensations: Compensations = [];
+  const saga = createSaga();
   const byId = { installationId };
   const databaseSteps = patched('provision-local-database-steps') ? localActivities : activities;
   try {
     await databaseSteps.checkInstallationCredentials(byId);
 
     state = { phase: 'creating_runtime' };
-    compensations.unshift(() => activities.destroyInstallationRuntime(byId));
-    await activities.createInstallationRuntime(byId);
+    await saga.step(
+      () => activities.createInstallationRuntime(byId),
+      () => activities.destroyInstallationRuntime(byId),
+    );
 
     state = { phase: 'injecting_secrets' };
-    compensations.unshift(() => activities.revokeInstallationSecrets(byId));
-    await activities.injectInstallationSecrets(byId);
+    await saga.step(
+      () => activities.injectInstallationSecrets(byId),
+      () => activities.revokeInstallationSecrets(byId),
+    );
 
     state = { phase: 'opening_meter' };
-    compensations.unshift(() => activities.closeInstallationMeter(byId));
-    await databaseSteps.openInstallationMeter(byId);
+    await saga.step(
+      () => databaseSteps.openInstallationMeter(byId),
+      () => activities.closeInstallationMeter(byId),
+    );
 
     state = { phase: 'activating' };
     await databaseSteps.activateInstallation(byId);
   } catch (error) {
-    const undoErrors = await runCompensations(compensations);
-    const reason = undoErrors.length
-      ? `${rootCauseMessage(error)}; cleaning up also failed: ${undoErrors.join('; ')}`
-      : rootCauseMessage(error);
+    const reason = failureWithCleanup(rootCauseMessage(error), await saga.compensate());
     state = { phase: 'failed', reason };
     await activities.failInstallation({ installationId, reason });
-    throw ApplicationFailure.create({
-      message: reason,
-      type: 'ProvisioningFailed',
-      nonRetryable: true,
-      cause: error as Error,
-    });
+    throw nonRetryable('ProvisioningFailed', reason, { cause: error as Error });
   }
   return (state = { phase: 'active' });
 }

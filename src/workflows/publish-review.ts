@@ -1,14 +1,8 @@
-import {
-  ApplicationFailure,
-  condition,
-  defineQuery,
-  defineSignal,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { nonRetryable } from '../domain/failures.js';
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { PublishReviewActivities } from '../activities/publish-review.js';
 import type { SearchActivities } from '../activities/search.js';
-import { rootCauseMessage, runCompensations, type Compensations } from './saga.js';
+import { createSaga, failureWithCleanup, rootCauseMessage, type Saga } from './saga.js';
 
 /** What starts a review: the version, and how long to wait for a reviewer. */
 export interface PublishReviewInput {
@@ -59,10 +53,10 @@ const searchActivities = proxyActivities<SearchActivities>({
   },
 });
 
-/** Takes a submitted version through automated checks and human review to publication. */
 /** The id of a version's publish-review workflow. */
 export const publishWorkflowId = (versionId: string) => `publish:${versionId}`;
 
+/** Takes a submitted version through automated checks and human review to publication. */
 export async function publishReview(input: PublishReviewInput): Promise<PublishReviewState> {
   const { versionId, listingId } = input;
   let state: PublishReviewState = { phase: 'checking' };
@@ -80,11 +74,13 @@ export async function publishReview(input: PublishReviewInput): Promise<PublishR
   }
 
   // Undo steps for what this review has changed so far, newest first.
-  const compensations: Compensations = [];
+  const saga = createSaga();
   // Indexed as hidden before the wait, so embedding is done by the time a reviewer decides; it
   // becomes searchable only when the version is published and promoted.
-  compensations.unshift(() => searchActivities.unindexVersion({ versionId, listingId }));
-  await searchActivities.indexVersionForSearch({ versionId });
+  await saga.step(
+    () => searchActivities.indexVersionForSearch({ versionId }),
+    () => searchActivities.unindexVersion({ versionId, listingId }),
+  );
 
   // The submit request already moved the version to in_review (making it immutable at once).
   state = { phase: 'awaiting_review' };
@@ -93,7 +89,7 @@ export async function publishReview(input: PublishReviewInput): Promise<PublishR
     const reason = `no review decision within ${formatSeconds(input.reviewTimeoutSeconds)}; submit again when ready`;
     await activities.returnVersionToDraft({ versionId, reason });
     state = { phase: 'returned_to_draft', reason };
-    await undoOrFail(compensations);
+    await undoOrFail(saga);
     return state;
   }
 
@@ -101,34 +97,28 @@ export async function publishReview(input: PublishReviewInput): Promise<PublishR
     const reason = decision.reason ?? 'rejected by reviewer';
     await activities.rejectVersion({ versionId, reason, reviewerKeyId: decision.reviewerKeyId });
     state = { phase: 'rejected', reason, decision: 'reject' };
-    await undoOrFail(compensations);
+    await undoOrFail(saga);
     return state;
   }
 
   state = { phase: 'publishing', decision: 'approve' };
   try {
-    // Registered before the step: if publishVersion's outcome is unclear, undoing it is still right.
-    compensations.unshift(() =>
-      activities.revertPublication({
-        versionId,
-        listingId,
-        reason: 'publication failed and was rolled back',
-      }),
+    // If publishVersion's outcome is unclear, undoing it is still right: the undo is registered first.
+    const { reviewerKeyId, reason } = decision;
+    await saga.step(
+      () => activities.publishVersion({ versionId, reviewerKeyId, reason }),
+      () =>
+        activities.revertPublication({
+          versionId,
+          listingId,
+          reason: 'publication failed and was rolled back',
+        }),
     );
-    await activities.publishVersion({
-      versionId,
-      reviewerKeyId: decision.reviewerKeyId,
-      reason: decision.reason,
-    });
     await activities.promoteLatestVersion({ listingId });
   } catch (error) {
-    const undoErrors = await runCompensations(compensations);
     const reason = `publication failed: ${rootCauseMessage(error)}`;
     state = { phase: 'failed', reason, decision: 'approve' };
-    throw ApplicationFailure.create({
-      message: undoErrors.length ? `${reason}; compensation failed: ${undoErrors.join('; ')}` : reason,
-      type: 'PublicationFailed',
-      nonRetryable: true,
+    throw nonRetryable('PublicationFailed', failureWithCleanup(reason, await saga.compensate()), {
       cause: error as Error,
     });
   }
@@ -136,13 +126,10 @@ export async function publishReview(input: PublishReviewInput): Promise<PublishR
 }
 
 /** Runs the undos after a review ends unpublished; a failed undo fails the workflow, visibly. */
-async function undoOrFail(compensations: Compensations): Promise<void> {
-  const undoErrors = await runCompensations(compensations);
+async function undoOrFail(saga: Saga): Promise<void> {
+  const undoErrors = await saga.compensate();
   if (undoErrors.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `cleaning up search data failed: ${undoErrors.join('; ')}`,
-      'CleanupFailed',
-    );
+    throw nonRetryable('CleanupFailed', `cleaning up search data failed: ${undoErrors.join('; ')}`);
   }
 }
 

@@ -1,10 +1,41 @@
 import { CancellationScope, type ActivityOptions } from '@temporalio/workflow';
+import type { FailureType } from '../domain/failures.js';
 
 /** A list of undo steps, newest first: register each before the step whose outcome may be unclear. */
-export type Compensations = Array<() => Promise<unknown>>;
+type Compensations = Array<() => Promise<unknown>>;
+
+/** One saga: its steps, each declared with its undo, and the undos run newest first when it fails. */
+export interface Saga {
+  /** Registers the undo, then runs the step: an outcome left unclear (a timeout) is still undone. */
+  step<T>(run: () => Promise<T>, undo: () => Promise<unknown>): Promise<T>;
+  /** Registers an undo for a step already taken. */
+  addUndo(undo: () => Promise<unknown>): void;
+  /** Runs the undos newest first, even when the workflow is being cancelled; answers their failures. */
+  compensate(): Promise<string[]>;
+}
+
+/** Starts a saga with no undos yet. */
+export function createSaga(): Saga {
+  const undos: Compensations = [];
+  return {
+    step(run, undo) {
+      undos.unshift(undo);
+      return run();
+    },
+    addUndo(undo) {
+      undos.unshift(undo);
+    },
+    compensate: () => runCompensations(undos),
+  };
+}
+
+/** The one wording of a failure, with the failures of cleaning up after it when there were any. */
+export function failureWithCleanup(reason: string, undoErrors: string[]): string {
+  return undoErrors.length ? `${reason}; cleaning up also failed: ${undoErrors.join('; ')}` : reason;
+}
 
 /** Runs undos newest first, even if the workflow is being cancelled, and returns their failures. */
-export async function runCompensations(compensations: Compensations): Promise<string[]> {
+async function runCompensations(compensations: Compensations): Promise<string[]> {
   const failures: string[] = [];
   await CancellationScope.nonCancellable(async () => {
     for (const undo of compensations) {
@@ -43,7 +74,7 @@ export const installationStepOptions: ActivityOptions = {
       'VersionNotFound',
       'InstallationChanged',
       'UnsupportedRuntime',
-    ],
+    ] satisfies FailureType[],
   },
 };
 

@@ -1,11 +1,12 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { nonRetryable } from '../domain/failures.js';
+import { proxyActivities } from '@temporalio/workflow';
 import type { ProvisionActivities } from '../activities/provision.js';
 import {
   installationStepOptions,
   removalStepOptions,
   rootCauseMessage,
-  runCompensations,
-  type Compensations,
+  createSaga,
+  failureWithCleanup,
 } from './saga.js';
 
 /** What an upgrade needs: the installation, the version it runs now, and the one to move to. */
@@ -32,26 +33,25 @@ export const upgradeWorkflowId = (installationId: string, version: string) =>
 export async function upgradeInstallation(input: UpgradeInput): Promise<{ upgraded: true }> {
   const next = { installationId: input.installationId, versionId: input.toVersionId };
   const previous = { installationId: input.installationId, versionId: input.fromVersionId };
-  const compensations: Compensations = [];
+  const saga = createSaga();
   try {
     await activities.checkInstallationCredentials(next);
-    compensations.unshift(() => activities.destroyInstallationRuntime(next));
-    await activities.createInstallationRuntime(next);
-    compensations.unshift(() => activities.revokeInstallationSecrets(next));
-    await activities.injectInstallationSecrets(next);
+    await saga.step(
+      () => activities.createInstallationRuntime(next),
+      () => activities.destroyInstallationRuntime(next),
+    );
+    await saga.step(
+      () => activities.injectInstallationSecrets(next),
+      () => activities.revokeInstallationSecrets(next),
+    );
     await activities.switchInstallationVersion(input);
   } catch (error) {
-    const undoErrors = await runCompensations(compensations);
-    const reason = `upgrade failed, still running the previous version: ${rootCauseMessage(error)}${
-      undoErrors.length ? `; cleaning up also failed: ${undoErrors.join('; ')}` : ''
-    }`;
+    const reason = failureWithCleanup(
+      `upgrade failed, still running the previous version: ${rootCauseMessage(error)}`,
+      await saga.compensate(),
+    );
     await activities.recordUpgradeFailure({ installationId: input.installationId, reason });
-    throw ApplicationFailure.create({
-      message: reason,
-      type: 'UpgradeFailed',
-      nonRetryable: true,
-      cause: error as Error,
-    });
+    throw nonRetryable('UpgradeFailed', reason, { cause: error as Error });
   }
   await cleanup.revokeInstallationSecrets(previous);
   await cleanup.destroyInstallationRuntime(previous);

@@ -169,7 +169,7 @@ describe('publishReview with stub activities', () => {
     const { error } = await outcome(handle);
     expect(failureOf(error)).toEqual({
       type: 'PublicationFailed',
-      message: 'publication failed: injected: publish broke; compensation failed: injected: revert broke',
+      message: 'publication failed: injected: publish broke; cleaning up also failed: injected: revert broke',
     });
     expect(stubs.calls(versionId).slice(-2)).toEqual(['revertPublication', 'unindexVersion']);
   });
