@@ -45,10 +45,10 @@ try {
   };
   const withoutAllowance = { model: 'usage_based', pricePerInvocation: 0.003, pricePer1kTokens: 0.0006 };
   const openedAt = new Date(Date.parse(`${period}-01T00:00:00Z`) - 20 * 86_400_000);
-  const tenantIds = await seedOrgs(db, { count: tenants, namePrefix: 'tenant ' });
+  const orgIds = await seedOrgs(db, { count: tenants, namePrefix: 'tenant ' });
   await seedActiveInstallations(
     db,
-    tenantIds.flatMap((orgId, n) =>
+    orgIds.flatMap((orgId, n) =>
       [0, 1, 2].map((k) => {
         const listingN = k === 2 ? listings : (n * 7 + k * 3) % listings;
         const pricing =

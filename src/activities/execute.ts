@@ -11,7 +11,7 @@ import {
 } from '../domain/executions/repository.js';
 import { entitlementRefusal } from '../domain/executions/entitlement.js';
 import { insertUsageEvents } from '../domain/metering/usage-events.js';
-import { findInstallation } from '../domain/installs/repository.js';
+import { findInstallation } from '../domain/installations/repository.js';
 import type { Logger } from '../logger.js';
 import { redactInvocationResult } from '../runtime/redact-invocation-result.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
@@ -96,7 +96,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
           await runtime.invoke(
             runtime.refFor({
               installationId: installation.id,
-              tenantId: installation.orgId,
+              orgId: installation.orgId,
               versionId: version.id,
               runtimeKind: (version.manifest as Manifest).runtime.kind,
             }),

@@ -15,7 +15,7 @@ import {
   switchVersion,
   transitionInstallation,
   type Installation,
-} from '../domain/installs/repository.js';
+} from '../domain/installations/repository.js';
 import type { Logger } from '../logger.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { withRuntimeRefusals } from './runtime-refusals.js';
@@ -57,7 +57,7 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
     }
     const slot = {
       installationId,
-      tenantId: installation.orgId,
+      orgId: installation.orgId,
       versionId: version.id,
       runtimeKind: version.manifest.runtime.kind,
     };
@@ -143,7 +143,7 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
       for (const name of credentialNames) {
         const value = await readSecretAudited(
           { db, secrets },
-          { tenantId: installation.orgId, name, purpose: { installationId: installation.id }, actor },
+          { orgId: installation.orgId, name, purpose: { installationId: installation.id }, actor },
         );
         if (value === null) missing.push(name);
         else values[name] = value;

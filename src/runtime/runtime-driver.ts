@@ -15,7 +15,7 @@ export type RuntimeKind = Manifest['runtime']['kind'];
 /** Identifies one runtime: an installation holds one per version while it is being upgraded. */
 export interface RuntimeSlot {
   installationId: string;
-  tenantId: string;
+  orgId: string;
   versionId: string;
   /** Which kind of runtime the version needs; it chooses the driver. */
   runtimeKind: RuntimeKind;

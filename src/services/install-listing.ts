@@ -3,7 +3,7 @@ import { recordAudit } from '../domain/audit/repository.js';
 import type { OrgPrincipal } from '../domain/auth/principal.js';
 import { findListingForCaller } from '../domain/catalog/repository.js';
 import { AppError, notFound } from '../domain/errors.js';
-import { createInstallation, transitionInstallation } from '../domain/installs/repository.js';
+import { createInstallation, transitionInstallation } from '../domain/installations/repository.js';
 import { startOwnedWorkflow } from '../temporal/start-workflow.js';
 import { installationSearchAttributes } from '../temporal/search-attributes.js';
 import { provisionInstallation, provisionWorkflowId } from '../workflows/provision.js';

@@ -10,7 +10,7 @@ import {
   findExecution,
   type StoredExecution,
 } from '../domain/executions/repository.js';
-import { findInstallation } from '../domain/installs/repository.js';
+import { findInstallation } from '../domain/installations/repository.js';
 import { startOwnedWorkflow } from '../temporal/start-workflow.js';
 import { installationSearchAttributes } from '../temporal/search-attributes.js';
 import { executeAgent, executeWorkflowId } from '../workflows/execute.js';

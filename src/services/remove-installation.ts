@@ -2,7 +2,7 @@ import { withTransaction } from '../db/pool.js';
 import { recordAudit } from '../domain/audit/repository.js';
 import type { OrgPrincipal } from '../domain/auth/principal.js';
 import { conflict, notFound } from '../domain/errors.js';
-import { findInstallation, transitionInstallation } from '../domain/installs/repository.js';
+import { findInstallation, transitionInstallation } from '../domain/installations/repository.js';
 import { startOwnedWorkflow } from '../temporal/start-workflow.js';
 import { installationSearchAttributes } from '../temporal/search-attributes.js';
 import { deprovisionInstallation, deprovisionWorkflowId } from '../workflows/deprovision.js';

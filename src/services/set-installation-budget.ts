@@ -2,7 +2,7 @@ import { withTransaction } from '../db/pool.js';
 import { recordAudit } from '../domain/audit/repository.js';
 import type { OrgPrincipal } from '../domain/auth/principal.js';
 import { notFound } from '../domain/errors.js';
-import { findInstallation, setMonthlyBudget, type Installation } from '../domain/installs/repository.js';
+import { findInstallation, setMonthlyBudget, type Installation } from '../domain/installations/repository.js';
 import type { ServiceDeps } from './deps.js';
 
 /** Sets (or clears, with null) an installation's monthly budget and audits it; answers the installation. */

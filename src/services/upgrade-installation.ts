@@ -1,7 +1,7 @@
 import type { OrgPrincipal } from '../domain/auth/principal.js';
 import { findListingForCaller } from '../domain/catalog/repository.js';
 import { conflict, notFound } from '../domain/errors.js';
-import { findInstallation } from '../domain/installs/repository.js';
+import { findInstallation } from '../domain/installations/repository.js';
 import { startOwnedWorkflow } from '../temporal/start-workflow.js';
 import { installationSearchAttributes } from '../temporal/search-attributes.js';
 import { upgradeInstallation as upgradeWorkflow, upgradeWorkflowId } from '../workflows/upgrade.js';

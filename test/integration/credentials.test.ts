@@ -188,14 +188,14 @@ describe('credentials', () => {
       const actor = { keyId: 'key_installer', role: 'admin' as const };
 
       const read = await readSecretAudited(h, {
-        tenantId: acme.org.id,
+        orgId: acme.org.id,
         name: 'SHOP_API_KEY',
         purpose: { installationId: 'inst-123' },
         actor,
       });
       expect(read).toBe(value);
       const missing = await readSecretAudited(h, {
-        tenantId: acme.org.id,
+        orgId: acme.org.id,
         name: 'NOT_THERE',
         purpose: { executionId: 'exec-456' },
         actor: null,

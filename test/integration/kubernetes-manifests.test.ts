@@ -114,7 +114,7 @@ describe('k8s/ manifests on a real API server', () => {
       workerServiceAccount: { namespace: 'bazaar-system', name: 'bazaar-worker' },
     });
     const spec = {
-      tenantId: randomUUID(),
+      orgId: randomUUID(),
       installationId: randomUUID(),
       versionId: randomUUID(),
       listingId: randomUUID(),
@@ -134,7 +134,7 @@ describe('k8s/ manifests on a real API server', () => {
     await driver.destroyRuntime(ref);
     const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
     await waitFor(
-      async () => (await outcome(core.readNamespace({ name: `bazaar-t-${spec.tenantId}` }))) !== 'ok',
+      async () => (await outcome(core.readNamespace({ name: `bazaar-t-${spec.orgId}` }))) !== 'ok',
       'the agent namespace to be deleted',
       60_000,
     );

@@ -46,11 +46,11 @@ function manifest(resources: Partial<Manifest['resources']> = {}): Manifest {
 }
 
 function runtimeSpec(
-  tenantId: string = randomUUID(),
+  orgId: string = randomUUID(),
   resources: Partial<Manifest['resources']> = {},
 ): RuntimeSpec {
   return {
-    tenantId,
+    orgId,
     installationId: randomUUID(),
     versionId: randomUUID(),
     listingId: randomUUID(),
@@ -134,11 +134,11 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
     // Creating again (a retried activity) finds what exists.
     expect(await driver.createRuntime(spec)).toEqual(ref);
 
-    const namespace = tenantNamespace(PREFIX, spec.tenantId);
+    const namespace = tenantNamespace(PREFIX, spec.orgId);
     const ns = await core.readNamespace({ name: namespace });
     expect(ns.metadata?.labels).toMatchObject({
       'app.kubernetes.io/managed-by': 'bazaar',
-      'bazaar.dev/tenant': spec.tenantId,
+      'bazaar.dev/tenant': spec.orgId,
       'pod-security.kubernetes.io/enforce': 'restricted',
     });
 
@@ -174,7 +174,7 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
       },
     });
     const ref = await provision(spec);
-    const namespace = tenantNamespace(PREFIX, spec.tenantId);
+    const namespace = tenantNamespace(PREFIX, spec.orgId);
     const policy = await networking.readNamespacedNetworkPolicy({
       name: `${runtimeName(spec)}-egress`,
       namespace,
@@ -193,7 +193,7 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
       },
     ]);
     // A runtime that declares nothing gets no egress policy: the namespace's default-deny is all.
-    const quiet = runtimeSpec(spec.tenantId);
+    const quiet = runtimeSpec(spec.orgId);
     await provision(quiet);
     const policies = await networking.listNamespacedNetworkPolicy({ namespace });
     expect(policies.items.map((item) => item.metadata?.name).sort()).toEqual(
@@ -208,7 +208,7 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
   it('refuses a privileged pod in a tenant namespace (PodSecurity restricted, enforced by the server)', async () => {
     const spec = runtimeSpec();
     const ref = await provision(spec);
-    const namespace = tenantNamespace(PREFIX, spec.tenantId);
+    const namespace = tenantNamespace(PREFIX, spec.orgId);
     const pod: V1Pod = {
       metadata: { name: 'privileged', namespace },
       spec: {
@@ -238,7 +238,7 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
   it('holds exactly the injected credential names, and revokes them (idempotently)', async () => {
     const spec = runtimeSpec();
     const ref = await provision(spec);
-    const namespace = tenantNamespace(PREFIX, spec.tenantId);
+    const namespace = tenantNamespace(PREFIX, spec.orgId);
 
     await driver.injectSecrets(ref, { MODEL_API_KEY: SECRET_VALUE, SEARCH_KEY: 'other' });
     expect(await driver.secretNames(ref)).toEqual(['MODEL_API_KEY', 'SEARCH_KEY']);
@@ -260,7 +260,7 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
     const spec = runtimeSpec();
     const ref = await provision(spec);
     await driver.injectSecrets(ref, { MODEL_API_KEY: SECRET_VALUE });
-    const namespace = tenantNamespace(PREFIX, spec.tenantId);
+    const namespace = tenantNamespace(PREFIX, spec.orgId);
     const executionId = randomUUID();
     const input = { agent: 'echo', question: 'what is 6 x 7?' };
     beats.length = 0;
@@ -282,7 +282,7 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
     const job = run!.job!;
     expect(job.metadata?.labels).toMatchObject({
       'app.kubernetes.io/managed-by': 'bazaar',
-      'bazaar.dev/tenant': spec.tenantId,
+      'bazaar.dev/tenant': spec.orgId,
       'bazaar.dev/installation': spec.installationId,
       'bazaar.dev/execution': executionId,
     });
@@ -380,7 +380,7 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
   it('stops a run when the invocation is cancelled, deleting its Job', async () => {
     const spec = runtimeSpec();
     const ref = await provision(spec);
-    const namespace = tenantNamespace(PREFIX, spec.tenantId);
+    const namespace = tenantNamespace(PREFIX, spec.orgId);
     const executionId = randomUUID();
     const controller = new AbortController();
     const running = driver.invoke(ref, {
@@ -421,10 +421,10 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
   });
 
   it('provisions, executes and deprovisions, leaving nothing behind', async () => {
-    const tenantId = randomUUID();
-    const first = runtimeSpec(tenantId);
-    const second = runtimeSpec(tenantId);
-    const namespace = tenantNamespace(PREFIX, tenantId);
+    const orgId = randomUUID();
+    const first = runtimeSpec(orgId);
+    const second = runtimeSpec(orgId);
+    const namespace = tenantNamespace(PREFIX, orgId);
     const firstRef = await provision(first);
     const secondRef = await provision(second);
     await driver.injectSecrets(firstRef, { MODEL_API_KEY: SECRET_VALUE });
@@ -456,7 +456,7 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
       90_000,
     );
     await driver.destroyRuntime(secondRef);
-    expect(await leftovers(tenantId)).toEqual([]);
+    expect(await leftovers(orgId)).toEqual([]);
   }, 180_000);
 
   it('leaves nothing labelled as Bazaar anywhere once every runtime is gone', async () => {
@@ -470,10 +470,8 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
   }, 120_000);
 
   /** Every object labelled managed-by=bazaar (of the tenant, when given), as kind/namespace/name. */
-  async function leftovers(tenantId?: string): Promise<string[]> {
-    const labelSelector = tenantId
-      ? `${MANAGED_BY_SELECTOR},bazaar.dev/tenant=${tenantId}`
-      : MANAGED_BY_SELECTOR;
+  async function leftovers(orgId?: string): Promise<string[]> {
+    const labelSelector = orgId ? `${MANAGED_BY_SELECTOR},bazaar.dev/tenant=${orgId}` : MANAGED_BY_SELECTOR;
     const name = (kind: string) => (item: { metadata?: { namespace?: string; name?: string } }) =>
       `${kind}/${item.metadata?.namespace ?? ''}/${item.metadata?.name}`;
     return [

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { meterStatus } from '../../src/domain/installs/repository.js';
+import { meterStatus } from '../../src/domain/installations/repository.js';
 import { manifest, startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { approveSubmission, publishListing, uploadCodeIfProcess } from '../support/publish.js';

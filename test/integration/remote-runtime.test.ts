@@ -65,12 +65,12 @@ describe('remote runtime: publisher-hosted agents', () => {
     ]);
     const version = await findVersionById(h.db, rows[0].version_id);
     const ref = h.runtime.refFor({
-      tenantId: rows[0].org_id,
+      orgId: rows[0].org_id,
       installationId,
       versionId: rows[0].version_id,
       runtimeKind: 'remote',
     });
-    return { ref, manifest: version!.manifest as Manifest, tenantId: rows[0].org_id as string };
+    return { ref, manifest: version!.manifest as Manifest, orgId: rows[0].org_id as string };
   }
 
   const invocation = (manifest: Manifest, overrides: Partial<Invocation> = {}): Invocation => ({
@@ -337,7 +337,7 @@ describe('remote runtime: publisher-hosted agents', () => {
       target.ref.location.split('/')[2],
     ]);
     const spec = {
-      tenantId: target.tenantId,
+      orgId: target.orgId,
       installationId: installed.installationId,
       versionId: target.ref.location.split('/')[2]!,
       runtimeKind: 'remote' as const,

@@ -377,8 +377,8 @@ describe('isolation', () => {
       const manifest = manifestSchema.parse(
         JSON.parse(await readFile(join(repo, 'agents/echo/manifest.json'), 'utf8')),
       );
-      const spec = (tenantId: string, installationId: string) => ({
-        tenantId,
+      const spec = (orgId: string, installationId: string) => ({
+        orgId,
         installationId,
         listingId: 'listing-1',
         versionId: 'version-1',

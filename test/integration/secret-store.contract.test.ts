@@ -236,7 +236,7 @@ describe('SecretStore contract', () => {
 
       const { rewrapped, failed } = await rotating.rotateMasterKey(2);
       expect(rewrapped).toBeGreaterThanOrEqual(written.size);
-      expect(failed).toEqual([{ tenantId: movedTenant, name: 'MOVED_KEY', reason: expect.any(String) }]);
+      expect(failed).toEqual([{ orgId: movedTenant, name: 'MOVED_KEY', reason: expect.any(String) }]);
       const ids = await db.query(
         `SELECT DISTINCT master_key_id FROM tenant_secrets WHERE name <> 'MOVED_KEY'`,
       );
@@ -259,7 +259,7 @@ describe('SecretStore contract', () => {
     });
     secretStoreContract(() => ({ store: shared, newTenant: async () => randomUUID() }));
 
-    it('keeps each tenant at <mount>/data/tenants/<tenantId>/<name>', async () => {
+    it('keeps each tenant at <mount>/data/tenants/<orgId>/<name>', async () => {
       const tenant = randomUUID();
       const value = secretValue();
       await shared.put(tenant, 'SHOP_API_KEY', value);

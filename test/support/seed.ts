@@ -117,10 +117,10 @@ export async function seedActiveInstallation(db: Queryable, input: InstallationS
 /** Many installations with their meters in one statement (benchmarks); ids in the order given. */
 export async function seedActiveInstallations(
   db: Queryable,
-  installs: InstallationSeed[],
+  installations: InstallationSeed[],
 ): Promise<string[]> {
-  const ids = installs.map(() => randomUUID());
-  const column = <T>(pick: (install: InstallationSeed) => T) => installs.map(pick);
+  const ids = installations.map(() => randomUUID());
+  const column = <T>(pick: (install: InstallationSeed) => T) => installations.map(pick);
   await db.query(
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[],

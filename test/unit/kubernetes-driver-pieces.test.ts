@@ -16,7 +16,7 @@ import { jobObject } from '../../src/runtime/kubernetes/objects.js';
 import { redactInvocationResult } from '../../src/runtime/redact-invocation-result.js';
 import { secretLeaks } from '../support/secret-leaks.js';
 
-const tenantId = '3f2a0c1e-8d4b-4c4e-9a1f-0b6d2e7c5a90';
+const orgId = '3f2a0c1e-8d4b-4c4e-9a1f-0b6d2e7c5a90';
 const installationId = '7b1e2d3c-4a5f-4e6d-8c7b-9a0f1e2d3c4b';
 const versionId = 'c0ffee00-1234-4abc-8def-0123456789ab';
 const executionId = '0e9d8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b';
@@ -49,16 +49,16 @@ const finishedPod = (terminated: Record<string, unknown>): V1Pod => ({
 describe('Kubernetes names', () => {
   it('round-trips a runtime location and refuses one outside the prefix', () => {
     const address = runtimeAddress('bazaar-t-', {
-      tenantId: tenantId.toUpperCase(),
+      orgId: orgId.toUpperCase(),
       installationId,
       versionId,
     });
-    expect(address.namespace).toBe(`bazaar-t-${tenantId}`);
+    expect(address.namespace).toBe(`bazaar-t-${orgId}`);
     expect(parseLocation(formatLocation(address), 'bazaar-t-')).toEqual(address);
     expect(() => parseLocation(`kube-system/${installationId}/${versionId}`, 'bazaar-t-')).toThrow(
       /bazaar-t-\* namespace/,
     );
-    expect(() => parseLocation(`bazaar-t-${tenantId}/../x/${versionId}`, 'bazaar-t-')).toThrow();
+    expect(() => parseLocation(`bazaar-t-${orgId}/../x/${versionId}`, 'bazaar-t-')).toThrow();
   });
 
   it('derives the Job name from the execution id alone, within 63 characters', () => {
@@ -66,13 +66,13 @@ describe('Kubernetes names', () => {
     expect(jobName(executionId)).toBe(jobName(executionId.toUpperCase()));
     expect(jobName('a'.repeat(63)).length).toBeLessThanOrEqual(63);
     expect(runtimeName({ installationId, versionId })).toMatch(/^runtime-[0-9a-f]{16}$/);
-    expect(() => tenantNamespace('x'.repeat(40), tenantId)).toThrow(/longer than 63/);
+    expect(() => tenantNamespace('x'.repeat(40), orgId)).toThrow(/longer than 63/);
   });
 });
 
 describe('Kubernetes Job object', () => {
   it('builds only container agents, with the manifest limits and deadline', () => {
-    const address = runtimeAddress('bazaar-t-', { tenantId, installationId, versionId });
+    const address = runtimeAddress('bazaar-t-', { orgId, installationId, versionId });
     const job = jobObject(address, executionId, container, { ttlSecondsAfterFinished: 300 });
     expect(job.spec).toMatchObject({
       backoffLimit: 0,

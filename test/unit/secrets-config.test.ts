@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMasterKeyring } from '../../src/adapters/secrets/master-keyring.js';
 import { loadConfig } from '../../src/config.js';
-import { resolveMasterKey } from '../../src/local/master-key.js';
+import { resolveMasterKey } from '../../src/config/master-key.js';
 
 describe('secret-store configuration', () => {
   it('defaults to the Postgres store and parses master keys', () => {

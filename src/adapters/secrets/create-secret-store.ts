@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/pool.js';
-import { resolveMasterKey } from '../../local/master-key.js';
+import { resolveMasterKey } from '../../config/master-key.js';
 import { createMasterKeyring } from './master-keyring.js';
 import { PostgresSecretStore } from './postgres-secret-store.js';
 import type { SecretStore } from './secret-store.js';

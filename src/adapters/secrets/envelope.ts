@@ -14,9 +14,9 @@ export interface Envelope {
 }
 
 /** The additional authenticated data binding a sealed value to its tenant and name. */
-export function secretAad(tenantId: string, name: string): Buffer {
+export function secretAad(orgId: string, name: string): Buffer {
   // JSON keeps the encoding unambiguous whatever characters the parts contain.
-  return Buffer.from(JSON.stringify(['bazaar-secret-v1', tenantId, name]));
+  return Buffer.from(JSON.stringify(['bazaar-secret-v1', orgId, name]));
 }
 
 function encrypt(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {

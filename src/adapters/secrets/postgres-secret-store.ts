@@ -14,9 +14,9 @@ const METADATA_COLUMNS = 'name, version, created_at, updated_at';
 // Tenants are organisations; their ids are bound into the AAD exactly as PostgreSQL prints them.
 const orgIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function assertReference(tenantId: string, name?: string): void {
-  assertSecretReference(tenantId, name);
-  if (!orgIdPattern.test(tenantId))
+function assertReference(orgId: string, name?: string): void {
+  assertSecretReference(orgId, name);
+  if (!orgIdPattern.test(orgId))
     throw new SecretStoreError(
       'invalid_reference',
       'a tenant id must be an organisation id (lower-case UUID)',
@@ -35,7 +35,7 @@ function toMetadata(row: Record<string, unknown>): SecretMetadata {
 /** What a key rotation did: rows re-wrapped, and rows left under their old key with the reason. */
 export interface RotationResult {
   rewrapped: number;
-  failed: Array<{ tenantId: string; name: string; reason: string }>;
+  failed: Array<{ orgId: string; name: string; reason: string }>;
 }
 
 /** The embedded secret store: AES-256-GCM envelope-encrypted rows in PostgreSQL (tenant_secrets). */
@@ -48,9 +48,9 @@ export class PostgresSecretStore implements SecretStore {
   ) {}
 
   /** Seals the value under a fresh data key and inserts or replaces the row. */
-  async put(tenantId: string, name: string, value: string): Promise<SecretMetadata> {
-    assertReference(tenantId, name);
-    const sealed = seal(value, secretAad(tenantId, name), this.keyring.current);
+  async put(orgId: string, name: string, value: string): Promise<SecretMetadata> {
+    assertReference(orgId, name);
+    const sealed = seal(value, secretAad(orgId, name), this.keyring.current);
     const { rows } = await this.db.query(
       `INSERT INTO tenant_secrets (org_id, name, value_ciphertext, wrapped_data_key, master_key_id)
        VALUES ($1, $2, $3, $4, $5)
@@ -61,18 +61,18 @@ export class PostgresSecretStore implements SecretStore {
          version = tenant_secrets.version + 1,
          updated_at = now()
        RETURNING ${METADATA_COLUMNS}`,
-      [tenantId, name, sealed.ciphertext, sealed.wrappedKey, sealed.masterKeyId],
+      [orgId, name, sealed.ciphertext, sealed.wrappedKey, sealed.masterKeyId],
     );
     return toMetadata(rows[0]);
   }
 
   /** Unwraps and decrypts the row's value; SecretStoreError('decrypt_failed') when it cannot. */
-  async get(tenantId: string, name: string): Promise<string | null> {
-    assertReference(tenantId, name);
+  async get(orgId: string, name: string): Promise<string | null> {
+    assertReference(orgId, name);
     const { rows } = await this.db.query(
       `SELECT value_ciphertext, wrapped_data_key, master_key_id FROM tenant_secrets
        WHERE org_id = $1 AND name = $2`,
-      [tenantId, name],
+      [orgId, name],
     );
     const row = rows[0];
     if (!row) return null;
@@ -80,38 +80,38 @@ export class PostgresSecretStore implements SecretStore {
     if (!masterKey)
       throw new SecretStoreError(
         'decrypt_failed',
-        `secret ${name} of tenant ${tenantId} is wrapped by master key ${row.master_key_id}, which is not configured`,
+        `secret ${name} of tenant ${orgId} is wrapped by master key ${row.master_key_id}, which is not configured`,
       );
     try {
       return open(
         { ciphertext: row.value_ciphertext, wrappedKey: row.wrapped_data_key },
-        secretAad(tenantId, name),
+        secretAad(orgId, name),
         masterKey,
       );
     } catch {
       throw new SecretStoreError(
         'decrypt_failed',
-        `secret ${name} of tenant ${tenantId} failed to decrypt: tampered with, or not this tenant's`,
+        `secret ${name} of tenant ${orgId} failed to decrypt: tampered with, or not this tenant's`,
       );
     }
   }
 
   /** Deletes the row; true when there was one. */
-  async delete(tenantId: string, name: string): Promise<boolean> {
-    assertReference(tenantId, name);
+  async delete(orgId: string, name: string): Promise<boolean> {
+    assertReference(orgId, name);
     const { rowCount } = await this.db.query('DELETE FROM tenant_secrets WHERE org_id = $1 AND name = $2', [
-      tenantId,
+      orgId,
       name,
     ]);
     return rowCount === 1;
   }
 
   /** The tenant's secrets' metadata, by name. */
-  async list(tenantId: string): Promise<SecretMetadata[]> {
-    assertReference(tenantId);
+  async list(orgId: string): Promise<SecretMetadata[]> {
+    assertReference(orgId);
     const { rows } = await this.db.query(
       `SELECT ${METADATA_COLUMNS} FROM tenant_secrets WHERE org_id = $1 ORDER BY name`,
-      [tenantId],
+      [orgId],
     );
     return rows.map(toMetadata);
   }
@@ -141,7 +141,7 @@ export class PostgresSecretStore implements SecretStore {
           [current.id, after?.orgId ?? null, after?.name ?? null, batchSize],
         );
         for (const row of rows) {
-          const ref = { tenantId: row.org_id as string, name: row.name as string };
+          const ref = { orgId: row.org_id as string, name: row.name as string };
           const from = findMasterKey(this.keyring, row.master_key_id);
           if (!from) {
             result.failed.push({ ...ref, reason: `master key ${row.master_key_id} is not configured` });
@@ -149,14 +149,14 @@ export class PostgresSecretStore implements SecretStore {
           }
           let wrappedKey: Buffer;
           try {
-            wrappedKey = rewrap(row.wrapped_data_key, secretAad(ref.tenantId, ref.name), from, current);
+            wrappedKey = rewrap(row.wrapped_data_key, secretAad(ref.orgId, ref.name), from, current);
           } catch {
             result.failed.push({ ...ref, reason: 'the data key does not unwrap: tampered with or moved' });
             continue;
           }
           await tx.query(
             `UPDATE tenant_secrets SET wrapped_data_key = $3, master_key_id = $4 WHERE org_id = $1 AND name = $2`,
-            [ref.tenantId, ref.name, wrappedKey, current.id],
+            [ref.orgId, ref.name, wrappedKey, current.id],
           );
           result.rewrapped++;
         }

@@ -30,22 +30,22 @@ export interface SecretStore {
   /** Which backend this is, for logs and health. */
   readonly kind: 'postgres' | 'vault';
   /** Creates the secret or replaces its value (bumping its version). */
-  put(tenantId: string, name: string, value: string): Promise<SecretMetadata>;
+  put(orgId: string, name: string, value: string): Promise<SecretMetadata>;
   /** The secret's value, or null when the tenant holds no secret of that name. */
-  get(tenantId: string, name: string): Promise<string | null>;
+  get(orgId: string, name: string): Promise<string | null>;
   /** Deletes the secret and every earlier value; true when it existed (already gone is not an error). */
-  delete(tenantId: string, name: string): Promise<boolean>;
+  delete(orgId: string, name: string): Promise<boolean>;
   /** The tenant's secrets' metadata, by name. */
-  list(tenantId: string): Promise<SecretMetadata[]>;
+  list(orgId: string): Promise<SecretMetadata[]>;
 }
 
 // Both segments become part of a Vault path or AAD, so they are restricted to a safe alphabet.
-const tenantIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const orgIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const secretNamePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** Refuses tenant ids and secret names that could escape their per-tenant namespace. */
-export function assertSecretReference(tenantId: string, name?: string): void {
-  if (!tenantIdPattern.test(tenantId))
+export function assertSecretReference(orgId: string, name?: string): void {
+  if (!orgIdPattern.test(orgId))
     throw new SecretStoreError('invalid_reference', 'invalid tenant id for the secret store');
   if (name !== undefined && !secretNamePattern.test(name))
     throw new SecretStoreError('invalid_reference', `invalid secret name "${name.slice(0, 128)}"`);

@@ -22,7 +22,7 @@ interface KvMetadata {
 }
 
 /**
- * Secrets in Vault / OpenBao KV v2 at `<mount>/data/tenants/<tenantId>/<name>`. Every read and write
+ * Secrets in Vault / OpenBao KV v2 at `<mount>/data/tenants/<orgId>/<name>`. Every read and write
  * uses the tenant's own token, whose policy reaches that tenant's path and nothing else.
  */
 export class VaultSecretStore implements SecretStore {
@@ -35,57 +35,57 @@ export class VaultSecretStore implements SecretStore {
   }
 
   /** Writes a new KV version (the latest is the value) and answers the secret's metadata. */
-  async put(tenantId: string, name: string, value: string): Promise<SecretMetadata> {
-    assertSecretReference(tenantId, name);
-    await this.call(tenantId, `writing secret ${name}`, (vault) =>
-      vault.write(this.path('data', tenantId, name), { data: { value } }),
+  async put(orgId: string, name: string, value: string): Promise<SecretMetadata> {
+    assertSecretReference(orgId, name);
+    await this.call(orgId, `writing secret ${name}`, (vault) =>
+      vault.write(this.path('data', orgId, name), { data: { value } }),
     );
-    const metadata = await this.readMetadata(tenantId, name);
+    const metadata = await this.readMetadata(orgId, name);
     if (!metadata)
       throw new SecretStoreError('unavailable', `vault lost secret ${name} right after writing it`);
     return metadata;
   }
 
   /** Reads the latest version's value; null when the tenant holds no such secret. */
-  async get(tenantId: string, name: string): Promise<string | null> {
-    assertSecretReference(tenantId, name);
-    const found = await this.call(tenantId, `reading secret ${name}`, (vault) =>
-      vault.read(this.path('data', tenantId, name)),
+  async get(orgId: string, name: string): Promise<string | null> {
+    assertSecretReference(orgId, name);
+    const found = await this.call(orgId, `reading secret ${name}`, (vault) =>
+      vault.read(this.path('data', orgId, name)),
     );
     const value = found?.data?.data?.value;
     return typeof value === 'string' ? value : null;
   }
 
   /** Deletes the secret's metadata and every version; true when it existed. */
-  async delete(tenantId: string, name: string): Promise<boolean> {
-    assertSecretReference(tenantId, name);
-    if (!(await this.readMetadata(tenantId, name))) return false;
-    await this.call(tenantId, `deleting secret ${name}`, (vault) =>
-      vault.delete(this.path('metadata', tenantId, name)),
+  async delete(orgId: string, name: string): Promise<boolean> {
+    assertSecretReference(orgId, name);
+    if (!(await this.readMetadata(orgId, name))) return false;
+    await this.call(orgId, `deleting secret ${name}`, (vault) =>
+      vault.delete(this.path('metadata', orgId, name)),
     );
     return true;
   }
 
   /** Lists the tenant's secret names, then reads each one's metadata. */
-  async list(tenantId: string): Promise<SecretMetadata[]> {
-    assertSecretReference(tenantId);
-    const listed = await this.call(tenantId, 'listing secrets', (vault) =>
-      vault.list(`${this.options.kvMount}/metadata/${tenantSecretsPrefix(tenantId)}`),
+  async list(orgId: string): Promise<SecretMetadata[]> {
+    assertSecretReference(orgId);
+    const listed = await this.call(orgId, 'listing secrets', (vault) =>
+      vault.list(`${this.options.kvMount}/metadata/${tenantSecretsPrefix(orgId)}`),
     );
     const names: string[] = (listed?.data?.keys ?? []).filter(
       (key: unknown): key is string => typeof key === 'string' && !key.endsWith('/'),
     );
-    const all = await Promise.all(names.map((name) => this.readMetadata(tenantId, name)));
+    const all = await Promise.all(names.map((name) => this.readMetadata(orgId, name)));
     return all.filter((m): m is SecretMetadata => m !== null).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  private path(kind: 'data' | 'metadata', tenantId: string, name: string): string {
-    return `${this.options.kvMount}/${kind}/${tenantSecretsPrefix(tenantId)}/${name}`;
+  private path(kind: 'data' | 'metadata', orgId: string, name: string): string {
+    return `${this.options.kvMount}/${kind}/${tenantSecretsPrefix(orgId)}/${name}`;
   }
 
-  private async readMetadata(tenantId: string, name: string): Promise<SecretMetadata | null> {
-    const found = await this.call(tenantId, `reading metadata of ${name}`, (vault) =>
-      vault.read(this.path('metadata', tenantId, name)),
+  private async readMetadata(orgId: string, name: string): Promise<SecretMetadata | null> {
+    const found = await this.call(orgId, `reading metadata of ${name}`, (vault) =>
+      vault.read(this.path('metadata', orgId, name)),
     );
     const metadata = found?.data as KvMetadata | undefined;
     if (!metadata) return null;
@@ -102,22 +102,22 @@ export class VaultSecretStore implements SecretStore {
    * token (the cached one may have been revoked); every error is replaced by one safe to log.
    */
   private async call<T>(
-    tenantId: string,
+    orgId: string,
     operation: string,
     request: (vault: VaultClient) => Promise<T>,
   ): Promise<T | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await request(await this.tokens.clientFor(tenantId));
+        return await request(await this.tokens.clientFor(orgId));
       } catch (error) {
         if (error instanceof SecretStoreError) throw error;
         const status = vaultStatus(error);
         if (status === 404) return null;
         if (status === 403 && attempt === 1) {
-          this.tokens.forget(tenantId);
+          this.tokens.forget(orgId);
           continue;
         }
-        throw vaultFailure(`${operation} of tenant ${tenantId}`, error);
+        throw vaultFailure(`${operation} of tenant ${orgId}`, error);
       }
     }
   }

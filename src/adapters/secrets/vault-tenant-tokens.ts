@@ -5,18 +5,18 @@ const TOKEN_TTL_SECONDS = 3600;
 const RENEW_BEFORE_MS = 5 * 60 * 1000;
 
 /** The KV v2 path prefix under which one tenant's secrets live (without the data/ or metadata/ part). */
-export function tenantSecretsPrefix(tenantId: string): string {
-  return `tenants/${tenantId}`;
+export function tenantSecretsPrefix(orgId: string): string {
+  return `tenants/${orgId}`;
 }
 
 /** The name of the ACL policy that grants one tenant its own path and nothing else. */
-export function tenantPolicyName(tenantId: string): string {
-  return `bazaar-tenant-${tenantId}`;
+export function tenantPolicyName(orgId: string): string {
+  return `bazaar-tenant-${orgId}`;
 }
 
 /** The policy text: read, write, list and delete under the tenant's own data and metadata paths. */
-export function tenantPolicy(kvMount: string, tenantId: string): string {
-  const prefix = tenantSecretsPrefix(tenantId);
+export function tenantPolicy(kvMount: string, orgId: string): string {
+  const prefix = tenantSecretsPrefix(orgId);
   return [
     `path "${kvMount}/data/${prefix}/*" { capabilities = ["create", "read", "update", "delete"] }`,
     `path "${kvMount}/metadata/${prefix}/*" { capabilities = ["read", "list", "delete"] }`,
@@ -37,33 +37,33 @@ export class VaultTenantTokens {
   }
 
   /** A client acting with the tenant's own token, issuing (and writing its policy) when needed. */
-  async clientFor(tenantId: string): Promise<VaultClient> {
-    const cached = this.cache.get(tenantId);
+  async clientFor(orgId: string): Promise<VaultClient> {
+    const cached = this.cache.get(orgId);
     if (cached) {
       const entry = await cached.catch(() => null);
       if (entry && entry.expiresAt - Date.now() > RENEW_BEFORE_MS) return entry.client;
-      this.cache.delete(tenantId);
+      this.cache.delete(orgId);
     }
-    const issued = this.issue(tenantId);
-    this.cache.set(tenantId, issued);
+    const issued = this.issue(orgId);
+    this.cache.set(orgId, issued);
     return (await issued).client;
   }
 
   /** The tenant's token itself, for callers that inject it elsewhere (and tests of the policy). */
-  async tokenFor(tenantId: string): Promise<string> {
-    return (await this.clientFor(tenantId)).token;
+  async tokenFor(orgId: string): Promise<string> {
+    return (await this.clientFor(orgId)).token;
   }
 
   /** Forgets the tenant's cached token, e.g. after Vault refused it. */
-  forget(tenantId: string): void {
-    this.cache.delete(tenantId);
+  forget(orgId: string): void {
+    this.cache.delete(orgId);
   }
 
-  private async issue(tenantId: string) {
-    const policy = tenantPolicyName(tenantId);
+  private async issue(orgId: string) {
+    const policy = tenantPolicyName(orgId);
     try {
       await this.admin.write(`sys/policies/acl/${policy}`, {
-        policy: tenantPolicy(this.options.kvMount, tenantId),
+        policy: tenantPolicy(this.options.kvMount, orgId),
       });
     } catch (error) {
       throw vaultFailure(`writing policy ${policy}`, error);
@@ -76,11 +76,11 @@ export class VaultTenantTokens {
         renewable: false,
         ttl: `${TOKEN_TTL_SECONDS}s`,
         display_name: policy,
-        meta: { tenant: tenantId },
+        meta: { tenant: orgId },
       });
       token = created.auth.client_token;
     } catch (error) {
-      throw vaultFailure(`issuing a token for tenant ${tenantId}`, error);
+      throw vaultFailure(`issuing a token for tenant ${orgId}`, error);
     }
     return {
       client: createVaultClient({ address: this.options.address, token }),

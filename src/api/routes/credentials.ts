@@ -5,7 +5,7 @@ import { deleteCredential, storeCredential } from '../../services/store-credenti
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
-import { installationsByCredential } from '../../domain/installs/repository.js';
+import { installationsByCredential } from '../../domain/installations/repository.js';
 import { isPlatformSecretName } from '../../runtime/remote/signing-secrets.js';
 
 const credentialSchema = z

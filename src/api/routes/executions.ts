@@ -1,7 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { notFound } from '../../domain/errors.js';
-import { findExecution, summarizeUsage, toPublicExecution } from '../../domain/executions/repository.js';
+import {
+  executionStatusSchema,
+  findExecution,
+  summarizeUsage,
+  toPublicExecution,
+} from '../../domain/executions/repository.js';
 import { invokeInstallation } from '../../services/invoke-installation.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
@@ -11,7 +16,7 @@ const executionSchema = z
   .object({
     id: z.uuid(),
     installationId: z.uuid(),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'timed_out']),
+    status: executionStatusSchema,
     output: z.unknown().openapi({ description: "The agent's JSON output, once it succeeded" }),
     reason: z.string().nullable().openapi({ description: 'Why it failed or timed out' }),
     tokensIn: z.number().int().nullable(),

@@ -2,7 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { amount, semverSchema } from '../../domain/catalog/schemas.js';
 import { notFound } from '../../domain/errors.js';
-import { findInstallation, listInstallations, type Installation } from '../../domain/installs/repository.js';
+import {
+  findInstallation,
+  installationStatusSchema,
+  listInstallations,
+  type Installation,
+} from '../../domain/installations/repository.js';
 import { installListing } from '../../services/install-listing.js';
 import { removeInstallation } from '../../services/remove-installation.js';
 import { upgradeInstallation } from '../../services/upgrade-installation.js';
@@ -18,7 +23,7 @@ const installationSchema = z
     listingId: z.uuid(),
     listingSlug: z.string(),
     version: z.string(),
-    status: z.enum(['provisioning', 'active', 'failed', 'deprovisioning', 'removed']),
+    status: installationStatusSchema,
     statusReason: z
       .string()
       .nullable()

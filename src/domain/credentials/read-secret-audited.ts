@@ -14,16 +14,16 @@ export type SecretReadPurpose = { installationId: string } | { executionId: stri
 export async function readSecretAudited(
   deps: { db: Queryable; secrets: SecretStore },
   input: {
-    tenantId: string;
+    orgId: string;
     name: string;
     purpose: SecretReadPurpose;
     /** The key that caused the read (e.g. the one that installed), or null for the platform itself. */
     actor: Pick<Principal, 'keyId' | 'role'> | null;
   },
 ): Promise<string | null> {
-  const value = await deps.secrets.get(input.tenantId, input.name);
+  const value = await deps.secrets.get(input.orgId, input.name);
   await recordAudit(deps.db, {
-    orgId: input.tenantId,
+    orgId: input.orgId,
     actor: input.actor,
     action: value === null ? 'credential.read_missing' : 'credential.read',
     subjectType: 'credential',

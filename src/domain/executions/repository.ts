@@ -1,9 +1,12 @@
+import { z } from 'zod';
 import type { Queryable } from '../../db/pool.js';
 import { executeWorkflowId } from '../../workflows/execute.js';
 import { toStorableJsonText, toStorableText } from '../storable-text.js';
 
 /** Execution states: queued and running, then exactly one terminal state. */
-export type ExecutionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out';
+export const executionStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'timed_out']);
+/** One execution state. */
+export type ExecutionStatus = z.infer<typeof executionStatusSchema>;
 
 /** One invocation of an installed agent, as the API shows it. */
 export interface Execution {

@@ -88,7 +88,7 @@ const LOG_LIMIT_BYTES = 64 * 1024;
 /**
  * Runs container agents (`runtime.kind: "container"`) as Kubernetes Jobs.
  *
- * One namespace per tenant (`<prefix><tenantId>`), shared by that tenant's installations: the
+ * One namespace per tenant (`<prefix><orgId>`), shared by that tenant's installations: the
  * namespace is the unit Kubernetes fences with, so each tenant gets its own Pod Security Admission
  * `restricted` enforcement, its own default-deny NetworkPolicy and its own RBAC scope, and no tenant's
  * pods, Secrets or policies share a namespace with another's. A namespace per installation would fence
@@ -146,7 +146,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         createOrExisting(() =>
           this.networking.createNamespacedNetworkPolicy({
             namespace,
-            body: defaultDenyPolicy(namespace, address.tenantId),
+            body: defaultDenyPolicy(namespace, address.orgId),
           }),
         ),
       ),
@@ -436,7 +436,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
    */
   private async ensureNamespace(address: RuntimeAddress): Promise<void> {
     const { namespace } = address;
-    const wanted = namespaceObject(namespace, address.tenantId);
+    const wanted = namespaceObject(namespace, address.orgId);
     const created = await this.call('create the tenant namespace', () =>
       createOrExisting(() => this.core.createNamespace({ body: wanted })),
     );
@@ -471,7 +471,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       createOrExisting(() =>
         this.rbac.createNamespacedRoleBinding({
           namespace,
-          body: workerRoleBinding(namespace, address.tenantId, worker),
+          body: workerRoleBinding(namespace, address.orgId, worker),
         }),
       ),
     );

@@ -28,7 +28,7 @@ const idPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** One installation version's runtime: the tenant namespace it lives in and the ids it is labelled with. */
 export interface RuntimeAddress {
   namespace: string;
-  tenantId: string;
+  orgId: string;
   installationId: string;
   versionId: string;
 }
@@ -41,8 +41,8 @@ export function kubernetesId(id: string, what: string): string {
 }
 
 /** The tenant's namespace: prefix + tenant id. */
-export function tenantNamespace(prefix: string, tenantId: string): string {
-  const name = `${prefix}${kubernetesId(tenantId, 'tenant id')}`;
+export function tenantNamespace(prefix: string, orgId: string): string {
+  const name = `${prefix}${kubernetesId(orgId, 'tenant id')}`;
   if (name.length > 63) throw new Error(`namespace ${name} is longer than 63 characters; shorten the prefix`);
   return name;
 }
@@ -75,7 +75,7 @@ export function inputSecretName(executionId: string): string {
 export function runtimeLabels(address: RuntimeAddress): Record<string, string> {
   return {
     ...MANAGED_BY,
-    [labelKeys.tenant]: address.tenantId,
+    [labelKeys.tenant]: address.orgId,
     [labelKeys.installation]: address.installationId,
     [labelKeys.version]: address.versionId,
     [labelKeys.runtime]: runtimeName(address),
@@ -90,11 +90,11 @@ export function runtimeSelector(address: Pick<RuntimeAddress, 'installationId' |
 /** The runtime of one installation version, in the tenant's namespace (ids lowercased, checked). */
 export function runtimeAddress(
   namespacePrefix: string,
-  slot: { tenantId: string; installationId: string; versionId: string },
+  slot: { orgId: string; installationId: string; versionId: string },
 ): RuntimeAddress {
   return {
-    namespace: tenantNamespace(namespacePrefix, slot.tenantId),
-    tenantId: kubernetesId(slot.tenantId, 'tenant id'),
+    namespace: tenantNamespace(namespacePrefix, slot.orgId),
+    orgId: kubernetesId(slot.orgId, 'tenant id'),
     installationId: kubernetesId(slot.installationId, 'installation id'),
     versionId: kubernetesId(slot.versionId, 'version id'),
   };
@@ -122,7 +122,7 @@ export function parseLocation(location: string, namespacePrefix: string): Runtim
   }
   return {
     namespace,
-    tenantId: kubernetesId(namespace.slice(namespacePrefix.length), 'tenant id'),
+    orgId: kubernetesId(namespace.slice(namespacePrefix.length), 'tenant id'),
     installationId: kubernetesId(installationId, 'installation id'),
     versionId: kubernetesId(versionId, 'version id'),
   };

@@ -31,13 +31,13 @@ export const containerContract = {
 export const AGENT_UID = 65532;
 
 /** The tenant's namespace: Pod Security Admission `restricted` enforced (and warned, audited). */
-export function namespaceObject(namespace: string, tenantId: string): V1Namespace {
+export function namespaceObject(namespace: string, orgId: string): V1Namespace {
   return {
     metadata: {
       name: namespace,
       labels: {
         ...MANAGED_BY,
-        [labelKeys.tenant]: tenantId,
+        [labelKeys.tenant]: orgId,
         'pod-security.kubernetes.io/enforce': 'restricted',
         'pod-security.kubernetes.io/enforce-version': 'latest',
         'pod-security.kubernetes.io/warn': 'restricted',
@@ -54,12 +54,12 @@ export const DEFAULT_DENY_POLICY = 'default-deny';
  * Selects every pod in the tenant namespace and allows no ingress and no egress (not even DNS): an
  * agent reaches only what its version declares, through its runtime's own egressPolicy.
  */
-export function defaultDenyPolicy(namespace: string, tenantId: string): V1NetworkPolicy {
+export function defaultDenyPolicy(namespace: string, orgId: string): V1NetworkPolicy {
   return {
     metadata: {
       name: DEFAULT_DENY_POLICY,
       namespace,
-      labels: { ...MANAGED_BY, [labelKeys.tenant]: tenantId },
+      labels: { ...MANAGED_BY, [labelKeys.tenant]: orgId },
     },
     spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
   };
@@ -227,16 +227,12 @@ export interface WorkerIdentity {
  * Grants the worker its rights inside this one tenant namespace: it holds none cluster-wide beyond
  * creating and removing agent namespaces, so it can read no Secret of any other workload.
  */
-export function workerRoleBinding(
-  namespace: string,
-  tenantId: string,
-  worker: WorkerIdentity,
-): V1RoleBinding {
+export function workerRoleBinding(namespace: string, orgId: string, worker: WorkerIdentity): V1RoleBinding {
   return {
     metadata: {
       name: 'bazaar-worker',
       namespace,
-      labels: { ...MANAGED_BY, [labelKeys.tenant]: tenantId },
+      labels: { ...MANAGED_BY, [labelKeys.tenant]: orgId },
     },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAMESPACE_ROLE },
     subjects: [{ kind: 'ServiceAccount', namespace: worker.namespace, name: worker.name }],

@@ -31,12 +31,12 @@ export class LocalRuntimeDriver implements RuntimeDriver {
   }
 
   refFor(slot: RuntimeSlot): RuntimeRef {
-    if (![slot.tenantId, slot.installationId, slot.versionId].every((id) => idPattern.test(id))) {
+    if (![slot.orgId, slot.installationId, slot.versionId].every((id) => idPattern.test(id))) {
       throw new Error('tenant, installation and version ids must be plain identifiers');
     }
     return {
       driver: this.kind,
-      location: join(this.root, slot.tenantId, slot.installationId, slot.versionId),
+      location: join(this.root, slot.orgId, slot.installationId, slot.versionId),
     };
   }
 
@@ -47,7 +47,7 @@ export class LocalRuntimeDriver implements RuntimeDriver {
     await chmod(location, 0o700);
     const config = {
       installationId: spec.installationId,
-      tenantId: spec.tenantId,
+      orgId: spec.orgId,
       listingId: spec.listingId,
       versionId: spec.versionId,
       runtime: spec.manifest.runtime,

@@ -67,10 +67,10 @@ export class RemoteRuntimeDriver implements RuntimeDriver {
   constructor(private readonly options: RemoteRuntimeDriverOptions) {}
 
   refFor(slot: RuntimeSlot): RuntimeRef {
-    if (![slot.tenantId, slot.installationId, slot.versionId].every((id) => idPattern.test(id))) {
+    if (![slot.orgId, slot.installationId, slot.versionId].every((id) => idPattern.test(id))) {
       throw new Error('tenant, installation and version ids must be plain identifiers');
     }
-    return { driver: this.kind, location: `${slot.tenantId}/${slot.installationId}/${slot.versionId}` };
+    return { driver: this.kind, location: `${slot.orgId}/${slot.installationId}/${slot.versionId}` };
   }
 
   /** Checks the endpoint (an https URL whose every address the policy allows); nothing is created. */
@@ -150,7 +150,7 @@ export class RemoteRuntimeDriver implements RuntimeDriver {
     const credentials: Record<string, string> = {};
     for (const { name } of requiredCredentials) {
       const value = await readSecretAudited(this.options, {
-        tenantId: slot.tenantId,
+        orgId: slot.orgId,
         name,
         purpose: { executionId: invocation.executionId },
         actor: null,
@@ -243,14 +243,14 @@ export class RemoteRuntimeDriver implements RuntimeDriver {
   }
 
   /** The slot a reference names, refusing references that are not this driver's. */
-  private parse(ref: RuntimeRef): { tenantId: string; installationId: string; versionId: string } {
-    const [tenantId, installationId, versionId, ...rest] = ref.location.split('/');
+  private parse(ref: RuntimeRef): { orgId: string; installationId: string; versionId: string } {
+    const [orgId, installationId, versionId, ...rest] = ref.location.split('/');
     if (
       ref.driver !== this.kind ||
       rest.length > 0 ||
-      ![tenantId, installationId, versionId].every((id) => id !== undefined && idPattern.test(id))
+      ![orgId, installationId, versionId].every((id) => id !== undefined && idPattern.test(id))
     )
       throw new Error('runtime reference is not a remote runtime');
-    return { tenantId: tenantId!, installationId: installationId!, versionId: versionId! };
+    return { orgId: orgId!, installationId: installationId!, versionId: versionId! };
   }
 }

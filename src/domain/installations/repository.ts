@@ -1,10 +1,19 @@
 import semver from 'semver';
+import { z } from 'zod';
 import type { Queryable } from '../../db/pool.js';
 import { trimDecimal } from '../decimal.js';
 import type { RuntimeRef } from '../../runtime/runtime-driver.js';
 
 /** Installation lifecycle states. */
-export type InstallationStatus = 'provisioning' | 'active' | 'failed' | 'deprovisioning' | 'removed';
+export const installationStatusSchema = z.enum([
+  'provisioning',
+  'active',
+  'failed',
+  'deprovisioning',
+  'removed',
+]);
+/** One installation lifecycle state. */
+export type InstallationStatus = z.infer<typeof installationStatusSchema>;
 
 /** An organisation's installation of one listing version. */
 export interface Installation {
