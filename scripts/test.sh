@@ -8,6 +8,6 @@ source scripts/setup-openbao.sh
 source scripts/setup-stripe-mock.sh
 source scripts/setup-kubernetes.sh
 step "Typecheck"; npx tsc --noEmit
-step "Lint"; npx eslint --max-warnings 0 .
+step "Lint"; npx eslint --max-warnings 0 . && npx knip --no-progress
 step "Format"; npx prettier --check --log-level warn .
 step "Tests"; npx vitest run "$@"

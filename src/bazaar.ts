@@ -114,9 +114,6 @@ async function startWorker(config: Config, activities: Activities, stops: Array<
   return { run: workerRun };
 }
 
-/** A running Bazaar. */
-export type Bazaar = Awaited<ReturnType<typeof startBazaar>>;
-
 // Key rotation: with older keys configured, re-wrap what they still wrap (idempotent, quick when done).
 async function rotateMasterKeyIfNeeded(secrets: SecretStore, logger: Logger): Promise<void> {
   if (!(secrets instanceof PostgresSecretStore) || !secrets.hasPreviousKeys) return;

@@ -6,8 +6,6 @@ import { inject } from 'vitest';
 import { createOwnDatabase } from './own-database.js';
 import { createTestBazaar, type TestBazaarOptions } from './test-bazaar.js';
 
-export type { TestResponse } from './test-bazaar.js';
-
 /** Options for one harness. */
 export interface HarnessOptions extends Omit<TestBazaarOptions, 'databaseUrl' | 'temporalAddress'> {
   /** Use a database of its own (created, migrated, dropped at stop) instead of the run's shared one. */

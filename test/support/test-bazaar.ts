@@ -158,6 +158,3 @@ export async function createTestBazaar(options: TestBazaarOptions) {
     },
   };
 }
-
-/** A running test Bazaar. */
-export type TestBazaar = Awaited<ReturnType<typeof createTestBazaar>>;

@@ -17,11 +17,6 @@ export interface Principal {
 /** An organisation key's caller, with its organisation known. */
 export type OrgPrincipal = Principal & { orgId: string; role: 'admin' | 'member' };
 
-/** True for platform-admin and reviewer keys. */
-export function isPlatform(principal: Principal): boolean {
-  return principal.orgId === null;
-}
-
 /**
  * The caller as an organisation key. Routes declared for organisation keys call it after their access
  * was enforced, so a platform key reaching one is a wrongly declared route, not a caller's mistake.

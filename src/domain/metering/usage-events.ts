@@ -80,17 +80,3 @@ export async function insertUsageEvents(db: Queryable, events: UsageEvent[]): Pr
   ]);
   return new Set(rows.map((row) => row.event_id));
 }
-
-/** An installation's metered cost in one currency in the current calendar month (UTC), exact decimal. */
-export async function costThisMonth(
-  db: Queryable,
-  installationId: string,
-  currency: string,
-): Promise<string> {
-  const { rows } = await db.query(
-    `SELECT COALESCE(sum(cost), 0)::text AS cost FROM usage_monthly
-     WHERE installation_id = $1 AND currency = $2 AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date`,
-    [installationId, currency],
-  );
-  return rows[0].cost;
-}
