@@ -5,7 +5,7 @@ import { installAgent } from '../support/agents.js';
 import { packDirectory } from '../support/artifacts.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { publishAgent } from '../support/publish.js';
-import { historyText, secretLeaks } from '../support/secret-leaks.js';
+import { secretLeaks, storedAboutRun } from '../support/secret-leaks.js';
 
 const credentialEcho = packDirectory(
   join(new URL('../fixtures/agents/credential-echo', import.meta.url).pathname),
@@ -58,27 +58,13 @@ describe('credential redaction: a local process agent that echoes its credential
       expect(run.status).toBe(200);
       expect(run.body.status).toBe(status);
       const executionId = run.body.id as string;
-      const workflowId = `execute:${executionId}`;
-      await h.temporal.workflow.getHandle(workflowId).result();
-
-      const execution = await h.request('GET', `/v1/executions/${executionId}`, { token: consumer.token });
-      const workflow = await h.request('GET', `/v1/workflows/${workflowId}`, { token: consumer.token });
-      expect(execution.status).toBe(200);
-      expect(workflow.body).toMatchObject({ status: 'COMPLETED', result: { status } });
+      const stored = await storedAboutRun(h, { runAnswer: run.body, executionId, token: consumer.token });
+      expect(JSON.parse(stored.workflow)).toMatchObject({ status: 'COMPLETED', result: { status } });
+      expect(stored.history).toContain(executionId);
       const row = await h.db.query('SELECT to_jsonb(e)::text AS row FROM executions e WHERE id = $1', [
         executionId,
       ]);
-      const history = await historyText(h.temporal, workflowId);
-      expect(history).toContain(executionId);
-
-      const places = {
-        response: JSON.stringify(run.body),
-        execution: JSON.stringify(execution.body),
-        workflow: JSON.stringify(workflow.body),
-        row: row.rows[0].row as string,
-        history,
-        logs: h.logs.join('\n'),
-      };
+      const places = { ...stored, row: row.rows[0].row as string, logs: h.logs.join('\n') };
       const leaks = Object.entries(places).map(([place, text]) => [place, secretLeaks(text, value)]);
       expect(Object.fromEntries(leaks)).toEqual(Object.fromEntries(leaks.map(([place]) => [place, []])));
       expect(places.execution).toContain('[redacted:SHOP_API_KEY]');

@@ -14,7 +14,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { KubeletStandIn } from '../support/kubelet-stand-in.js';
 import { startKubernetesCluster, type KubernetesCluster } from '../support/kubernetes-cluster.js';
 import { publishListing } from '../support/publish.js';
-import { historyText, secretLeaks } from '../support/secret-leaks.js';
+import { secretLeaks, storedAboutRun } from '../support/secret-leaks.js';
 import { waitFor } from '../support/wait-for.js';
 
 const CREDENTIAL_VALUE = 'sk-container-agent-7d41';
@@ -176,16 +176,12 @@ describe('container agents on Kubernetes, through the API', () => {
         body: { input: { agent }, mode: 'sync' },
       });
       expect(run.body.status).toBe(status);
-      const workflowId = `execute:${run.body.id}`;
-      await h.temporal.workflow.getHandle(workflowId).result();
-      const execution = await h.request('GET', `/v1/executions/${run.body.id}`, { token: consumer.token });
-      const workflow = await h.request('GET', `/v1/workflows/${workflowId}`, { token: consumer.token });
-      const everything = [
-        JSON.stringify(run.body),
-        JSON.stringify(execution.body),
-        JSON.stringify(workflow.body),
-        await historyText(h.temporal, workflowId),
-      ].join('\n');
+      const stored = await storedAboutRun(h, {
+        runAnswer: run.body,
+        executionId: run.body.id,
+        token: consumer.token,
+      });
+      const everything = Object.values(stored).join('\n');
       expect(secretLeaks(everything, value)).toEqual([]);
       expect(everything).toContain('[redacted:MODEL_API_KEY]');
     }

@@ -12,7 +12,7 @@ import { installAgent } from '../support/agents.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startHttpsEndpoint, type HttpsEndpoint } from '../support/https-endpoint.js';
 import { publishListing } from '../support/publish.js';
-import { historyText, secretLeaks } from '../support/secret-leaks.js';
+import { secretLeaks, storedAboutRun } from '../support/secret-leaks.js';
 
 const MAX_RESPONSE_BYTES = 16 * 1024;
 
@@ -305,20 +305,15 @@ describe('remote runtime: publisher-hosted agents', () => {
       const { consumer, installationId, values } = await installWithCredentials(leaky.slug);
       const run = await execute(installationId, consumer.token, { leak });
       expect(run.body.status).toBe(status);
-      const workflowId = `execute:${run.body.id}`;
-      await h.temporal.workflow.getHandle(workflowId).result();
+      const stored = await storedAboutRun(h, {
+        runAnswer: run.body,
+        executionId: run.body.id,
+        token: consumer.token,
+      });
       const sent = endpoint.received.find((r) => r.headers['webhook-id'] === run.body.id)!;
       const header = sent.headers['x-bazaar-credentials'] as string;
-
-      const execution = await h.request('GET', `/v1/executions/${run.body.id}`, { token: consumer.token });
-      const workflow = await h.request('GET', `/v1/workflows/${workflowId}`, { token: consumer.token });
-      expect(workflow.body.status).toBe('COMPLETED');
-      const everything = [
-        JSON.stringify(run.body),
-        JSON.stringify(execution.body),
-        JSON.stringify(workflow.body),
-        await historyText(h.temporal, workflowId),
-      ].join('\n');
+      expect(JSON.parse(stored.workflow).status).toBe('COMPLETED');
+      const everything = Object.values(stored).join('\n');
       expect(secretLeaks(everything, values.SHOP_API_KEY)).toEqual([]);
       expect(secretLeaks(everything, header)).toEqual([]);
       expect(everything).toContain('[redacted:SHOP_API_KEY]');

@@ -2,6 +2,8 @@
 // fragment long enough to be redacted.
 import type { Client } from '@temporalio/client';
 import { MIN_REDACTED_VALUE_LENGTH, secretForms } from '../../src/domain/credentials/redact-secrets.js';
+import { executeWorkflowId } from '../../src/workflows/execute.js';
+import type { Harness } from './harness.js';
 
 /** Every form and every edge fragment of the value that occurs in the text (empty when none does). */
 export function secretLeaks(text: string, value: string): string[] {
@@ -25,4 +27,24 @@ export async function historyText(client: Client, workflowId: string): Promise<s
   };
   collect(history);
   return texts.join('\n');
+}
+
+/**
+ * Everything Bazaar stores or shows about one finished execution, by place: the invoke answer, the
+ * execution and its workflow status as the API shows them, and the workflow's history.
+ */
+export async function storedAboutRun(
+  h: Harness,
+  input: { runAnswer: unknown; executionId: string; token: string },
+): Promise<{ response: string; execution: string; workflow: string; history: string }> {
+  const workflowId = executeWorkflowId(input.executionId);
+  await h.temporal.workflow.getHandle(workflowId).result();
+  const execution = await h.request('GET', `/v1/executions/${input.executionId}`, { token: input.token });
+  const workflow = await h.request('GET', `/v1/workflows/${workflowId}`, { token: input.token });
+  return {
+    response: JSON.stringify(input.runAnswer),
+    execution: JSON.stringify(execution.body),
+    workflow: JSON.stringify(workflow.body),
+    history: await historyText(h.temporal, workflowId),
+  };
 }
