@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nonRetryable } from '../../src/domain/failures.js';
 import { echoArtifact, installAgent } from '../support/agents.js';
@@ -150,5 +151,15 @@ describe('metrics: Prometheus text at /metrics on METRICS_PORT', () => {
     const metricsPort = new URL(h.metricsUrl!);
     expect((await fetch(new URL('/v1/installations', metricsPort))).status).toBe(404);
     expect((await fetch(h.metricsUrl!, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('backs every series the Grafana dashboard queries (k8s/grafana-dashboard.json)', async () => {
+    const dashboard = await readFile(new URL('../../k8s/grafana-dashboard.json', import.meta.url), 'utf8');
+    const names = new Set(dashboard.match(/\bbazaar_\w+/g));
+    expect(names.size).toBeGreaterThan(8);
+    // After the tests above, every metric of Bazaar's has at least one sample.
+    const text = await scrape();
+    const missing = [...names].filter((name) => !new RegExp(`^${name}[{ ]`, 'm').test(text));
+    expect(missing).toEqual([]);
   });
 });
