@@ -12,6 +12,8 @@ import { createPool } from './db/pool.js';
 import { UsageEventBatcher } from './domain/metering/usage-event-batcher.js';
 import { startSearch } from './domain/search/start-search.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type Metrics, type MetricsSources } from './observability/metrics.js';
+import { serveMetrics } from './observability/metrics-server.js';
 import { createKubernetesRuntimeDriver } from './runtime/kubernetes/create-kubernetes-runtime-driver.js';
 import { LocalRuntimeDriver } from './runtime/local/local-runtime-driver.js';
 import { createRemoteRuntimeDriver } from './runtime/remote/create-remote-runtime-driver.js';
@@ -50,7 +52,10 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     const secrets = parts.secrets ?? (await createSecretStore({ config, db }));
     await rotateMasterKeyIfNeeded(secrets, logger);
 
-    const { client: temporal, connection } = await createTemporalClient(config.temporal);
+    // One registry for whatever roles this process runs; its gauges read their sources when scraped.
+    const metricsSources: MetricsSources = {};
+    const metrics = createMetrics(metricsSources);
+    const { client: temporal, connection } = await createTemporalClient({ ...config.temporal, metrics });
     stops.push(() => connection.close());
     await ensureSearchAttributes(connection, config.temporal.namespace);
 
@@ -59,6 +64,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     stops.push(() => embedder.close());
     const search = await startSearch({ config, db, logger, embedder });
     stops.push(() => search.stop());
+    metricsSources.searchIndexSize = () => search.index.size();
 
     // Installations' runtimes, by the version's runtime kind: process agents run in per-installation
     // sandbox directories under DATA_DIR (the local driver), container agents as Kubernetes Jobs
@@ -73,6 +79,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     const real = createActivities({
       db,
       logger,
+      metrics,
       embedder,
       secrets,
       runtime,
@@ -81,14 +88,31 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       remoteEndpoints: { policy: { allowPrivateNetworks: config.remoteAgents.allowPrivateNetworks } },
     });
     const workerRun = config.roles.includes('worker')
-      ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, stops)).run
+      ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, metrics, stops)).run
       : null;
     await startReembedding({ db, temporal, taskQueue: config.temporal.taskQueue }, embedder.model);
     if (config.billing.schedule) await registerBillingSchedule(temporal, config.temporal.taskQueue, logger);
 
-    const usage = new UsageEventBatcher(db);
-    const app = createApp({ db, temporal, config, logger, search: search.search, secrets, runtime, usage });
-    return { app, db, temporal, secrets, runtime, search, workerRun, stop };
+    const usage = new UsageEventBatcher(db, metrics);
+    const app = createApp({
+      db,
+      temporal,
+      config,
+      logger,
+      metrics,
+      search: search.search,
+      secrets,
+      runtime,
+      usage,
+    });
+    // Its own port, never the API's: Prometheus scrapes it inside the cluster without a key.
+    let metricsUrl: string | null = null;
+    if (config.metricsPort !== undefined) {
+      const served = await serveMetrics(metrics.registry, { port: config.metricsPort, logger });
+      stops.push(() => new Promise((done) => served.server.close(done)));
+      metricsUrl = served.url;
+    }
+    return { app, db, temporal, secrets, runtime, search, metrics, metricsUrl, workerRun, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -96,13 +120,19 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
 }
 
 /** Starts the worker (stopped by stop()); `run` settles when it stops, and rejects if it fails. */
-async function startWorker(config: Config, activities: Activities, stops: Array<() => Promise<unknown>>) {
+async function startWorker(
+  config: Config,
+  activities: Activities,
+  metrics: Metrics,
+  stops: Array<() => Promise<unknown>>,
+) {
   const workerConnection = await connectWorker(config.temporal);
   const worker = await createWorker({
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities,
+    metrics,
   });
   const workerRun = worker.run();
   stops.push(async () => {

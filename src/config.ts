@@ -25,6 +25,8 @@ const configSchema = z.object({
     .pipe(z.array(z.enum(['api', 'worker'])).min(1))
     .default(['api', 'worker']),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Serve Prometheus metrics at /metrics on this port of its own (0: any free port); unset: not served. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/bazaar'),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -141,6 +143,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     mode: env.BAZAAR_MODE,
     roles: env.BAZAAR_ROLES,
     port: env.PORT,
+    metricsPort: env.METRICS_PORT,
     databaseUrl: env.DATABASE_URL,
     temporal: {
       address: env.TEMPORAL_ADDRESS,

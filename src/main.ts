@@ -74,6 +74,8 @@ async function main(): Promise<void> {
         `  Admin token:  ${admin.source.startsWith('the ') ? admin.source : `in ${resolve(admin.source)}`}`,
       ]
     : [`Bazaar worker is running on task queue ${config.temporal.taskQueue} (${config.temporal.address}).`];
+  if (bazaar.metricsUrl)
+    banner.push(`  Metrics:      ${bazaar.metricsUrl.replace('127.0.0.1', 'localhost')}`);
   process.stdout.write(['', ...banner, 'Press Ctrl-C to stop.', ''].join('\n'));
   bazaar.workerRun?.catch((error: unknown) => {
     logger.fatal({ err: error }, 'worker stopped unexpectedly');

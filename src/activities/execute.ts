@@ -13,6 +13,7 @@ import { entitlementRefusal } from '../domain/executions/entitlement.js';
 import { insertUsageEvents } from '../domain/metering/usage-events.js';
 import { findInstallation } from '../domain/installations/repository.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { redactInvocationResult } from '../runtime/redact-invocation-result.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { withRuntimeRefusals } from './runtime-refusals.js';
@@ -22,6 +23,7 @@ export interface ExecuteActivityDeps {
   db: Db;
   runtime: RuntimeDriver;
   logger: Logger;
+  metrics: Pick<Metrics, 'executions'>;
 }
 
 /** The activities of the execute workflow. */
@@ -36,7 +38,7 @@ const HEARTBEAT_EVERY_MS = 2000;
  * stay in PostgreSQL: the workflow carries only ids and statuses. Whatever the agent echoed of its
  * credentials is redacted from its result before any of it is stored or returned.
  */
-export function createExecuteActivities({ db, runtime, logger }: ExecuteActivityDeps) {
+export function createExecuteActivities({ db, runtime, logger, metrics }: ExecuteActivityDeps) {
   async function load(executionId: string): Promise<StoredExecution> {
     const execution = await findExecution(db, executionId);
     if (!execution) throw nonRetryable('ExecutionNotFound', `execution ${executionId} does not exist`);
@@ -89,6 +91,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
       if (!installation || !version)
         throw nonRetryable('NotEntitled', 'the installation or its version is gone');
 
+      const runtimeKind = (version.manifest as Manifest).runtime.kind;
       const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         // Redacted before anything of it is stored, logged or returned (to the workflow, into history).
@@ -98,7 +101,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
               installationId: installation.id,
               orgId: installation.orgId,
               versionId: version.id,
-              runtimeKind: (version.manifest as Manifest).runtime.kind,
+              runtimeKind,
             }),
             {
               executionId,
@@ -114,7 +117,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
           result.status === 'succeeded'
             ? await priceOf(installation.id, tokensIn + tokensOut)
             : { cost: '0', currency: (version.manifest as Manifest).pricing.currency };
-        await withTransaction(db, async (tx) => {
+        const finished = await withTransaction(db, async (tx) => {
           const finished = await finishExecution(tx, {
             id: executionId,
             status: result.status,
@@ -125,7 +128,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
             durationMs: Math.round(result.durationMs),
             ...price,
           });
-          if (!finished) return;
+          if (!finished) return false;
           // One event per execution, keyed by its id; only a successful run is a billable invocation.
           await insertUsageEvents(tx, [
             {
@@ -143,7 +146,10 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
               source: 'platform',
             },
           ]);
+          return true;
         });
+        // Counted after the commit, once: a retried attempt finds the execution already finished.
+        if (finished) metrics.executions.inc({ status: result.status, runtime: runtimeKind });
         logger.info({ executionId, status: result.status }, 'execution finished');
         return { status: result.status, reason: result.reason ?? null };
       } finally {
@@ -153,7 +159,14 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
 
     /** Ends an execution that could not run, with the reason (no usage: nothing ran). */
     async failExecution({ executionId, reason }: { executionId: string; reason: string }): Promise<void> {
-      await finishExecution(db, { id: executionId, status: 'failed', reason });
+      if (await finishExecution(db, { id: executionId, status: 'failed', reason })) {
+        const execution = await findExecution(db, executionId);
+        const version = execution && (await findVersionById(db, execution.versionId));
+        metrics.executions.inc({
+          status: 'failed',
+          runtime: version ? (version.manifest as Manifest).runtime.kind : 'unknown',
+        });
+      }
     },
   });
 }

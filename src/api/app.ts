@@ -4,6 +4,7 @@ import { AppError } from '../domain/errors.js';
 import type { ApiDeps } from './env.js';
 import { errorResponse, handleError } from './errors.js';
 import { authenticate } from './middleware/authenticate.js';
+import { httpMetrics } from './middleware/http-metrics.js';
 import { limitBodies } from './middleware/body-limits.js';
 import { refuseUnstorableInput } from './middleware/refuse-unstorable-input.js';
 import { throttleFailedAuth } from './middleware/throttle-failed-auth.js';
@@ -31,6 +32,8 @@ import { workflowRoutes } from './routes/workflows.js';
 /** Builds the Hono app: public health and docs, then every /v1 route behind API-key auth. */
 export function createApp(deps: ApiDeps) {
   const app = createRouter(deps);
+  // First, so that every answer is counted, whichever middleware gives it.
+  app.use(httpMetrics(deps.metrics));
   app.use(requestId());
   app.use(requestLogger(deps.logger));
   app.onError(handleError);

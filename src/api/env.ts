@@ -2,6 +2,7 @@ import type { Principal } from '../domain/auth/principal.js';
 import type { UsageEventBatcher } from '../domain/metering/usage-event-batcher.js';
 import type { SearchService } from '../domain/search/search-service.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { ServiceDeps } from '../services/deps.js';
 
 /** What the API's routes need: the use cases' dependencies, plus search and usage ingestion. */
@@ -9,6 +10,8 @@ export interface ApiDeps extends ServiceDeps {
   search: SearchService;
   /** Batched ingestion of usage events reported over the API. */
   usage: UsageEventBatcher;
+  /** Where the HTTP request histogram is recorded. */
+  metrics: Metrics;
 }
 
 /** Hono's typing for Bazaar: per-request variables set by middleware. */

@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
+import type { Metrics } from '../observability/metrics.js';
 
 /** How to reach Temporal: its frontend address and, for Temporal Cloud, an API key (TLS then on). */
 export interface TemporalEndpoint {
@@ -11,8 +12,28 @@ export function connectionOptions({ address, apiKey }: TemporalEndpoint) {
   return apiKey ? { address, apiKey, tls: true } : { address };
 }
 
-/** Opens the API's Temporal client, returning its connection too (for operator calls and closing). */
-export async function createTemporalClient(input: TemporalEndpoint & { namespace: string }) {
+/**
+ * Opens the API's Temporal client, returning its connection too (for operator calls and closing);
+ * with metrics, every workflow it starts counts in `bazaar_workflow_starts_total`.
+ */
+export async function createTemporalClient(
+  input: TemporalEndpoint & { namespace: string; metrics?: Metrics },
+) {
   const connection = await Connection.connect(connectionOptions(input));
-  return { connection, client: new Client({ connection, namespace: input.namespace }) };
+  const workflow = input.metrics ? [countWorkflowStarts(input.metrics)] : [];
+  return {
+    connection,
+    client: new Client({ connection, namespace: input.namespace, interceptors: { workflow } }),
+  };
+}
+
+// Counted once Temporal accepted the start: "already started" throws and is not a start.
+function countWorkflowStarts(metrics: Metrics): WorkflowClientInterceptor {
+  return {
+    async startWithDetails(input, next) {
+      const output = await next(input);
+      metrics.workflowStarts.inc({ type: input.workflowType });
+      return output;
+    },
+  };
 }

@@ -74,7 +74,7 @@ export async function createTestBazaar(options: TestBazaarOptions) {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const { app, db, temporal, secrets, runtime, search } = bazaar;
+  const { app, db, temporal, secrets, runtime, search, metricsUrl } = bazaar;
   const runtimeRoot = join(dataDir, 'runtimes');
 
   /** Calls the API in process and reads the JSON answer. */
@@ -143,6 +143,8 @@ export async function createTestBazaar(options: TestBazaarOptions) {
     secrets,
     runtime,
     runtimeRoot,
+    /** Where this Bazaar serves /metrics, when METRICS_PORT is set. */
+    metricsUrl,
     logs,
     temporal,
     config,

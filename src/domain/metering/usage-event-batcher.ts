@@ -1,4 +1,5 @@
 import type { Db } from '../../db/pool.js';
+import type { Metrics } from '../../observability/metrics.js';
 import { insertUsageEvents, type UsageEvent } from './usage-events.js';
 
 interface Waiter {
@@ -19,6 +20,7 @@ export class UsageEventBatcher {
 
   constructor(
     private readonly db: Db,
+    private readonly metrics: Pick<Metrics, 'usageEventsIngested'>,
     private readonly options: { maxBatch: number; maxDelayMs: number } = { maxBatch: 2000, maxDelayMs: 5 },
   ) {}
 
@@ -38,11 +40,11 @@ export class UsageEventBatcher {
     const batch = this.waiting;
     this.waiting = [];
     this.waitingEvents = 0;
-    insertUsageEvents(
-      this.db,
-      batch.flatMap((waiter) => waiter.events),
-    ).then(
+    const events = batch.flatMap((waiter) => waiter.events);
+    insertUsageEvents(this.db, events).then(
       (fresh) => {
+        this.metrics.usageEventsIngested.inc({ result: 'accepted' }, fresh.size);
+        this.metrics.usageEventsIngested.inc({ result: 'duplicate' }, events.length - fresh.size);
         for (const waiter of batch) {
           const mine = new Set<string>();
           for (const event of waiter.events) {

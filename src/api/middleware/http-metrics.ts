@@ -1,0 +1,31 @@
+import type { MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import type { Metrics } from '../../observability/metrics.js';
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * The route label of a request: the template of the last route (not middleware: those are
+ * registered for ALL methods) the router matched, e.g. `/v1/installations/:id`; `unmatched` when
+ * only middleware matched (a 404). Never the raw path, so the label's values stay bounded.
+ */
+export function routeLabel(matched: ReadonlyArray<{ method: string; path: string }>): string {
+  return matched.filter((route) => route.method !== 'ALL').at(-1)?.path ?? 'unmatched';
+}
+
+/** The method label: the request's method when it is a usual one, else `other`. */
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : 'other';
+}
+
+/** Times every request into `bazaar_http_request_duration_seconds` by method, route template and status. */
+export function httpMetrics(metrics: Metrics): MiddlewareHandler {
+  return async function httpMetricsMiddleware(c, next) {
+    const stop = metrics.httpRequestDuration.startTimer();
+    try {
+      await next();
+    } finally {
+      stop({ method: methodLabel(c.req.method), route: routeLabel(matchedRoutes(c)), status: c.res.status });
+    }
+  };
+}
