@@ -9,6 +9,7 @@ import {
   markExecutionRunning,
   type StoredExecution,
 } from '../domain/executions/repository.js';
+import { recordEvent } from '../domain/events/repository.js';
 import { entitlementRefusal } from '../domain/executions/entitlement.js';
 import { insertUsageEvents } from '../domain/metering/usage-events.js';
 import { findInstallation } from '../domain/installations/repository.js';
@@ -143,6 +144,16 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
               source: 'platform',
             },
           ]);
+          await recordEvent(tx, {
+            orgId: installation.orgId,
+            type: result.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed',
+            data: {
+              executionId,
+              installationId: installation.id,
+              listingId: installation.listingId,
+              status: result.status,
+            },
+          });
         });
         logger.info({ executionId, status: result.status }, 'execution finished');
         return { status: result.status, reason: result.reason ?? null };
@@ -153,7 +164,22 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
 
     /** Ends an execution that could not run, with the reason (no usage: nothing ran). */
     async failExecution({ executionId, reason }: { executionId: string; reason: string }): Promise<void> {
-      await finishExecution(db, { id: executionId, status: 'failed', reason });
+      const execution = await findExecution(db, executionId);
+      const installation = execution && (await findInstallation(db, execution.installationId));
+      await withTransaction(db, async (tx) => {
+        const finished = await finishExecution(tx, { id: executionId, status: 'failed', reason });
+        if (!finished || !installation) return;
+        await recordEvent(tx, {
+          orgId: installation.orgId,
+          type: 'execution.failed',
+          data: {
+            executionId,
+            installationId: installation.id,
+            listingId: installation.listingId,
+            status: 'failed',
+          },
+        });
+      });
     },
   });
 }
