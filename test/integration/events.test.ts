@@ -2,10 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../src/activities/index.js';
 import { withTransaction } from '../../src/db/pool.js';
+import { buildTenantInvoices } from '../../src/domain/billing/build-invoices.js';
 import { recordEvent } from '../../src/domain/events/repository.js';
 import { echoArtifact, installAgent } from '../support/agents.js';
 import { manifest, startHarness, type Harness } from '../support/harness.js';
 import { approveSubmission, publishAgent, uploadCodeIfProcess } from '../support/publish.js';
+import { seedActiveInstallation, seedMonthlyUsage, seedPublishedListing } from '../support/seed.js';
 
 interface Event {
   id: string;
@@ -240,5 +242,45 @@ describe('events', () => {
     );
     await expect(attempt).rejects.toThrow(/apiKey/);
     expect(await countEvents('installation.active', 'apiKey', 'sk_live_x')).toBe(0);
+  });
+
+  it('records invoice.finalized once per invoice, with or without a payment provider to sync to first', async () => {
+    const billed = await h.createOrg('billed');
+    const seeded = await seedPublishedListing(h.db, {
+      publisherOrgId: publisher.org.id,
+      name: 'Billed agent',
+    });
+    const installation = await seedActiveInstallation(h.db, {
+      orgId: billed.org.id,
+      listing: seeded,
+      pricing: { model: 'usage_based', pricePerInvocation: 0.5 },
+      openedAt: '2026-01-01T00:00:00Z',
+    });
+    for (const month of ['2026-01', '2026-02']) {
+      await seedMonthlyUsage(h.db, {
+        orgId: billed.org.id,
+        installation: { id: installation, listingId: seeded.id },
+        month,
+        events: 4,
+        cost: '0.5',
+      });
+    }
+    const build = (period: string, finalize: boolean) =>
+      buildTenantInvoices(h.db, { orgId: billed.org.id, period, platformFeePercent: '20', finalize });
+    // Without a payment provider: final when built; building again returns the same invoice.
+    const [january] = await build('2026-01', true);
+    await build('2026-01', true);
+    // With one: a draft until synced, then finalised by the activity (retried here).
+    const [february] = await build('2026-02', false);
+    expect(await countEvents('invoice.finalized', 'invoiceId', february!.invoiceId)).toBe(0);
+    await real.finalizeTenantInvoices({ invoiceIds: [february!.invoiceId] });
+    await real.finalizeTenantInvoices({ invoiceIds: [february!.invoiceId] });
+
+    const { events: list } = await events(billed.token, '?type=invoice.finalized');
+    expect(list.map((event) => event.data)).toEqual([
+      { invoiceId: february!.invoiceId, period: '2026-02', currency: 'usd', totalMinor: '200' },
+      { invoiceId: january!.invoiceId, period: '2026-01', currency: 'usd', totalMinor: '200' },
+    ]);
+    expect((await events(publisher.token, '?type=invoice.finalized')).events).toEqual([]);
   });
 });
