@@ -11,6 +11,7 @@ import {
 } from '../domain/executions/repository.js';
 import { recordEvent } from '../domain/events/repository.js';
 import { entitlementRefusal } from '../domain/executions/entitlement.js';
+import { recordBudgetThresholds } from '../domain/metering/budget-thresholds.js';
 import { insertUsageEvents } from '../domain/metering/usage-events.js';
 import { findInstallation } from '../domain/installations/repository.js';
 import type { Logger } from '../logger.js';
@@ -128,7 +129,7 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
           });
           if (!finished) return;
           // One event per execution, keyed by its id; only a successful run is a billable invocation.
-          await insertUsageEvents(tx, [
+          const usage = [
             {
               eventId: `execution:${executionId}`,
               orgId: installation.orgId,
@@ -141,9 +142,11 @@ export function createExecuteActivities({ db, runtime, logger }: ExecuteActivity
               durationMs: Math.round(result.durationMs),
               ...price,
               occurredAt: new Date(),
-              source: 'platform',
+              source: 'platform' as const,
             },
-          ]);
+          ];
+          await insertUsageEvents(tx, usage);
+          await recordBudgetThresholds(tx, usage);
           await recordEvent(tx, {
             orgId: installation.orgId,
             type: result.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed',

@@ -4,6 +4,7 @@ import type { Activities } from '../../src/activities/index.js';
 import { withTransaction } from '../../src/db/pool.js';
 import { buildTenantInvoices } from '../../src/domain/billing/build-invoices.js';
 import { recordEvent } from '../../src/domain/events/repository.js';
+import { UsageEventBatcher } from '../../src/domain/metering/usage-event-batcher.js';
 import { echoArtifact, installAgent } from '../support/agents.js';
 import { manifest, startHarness, type Harness } from '../support/harness.js';
 import { approveSubmission, publishAgent, uploadCodeIfProcess } from '../support/publish.js';
@@ -282,5 +283,53 @@ describe('events', () => {
       { invoiceId: january!.invoiceId, period: '2026-01', currency: 'usd', totalMinor: '200' },
     ]);
     expect((await events(publisher.token, '?type=invoice.finalized')).events).toEqual([]);
+  });
+
+  it('records usage.budget_threshold at 80 % and 100 % of the monthly budget, once each per month', async () => {
+    const spender = await h.createOrg('spender');
+    const seeded = await seedPublishedListing(h.db, {
+      publisherOrgId: publisher.org.id,
+      name: 'Metered agent',
+    });
+    const installation = await seedActiveInstallation(h.db, {
+      orgId: spender.org.id,
+      listing: seeded,
+      pricing: { model: 'usage_based', pricePerInvocation: 1 },
+    });
+    await h.db.query('UPDATE installations SET monthly_budget = 5 WHERE id = $1', [installation]);
+    const usage = new UsageEventBatcher(h.db);
+    const spend = (count: number, at = new Date()) =>
+      usage.record(
+        Array.from({ length: count }, () => ({
+          eventId: crypto.randomUUID(),
+          orgId: spender.org.id,
+          installationId: installation,
+          listingId: seeded.id,
+          executionId: null,
+          invocations: 1,
+          tokensIn: 0,
+          tokensOut: 0,
+          durationMs: 1,
+          cost: '1',
+          currency: 'usd',
+          occurredAt: at,
+          source: 'publisher' as const,
+        })),
+      );
+    const thresholds = async () =>
+      (await events(spender.token, '?type=usage.budget_threshold')).events.map((event) => event.data);
+
+    await spend(3);
+    expect(await thresholds()).toEqual([]);
+    await spend(1);
+    const month = new Date().toISOString().slice(0, 7);
+    const at80 = { installationId: installation, listingId: seeded.id, month, threshold: 80, budget: '5' };
+    expect(await thresholds()).toEqual([{ ...at80, spent: '4', currency: 'usd' }]);
+    await spend(2);
+    await spend(1);
+    expect(await thresholds()).toEqual([
+      { ...at80, threshold: 100, spent: '6', currency: 'usd' },
+      { ...at80, spent: '4', currency: 'usd' },
+    ]);
   });
 });

@@ -13,6 +13,7 @@ export const eventTypes = [
   'execution.succeeded',
   'execution.failed',
   'invoice.finalized',
+  'usage.budget_threshold',
 ] as const;
 /** One event type, as the API accepts and answers it. */
 export const eventTypeSchema = z.enum(eventTypes);
@@ -63,6 +64,15 @@ export const eventDataSchemas = {
     period: z.string(),
     currency: z.string(),
     totalMinor: z.string(),
+  }),
+  'usage.budget_threshold': z.strictObject({
+    installationId: z.uuid(),
+    listingId: z.uuid(),
+    month: z.string().regex(/^\d{4}-\d{2}$/),
+    threshold: z.union([z.literal(80), z.literal(100)]),
+    budget: z.string(),
+    spent: z.string(),
+    currency: z.string(),
   }),
 } satisfies Record<EventType, z.ZodType>;
 

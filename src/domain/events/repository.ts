@@ -22,7 +22,8 @@ export async function recordEvent<T extends EventType>(
   input: { orgId: string; type: T; data: EventData<T> },
 ): Promise<void> {
   const data = eventDataSchemas[input.type].parse(input.data);
-  await tx.query('INSERT INTO events (org_id, type, data) VALUES ($1, $2, $3)', [
+  // A type recorded once per key (a unique index, e.g. budget thresholds) inserts nothing the second time.
+  await tx.query('INSERT INTO events (org_id, type, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
     input.orgId,
     input.type,
     JSON.stringify(data),

@@ -1,4 +1,5 @@
-import type { Db } from '../../db/pool.js';
+import { withTransaction, type Db } from '../../db/pool.js';
+import { recordBudgetThresholds } from './budget-thresholds.js';
 import { insertUsageEvents, type UsageEvent } from './usage-events.js';
 
 interface Waiter {
@@ -38,10 +39,15 @@ export class UsageEventBatcher {
     const batch = this.waiting;
     this.waiting = [];
     this.waitingEvents = 0;
-    insertUsageEvents(
-      this.db,
-      batch.flatMap((waiter) => waiter.events),
-    ).then(
+    const events = batch.flatMap((waiter) => waiter.events);
+    withTransaction(this.db, async (tx) => {
+      const fresh = await insertUsageEvents(tx, events);
+      await recordBudgetThresholds(
+        tx,
+        events.filter((event) => fresh.has(event.eventId)),
+      );
+      return fresh;
+    }).then(
       (fresh) => {
         for (const waiter of batch) {
           const mine = new Set<string>();
