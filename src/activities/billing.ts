@@ -1,7 +1,7 @@
 import { nonRetryable } from '../domain/failures.js';
 import { heartbeat } from '@temporalio/activity';
 import { isPermanentStripeError, type PaymentsGateway } from '../adapters/payments/index.js';
-import type { Db } from '../db/pool.js';
+import { withTransaction, type Db } from '../db/pool.js';
 import { buildTenantInvoices, tenantsToBill, type InvoiceRef } from '../domain/billing/build-invoices.js';
 import { isPeriod } from '../domain/billing/period.js';
 import {
@@ -163,7 +163,7 @@ export function createBillingActivities({
 
     /** Marks the invoices final (only from draft). */
     async finalizeTenantInvoices({ invoiceIds }: { invoiceIds: string[] }): Promise<void> {
-      await finalizeInvoices(db, invoiceIds);
+      await withTransaction(db, (tx) => finalizeInvoices(tx, invoiceIds));
     },
   };
 }

@@ -9,7 +9,9 @@ import {
   markExecutionRunning,
   type StoredExecution,
 } from '../domain/executions/repository.js';
+import { recordEvent } from '../domain/events/repository.js';
 import { entitlementRefusal } from '../domain/executions/entitlement.js';
+import { recordBudgetThresholds } from '../domain/metering/budget-thresholds.js';
 import { insertUsageEvents } from '../domain/metering/usage-events.js';
 import { findInstallation } from '../domain/installations/repository.js';
 import type { Logger } from '../logger.js';
@@ -130,7 +132,7 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
           });
           if (!finished) return false;
           // One event per execution, keyed by its id; only a successful run is a billable invocation.
-          await insertUsageEvents(tx, [
+          const usage = [
             {
               eventId: `execution:${executionId}`,
               orgId: installation.orgId,
@@ -143,9 +145,21 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
               durationMs: Math.round(result.durationMs),
               ...price,
               occurredAt: new Date(),
-              source: 'platform',
+              source: 'platform' as const,
             },
-          ]);
+          ];
+          await insertUsageEvents(tx, usage);
+          await recordBudgetThresholds(tx, usage);
+          await recordEvent(tx, {
+            orgId: installation.orgId,
+            type: result.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed',
+            data: {
+              executionId,
+              installationId: installation.id,
+              listingId: installation.listingId,
+              status: result.status,
+            },
+          });
           return true;
         });
         // Counted after the commit, once: a retried attempt finds the execution already finished.
@@ -159,8 +173,24 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
 
     /** Ends an execution that could not run, with the reason (no usage: nothing ran). */
     async failExecution({ executionId, reason }: { executionId: string; reason: string }): Promise<void> {
-      if (await finishExecution(db, { id: executionId, status: 'failed', reason })) {
-        const execution = await findExecution(db, executionId);
+      const execution = await findExecution(db, executionId);
+      const installation = execution && (await findInstallation(db, execution.installationId));
+      const finished = await withTransaction(db, async (tx) => {
+        const moved = await finishExecution(tx, { id: executionId, status: 'failed', reason });
+        if (!moved || !installation) return moved;
+        await recordEvent(tx, {
+          orgId: installation.orgId,
+          type: 'execution.failed',
+          data: {
+            executionId,
+            installationId: installation.id,
+            listingId: installation.listingId,
+            status: 'failed',
+          },
+        });
+        return moved;
+      });
+      if (finished) {
         const version = execution && (await findVersionById(db, execution.versionId));
         metrics.executions.inc({
           status: 'failed',

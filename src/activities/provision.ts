@@ -1,9 +1,10 @@
 import { nonRetryable } from '../domain/failures.js';
 import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import { withTransaction, type Db } from '../db/pool.js';
-import { recordAudit, type AuditAction } from '../domain/audit/repository.js';
+import { recordAudit } from '../domain/audit/repository.js';
 import { loadArtifact } from '../domain/catalog/artifacts.js';
 import { findVersionById } from '../domain/catalog/repository.js';
+import { recordEvent } from '../domain/events/repository.js';
 import { findMissingCredentials } from '../domain/credentials/missing-credentials.js';
 import { readSecretAudited } from '../domain/credentials/read-secret-audited.js';
 import {
@@ -74,13 +75,16 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
     );
   }
 
-  /** Moves the installation between statuses and audits it, in one transaction; false if it was elsewhere. */
+  /**
+   * Moves the installation between statuses, audits it and records the event (the action names
+   * both), in one transaction; false if it was elsewhere, and then nothing is recorded.
+   */
   async function moveAndAudit(
     installation: Installation,
     move: {
       from: Installation['status'][];
       to: Installation['status'];
-      action: AuditAction;
+      action: 'installation.active' | 'installation.failed' | 'installation.removed';
       reason?: string;
     },
   ): Promise<boolean> {
@@ -100,6 +104,18 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
           subjectId: installation.id,
           reason: move.reason,
         });
+        const data = {
+          installationId: installation.id,
+          listingId: installation.listingId,
+          versionId: installation.versionId,
+          version: installation.version,
+        };
+        await recordEvent(
+          tx,
+          move.action === 'installation.failed'
+            ? { orgId: installation.orgId, type: move.action, data: { ...data, reason: move.reason ?? null } }
+            : { orgId: installation.orgId, type: move.action, data },
+        );
       }
       return moved;
     });
@@ -223,6 +239,17 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
           subjectType: 'installation',
           subjectId: installation.id,
           details: { fromVersionId: input.fromVersionId, toVersion: version.version },
+        });
+        await recordEvent(tx, {
+          orgId: installation.orgId,
+          type: 'installation.upgraded',
+          data: {
+            installationId: installation.id,
+            listingId: installation.listingId,
+            fromVersionId: input.fromVersionId,
+            toVersionId: input.toVersionId,
+            toVersion: version.version,
+          },
         });
       });
     },

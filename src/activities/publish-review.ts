@@ -1,4 +1,5 @@
 import { nonRetryable } from '../domain/failures.js';
+import type pg from 'pg';
 import { withTransaction, type Db } from '../db/pool.js';
 import { recordAudit, type AuditAction } from '../domain/audit/repository.js';
 import {
@@ -9,9 +10,14 @@ import {
   type ListingVersion,
 } from '../domain/catalog/repository.js';
 import { manifestSchema, type VersionStatus } from '../domain/catalog/schemas.js';
+import { recordEvent } from '../domain/events/repository.js';
+import { listInstallationsOlderThan } from '../domain/installations/repository.js';
 import type { Logger } from '../logger.js';
 import type { AddressPolicy, HostLookup } from '../runtime/remote/resolve-endpoint.js';
 import { endpointRefusal } from '../runtime/remote/review-endpoint.js';
+
+// How the publish-review workflow words a return to draft after failed checks (src/workflows/publish-review.ts).
+const CHECKS_FAILED_PREFIX = 'automated checks failed:';
 
 /** What the publish-review activities need. */
 export interface PublishReviewActivityDeps {
@@ -32,9 +38,22 @@ export function createPublishReviewActivities({ db, logger, remoteEndpoints }: P
     return version;
   }
 
-  /** Moves a version between statuses; a retry that finds it already moved is success. */
-  async function move(versionId: string, from: VersionStatus[], to: VersionStatus, reason?: string | null) {
-    const moved = await transitionVersion(db, { versionId, from, to, reason });
+  /**
+   * Moves a version between statuses; a retry that finds it already moved is success. `onMoved` runs
+   * in the move's transaction only when this call moved it (the events it reports, recorded once).
+   */
+  async function move(
+    versionId: string,
+    from: VersionStatus[],
+    to: VersionStatus,
+    reason?: string | null,
+    onMoved?: (tx: pg.PoolClient, version: ListingVersion) => Promise<void>,
+  ) {
+    const moved = await withTransaction(db, async (tx) => {
+      const version = await transitionVersion(tx, { versionId, from, to, reason });
+      if (version && onMoved) await onMoved(tx, version);
+      return version;
+    });
     if (moved) return moved;
     const current = await loadVersion(versionId);
     if (current.status === to) return current;
@@ -59,6 +78,20 @@ export function createPublishReviewActivities({ db, logger, remoteEndpoints }: P
     });
   }
 
+  /** The publisher organisation of a version's listing. */
+  async function publisherOf(tx: pg.PoolClient, version: ListingVersion): Promise<string> {
+    const listing = await findListing(tx, version.listingId);
+    if (!listing)
+      throw nonRetryable('VersionNotFound', `the listing of version ${version.id} does not exist`);
+    return listing.orgId;
+  }
+
+  const versionData = (version: ListingVersion) => ({
+    listingId: version.listingId,
+    versionId: version.id,
+    version: version.version,
+  });
+
   return {
     /**
      * Automated checks on a submitted version; returns the problems found (empty when it passes):
@@ -77,13 +110,36 @@ export function createPublishReviewActivities({ db, logger, remoteEndpoints }: P
 
     /** Returns an in-review version to draft with the reason (review timed out, checks failed). */
     async returnVersionToDraft({ versionId, reason }: { versionId: string; reason: string }): Promise<void> {
-      const version = await move(versionId, ['draft', 'in_review'], 'draft', reason);
+      // The workflow sends a version back for two reasons; only the timeout is an event (checks failing
+      // happens right after submission, which the publisher is watching).
+      const timedOut = !reason.startsWith(CHECKS_FAILED_PREFIX);
+      // Only from in_review, so a retry (already draft) records no second event.
+      const version = await move(versionId, ['in_review'], 'draft', reason, async (tx, moved) => {
+        if (!timedOut) return;
+        await recordEvent(tx, {
+          orgId: await publisherOf(tx, moved),
+          type: 'version.review_timed_out',
+          data: versionData(moved),
+        });
+      });
       await auditOnPublisher(version, 'version.returned_to_draft', null, reason);
     },
 
     /** Rejects an in-review version with the reviewer's reason. */
     async rejectVersion(input: { versionId: string; reason: string; reviewerKeyId: string }): Promise<void> {
-      const version = await move(input.versionId, ['in_review'], 'rejected', input.reason);
+      const version = await move(
+        input.versionId,
+        ['in_review'],
+        'rejected',
+        input.reason,
+        async (tx, moved) => {
+          await recordEvent(tx, {
+            orgId: await publisherOf(tx, moved),
+            type: 'version.rejected',
+            data: { ...versionData(moved), reason: input.reason },
+          });
+        },
+      );
       logger.info({ versionId: input.versionId }, 'version rejected');
       await auditOnPublisher(version, 'version.rejected', input.reviewerKeyId, input.reason);
     },
@@ -94,7 +150,36 @@ export function createPublishReviewActivities({ db, logger, remoteEndpoints }: P
       reviewerKeyId: string;
       reason: string | null;
     }): Promise<void> {
-      const version = await move(input.versionId, ['in_review'], 'published', input.reason);
+      const version = await move(
+        input.versionId,
+        ['in_review'],
+        'published',
+        input.reason,
+        async (tx, moved) => {
+          await recordEvent(tx, {
+            orgId: await publisherOf(tx, moved),
+            type: 'version.published',
+            data: versionData(moved),
+          });
+          // Every consumer pinned to an older version learns a newer one exists, once per installation.
+          const older = await listInstallationsOlderThan(tx, {
+            listingId: moved.listingId,
+            version: moved.version,
+          });
+          for (const installation of older) {
+            await recordEvent(tx, {
+              orgId: installation.orgId,
+              type: 'installation.upgrade_available',
+              data: {
+                installationId: installation.id,
+                listingId: moved.listingId,
+                fromVersion: installation.version,
+                toVersion: moved.version,
+              },
+            });
+          }
+        },
+      );
       logger.info({ versionId: input.versionId }, 'version published');
       await auditOnPublisher(version, 'version.published', input.reviewerKeyId, input.reason);
     },

@@ -12,6 +12,7 @@ import { requestLogger } from './middleware/request-logger.js';
 import { documentCommonErrors } from './openapi.js';
 import { createRouter } from './router.js';
 import { auditRoutes } from './routes/audit.js';
+import { eventRoutes } from './routes/events.js';
 import { billingRunRoutes } from './routes/billing-runs.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { executionRoutes } from './routes/executions.js';
@@ -61,6 +62,7 @@ export function createApp(deps: ApiDeps) {
     executionRoutes,
     usageEventRoutes,
     auditRoutes,
+    eventRoutes,
     invoiceRoutes,
     payoutRoutes,
     billingRunRoutes,

@@ -1,5 +1,6 @@
 import { withTransaction, type Db } from '../../db/pool.js';
 import { periodStartDate } from './period.js';
+import { recordInvoicesFinalized } from './repository.js';
 
 /** An invoice as the billing workflow carries it: ids and totals, nothing else. */
 export interface InvoiceRef {
@@ -185,7 +186,7 @@ UPDATE invoices i SET total_minor = COALESCE((SELECT sum(amount_minor) FROM invo
   status = CASE WHEN $3 THEN 'final' ELSE i.status END,
   finalized_at = CASE WHEN $3 THEN now() ELSE i.finalized_at END
 WHERE i.org_id = $1 AND i.period = $2::date
-RETURNING id, currency, total_minor::text, status`;
+RETURNING id, org_id, to_char(period, 'YYYY-MM') AS period, currency, total_minor::text, status`;
 
 const toRef = (row: { id: string; currency: string; total_minor: string; status: 'draft' | 'final' }) => ({
   invoiceId: row.id,
@@ -235,6 +236,8 @@ export async function buildTenantInvoices(
       text: TOTALS,
       values: [input.orgId, start, input.finalize],
     });
+    // Created in this transaction, so made final exactly once: each reports invoice.finalized.
+    if (input.finalize) await recordInvoicesFinalized(client, totals.rows);
     return totals.rows.map(toRef).sort((a, b) => a.currency.localeCompare(b.currency));
   });
 }

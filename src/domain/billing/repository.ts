@@ -1,4 +1,6 @@
+import type pg from 'pg';
 import type { Queryable } from '../../db/pool.js';
+import { recordEvent } from '../events/repository.js';
 import { formatMinor, minorToNumber } from './money.js';
 import { periodStartDate } from './period.js';
 
@@ -208,12 +210,31 @@ export async function saveStripeInvoiceItem(db: Queryable, lineId: string, itemI
   );
 }
 
-/** Marks invoices final (only from draft; already final is success). */
-export async function finalizeInvoices(db: Queryable, invoiceIds: string[]): Promise<void> {
-  await db.query(
-    `UPDATE invoices SET status = 'final', finalized_at = now() WHERE id = ANY($1::uuid[]) AND status = 'draft'`,
+/**
+ * Marks invoices final (only from draft; already final is success) and records invoice.finalized for
+ * each one this call moved, in the caller's transaction.
+ */
+export async function finalizeInvoices(tx: pg.PoolClient, invoiceIds: string[]): Promise<void> {
+  const { rows } = await tx.query(
+    `UPDATE invoices SET status = 'final', finalized_at = now() WHERE id = ANY($1::uuid[]) AND status = 'draft'
+     RETURNING id, org_id, to_char(period, 'YYYY-MM') AS period, currency, total_minor::text`,
     [invoiceIds],
   );
+  await recordInvoicesFinalized(tx, rows);
+}
+
+/** Records invoice.finalized for invoices just made final (rows: id, org_id, period, currency, total_minor). */
+export async function recordInvoicesFinalized(
+  tx: pg.PoolClient,
+  rows: { id: string; org_id: string; period: string; currency: string; total_minor: string }[],
+): Promise<void> {
+  for (const row of rows) {
+    await recordEvent(tx, {
+      orgId: row.org_id,
+      type: 'invoice.finalized',
+      data: { invoiceId: row.id, period: row.period, currency: row.currency, totalMinor: row.total_minor },
+    });
+  }
 }
 
 /** A publisher's revenue from one listing in one period and currency. */

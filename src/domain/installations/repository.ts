@@ -128,6 +128,18 @@ export async function listInstallations(db: Queryable, orgId: string): Promise<I
   return rows.map(toInstallation);
 }
 
+/** A listing's active installations pinned to a version older than the given one (semver). */
+export async function listInstallationsOlderThan(
+  db: Queryable,
+  input: { listingId: string; version: string },
+): Promise<Installation[]> {
+  const { rows } = await db.query(
+    `${SELECT_INSTALLATION} WHERE i.listing_id = $1 AND i.status = 'active' ORDER BY i.created_at, i.id`,
+    [input.listingId],
+  );
+  return rows.map(toInstallation).filter((installation) => semver.lt(installation.version, input.version));
+}
+
 /** Records where the runtime was created (or clears it with null). */
 export async function setInstallationRuntime(
   db: Queryable,

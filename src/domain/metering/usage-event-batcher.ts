@@ -1,5 +1,6 @@
-import type { Db } from '../../db/pool.js';
+import { withTransaction, type Db } from '../../db/pool.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { recordBudgetThresholds } from './budget-thresholds.js';
 import { insertUsageEvents, type UsageEvent } from './usage-events.js';
 
 interface Waiter {
@@ -41,7 +42,14 @@ export class UsageEventBatcher {
     this.waiting = [];
     this.waitingEvents = 0;
     const events = batch.flatMap((waiter) => waiter.events);
-    insertUsageEvents(this.db, events).then(
+    withTransaction(this.db, async (tx) => {
+      const fresh = await insertUsageEvents(tx, events);
+      await recordBudgetThresholds(
+        tx,
+        events.filter((event) => fresh.has(event.eventId)),
+      );
+      return fresh;
+    }).then(
       (fresh) => {
         this.metrics.usageEventsIngested.inc({ result: 'accepted' }, fresh.size);
         this.metrics.usageEventsIngested.inc({ result: 'duplicate' }, events.length - fresh.size);
