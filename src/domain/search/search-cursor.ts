@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { decodeOpaqueCursor, encodeOpaqueCursor, fingerprintOf } from '../opaque-cursor.js';
 import { SearchInputError } from './search-errors.js';
 import type { SearchQuery } from './search-query.js';
 
@@ -11,12 +11,10 @@ export interface SearchCursor {
   afterId: string;
 }
 
-const cursorPayloadSchema = z.object({
-  v: z.literal(1),
-  f: z.string().regex(/^[0-9a-f]{16}$/),
+const positionShape = {
   s: z.number().finite(),
   i: z.string().min(1).max(200),
-});
+};
 
 /**
  * Identifies what a cursor may continue: the normalised query and every filter, plus a caller scope
@@ -27,7 +25,7 @@ export function searchFingerprint(
   query: Pick<SearchQuery, 'q' | 'category' | 'pricingModel' | 'tags' | 'minRating'>,
   scope = '',
 ): string {
-  const canonical = JSON.stringify([
+  return fingerprintOf([
     query.q.toLowerCase(),
     query.category ?? null,
     query.pricingModel ?? null,
@@ -35,30 +33,24 @@ export function searchFingerprint(
     query.minRating ?? null,
     scope,
   ]);
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 /** Serialises a cursor into an opaque URL-safe string. */
 export function encodeSearchCursor(cursor: SearchCursor): string {
-  const payload = { v: 1, f: cursor.fingerprint, s: cursor.afterScore, i: cursor.afterId };
-  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+  return encodeOpaqueCursor(cursor.fingerprint, { s: cursor.afterScore, i: cursor.afterId });
 }
 
 /** Parses a cursor issued for this fingerprint; anything else is a SearchInputError('invalid_cursor'). */
 export function decodeSearchCursor(token: string, expectedFingerprint: string): SearchCursor {
-  let payload: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('not base64url');
-    payload = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor('cursor is malformed; pass back nextCursor exactly as received');
+  const decoded = decodeOpaqueCursor(token, positionShape, expectedFingerprint);
+  if ('refused' in decoded) {
+    throw invalidCursor(
+      decoded.refused === 'malformed'
+        ? 'cursor is malformed; pass back nextCursor exactly as received'
+        : 'cursor belongs to a different query or filters; start again without a cursor',
+    );
   }
-  const parsed = cursorPayloadSchema.safeParse(payload);
-  if (!parsed.success) throw invalidCursor('cursor is malformed; pass back nextCursor exactly as received');
-  if (parsed.data.f !== expectedFingerprint) {
-    throw invalidCursor('cursor belongs to a different query or filters; start again without a cursor');
-  }
-  return { fingerprint: parsed.data.f, afterScore: parsed.data.s, afterId: parsed.data.i };
+  return { fingerprint: expectedFingerprint, afterScore: decoded.position.s, afterId: decoded.position.i };
 }
 
 function invalidCursor(message: string): SearchInputError {
