@@ -10,4 +10,5 @@ source scripts/setup-kubernetes.sh
 step "Typecheck"; npx tsc --noEmit
 step "Lint"; npx eslint --max-warnings 0 . && npx knip --no-progress
 step "Format"; npx prettier --check --log-level warn .
+step "Generated API client is current"; npx tsx scripts/generate-client.ts --check
 step "Tests"; npx vitest run "$@"
