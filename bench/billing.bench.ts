@@ -1,11 +1,15 @@
-// A monthly billing run over many usage events: `billing:<YYYY-MM>` with one child workflow per
-// tenant, on a fresh database and Temporal dev server (no Stripe). Target: 1M events, 1k tenants ≤ 10 s.
-// Run: npx tsx bench/billing.bench.ts [--tenants=1000] [--events=1000000] [--listings=20] [--concurrency=50]
+// A monthly billing run over many usage events: `billing:<YYYY-MM>` with one child workflow per batch
+// of tenants, on a fresh database and Temporal dev server (Stripe: stripe-mock with --stripe).
+// Targets: 1M events of 1k tenants ≤ 10 s; 1M events of 10k tenants ≤ 60 s with bounded histories.
+// Run: npx tsx bench/billing.bench.ts [--tenants=1000] [--events=1000000] [--listings=20]
+//        [--batch-size=100] [--concurrency=10] [--stripe]
 import { parseArgs } from 'node:util';
+import { DEFAULT_BILLING_BATCH_SIZE } from '../src/domain/billing/batches.js';
 import { buildTenantInvoices } from '../src/domain/billing/build-invoices.js';
 import { previousPeriod } from '../src/domain/billing/period.js';
 import { monthlyBilling } from '../src/workflows/billing.js';
 import { seedActiveInstallations, seedOrg, seedOrgs, seedPublishedListings } from '../test/support/seed.js';
+import { startStripeMock } from '../test/support/stripe-mock.js';
 import { startBenchBazaar } from './bench-bazaar.js';
 
 const { values } = parseArgs({
@@ -13,17 +17,21 @@ const { values } = parseArgs({
     tenants: { type: 'string', default: '1000' },
     events: { type: 'string', default: '1000000' },
     listings: { type: 'string', default: '20' },
-    concurrency: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '10' },
+    'batch-size': { type: 'string', default: String(DEFAULT_BILLING_BATCH_SIZE) },
+    stripe: { type: 'boolean', default: false },
   },
 });
 const tenants = Number(values.tenants);
 const events = Number(values.events);
 const listings = Number(values.listings);
 const concurrency = Number(values.concurrency);
+const batchSize = Number(values['batch-size']);
 const period = previousPeriod(new Date());
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(2);
 
-const bench = await startBenchBazaar({ BILLING_SCHEDULE: 'false' });
+const stripe = values.stripe ? await startStripeMock() : null;
+const bench = await startBenchBazaar({ BILLING_SCHEDULE: 'false', ...stripe?.env });
 const { db, temporal } = bench;
 try {
   let begin = performance.now();
@@ -92,9 +100,10 @@ try {
   const result = await temporal.workflow.execute(monthlyBilling, {
     workflowId: `billing:${period}`,
     taskQueue: bench.config.temporal.taskQueue,
-    args: [{ period, concurrency }],
+    args: [{ period, concurrency, batchSize }],
   });
   const runSeconds = seconds(begin);
+  console.log(await runBreakdown(period));
   const check = await db.query(
     `SELECT (SELECT count(*) FROM invoices)::int AS invoices, (SELECT count(*) FROM invoice_lines)::int AS lines,
             (SELECT count(*) FROM usage_monthly WHERE billed_events <> events)::int AS unbilled,
@@ -104,10 +113,47 @@ try {
                WHERE l.invoice_id = i.id))::int AS bad_totals`,
   );
   console.log(
-    `billing run: ${runSeconds} s for ${result.tenants} tenants (${JSON.stringify(check.rows[0])}), concurrency ${concurrency}`,
+    `billing run: ${runSeconds} s for ${result.tenants} tenants${stripe ? ' with Stripe (stripe-mock)' : ''} ` +
+      `(${JSON.stringify(check.rows[0])}), batch size ${batchSize}, ${concurrency} batches at once`,
   );
+  if (stripe) console.log(`Stripe requests: ${stripe.requests.length}`);
+  else await invoiceBuildingAlone();
+} finally {
+  await bench.stop();
+  await stripe?.stop();
+}
 
-  // The same work without Temporal: the per-tenant SQL alone, 8 tenants at a time, after undoing the run.
+/** Where the run's time went, from the dev server's visibility records: its runs and its batches. */
+async function runBreakdown(billingPeriod: string): Promise<string> {
+  const runs = await executions(`WorkflowId = 'billing:${billingPeriod}'`);
+  const batches = await executions(`WorkflowType = 'billTenantBatch'`);
+  const first = Math.min(...runs.map((run) => run.start));
+  const durations = batches.map((batch) => batch.end - batch.start).sort((a, b) => a - b);
+  const quantile = (q: number) =>
+    durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] ?? 0;
+  const ms = (value: number) => `${Math.round(value)} ms`;
+  return [
+    `runs of billing:${billingPeriod}: ${runs.length} (continued as new after each page), longest history ${Math.max(...runs.map((run) => run.historyLength))} events`,
+    `batches: ${batches.length}, each ${ms(quantile(0))} min / ${ms(quantile(0.5))} p50 / ${ms(quantile(1))} max, longest history ${Math.max(0, ...batches.map((batch) => batch.historyLength))} events`,
+    `first batch started ${ms(Math.min(...batches.map((b) => b.start)) - first)} after the run; last batch ended ${ms(Math.max(...batches.map((b) => b.end)) - first)} after it`,
+  ].join('\n');
+}
+
+/** Start, end and history length of the workflow executions a visibility query finds. */
+async function executions(query: string) {
+  const found: Array<{ start: number; end: number; historyLength: number }> = [];
+  for await (const execution of temporal.workflow.list({ query }))
+    found.push({
+      start: execution.startTime.getTime(),
+      end: execution.closeTime?.getTime() ?? Number.NaN,
+      historyLength: execution.historyLength,
+    });
+  return found;
+}
+
+/** The same work without Temporal: the per-tenant SQL alone, 8 tenants at a time, after undoing the run. */
+async function invoiceBuildingAlone(): Promise<void> {
+  const { db } = bench;
   await db.query(
     `UPDATE usage_monthly SET billed_events = 0, billed_invocations = 0, billed_tokens_in = 0, billed_tokens_out = 0,
        billed_cost = 0`,
@@ -119,7 +165,7 @@ try {
   const orgs = (await db.query(`SELECT id FROM organizations WHERE name LIKE 'tenant %'`)).rows.map(
     (r) => r.id,
   );
-  begin = performance.now();
+  const begin = performance.now();
   const queue = [...orgs];
   await Promise.all(
     Array.from({ length: 8 }, async () => {
@@ -128,6 +174,4 @@ try {
     }),
   );
   console.log(`invoice building alone (SQL, 8 connections): ${seconds(begin)} s`);
-} finally {
-  await bench.stop();
 }

@@ -57,7 +57,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     const metrics = createMetrics(metricsSources);
     const { client: temporal, connection } = await createTemporalClient({ ...config.temporal, metrics });
     stops.push(() => connection.close());
-    await ensureSearchAttributes(connection, config.temporal.namespace);
+    await ensureSearchAttributes(connection, config.temporal.namespace, logger);
 
     // One embedder (the local model runs on its own thread) serves the worker's indexing and the API's queries.
     const embedder = createEmbedder({ openaiApiKey: config.openaiApiKey });
@@ -91,7 +91,12 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, metrics, stops)).run
       : null;
     await startReembedding({ db, temporal, taskQueue: config.temporal.taskQueue }, embedder.model);
-    if (config.billing.schedule) await registerBillingSchedule(temporal, config.temporal.taskQueue, logger);
+    if (config.billing.schedule)
+      await registerBillingSchedule(
+        temporal,
+        { taskQueue: config.temporal.taskQueue, batchSize: config.billing.batchSize },
+        logger,
+      );
 
     const usage = new UsageEventBatcher(db, metrics);
     const app = createApp({

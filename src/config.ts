@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseMasterKey } from './adapters/secrets/master-keyring.js';
+import { DEFAULT_BILLING_BATCH_SIZE, MAX_BILLING_BATCH_SIZE } from './domain/billing/batches.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0'])
@@ -127,6 +128,13 @@ const configSchema = z.object({
     .default('20'),
   /** Register the Temporal Schedule that bills each month shortly after it ends. */
   BILLING_SCHEDULE: booleanFromEnv.default(true),
+  /** Tenants billed by one child workflow of a billing run (see bench/billing.bench.ts for the choice). */
+  BILLING_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_BILLING_BATCH_SIZE)
+    .default(DEFAULT_BILLING_BATCH_SIZE),
 });
 
 /** Bazaar's whole configuration, parsed once from the environment at start-up. */
@@ -186,6 +194,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     billing: {
       platformFeePercent: env.PLATFORM_FEE_PERCENT,
       schedule: env.BILLING_SCHEDULE,
+      batchSize: env.BILLING_BATCH_SIZE,
       stripe: {
         secretKey: env.STRIPE_SECRET_KEY,
         host: env.STRIPE_API_HOST,

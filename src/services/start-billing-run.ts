@@ -20,7 +20,7 @@ export async function startBillingRun(
     workflowId,
     kind: 'billing',
     ownerOrgId: null,
-    arg: { period: input.period },
+    arg: { period: input.period, batchSize: deps.config.billing.batchSize },
   });
   return { workflowId };
 }

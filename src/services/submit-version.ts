@@ -3,7 +3,7 @@ import { findListing, findVersion, transitionVersion } from '../domain/catalog/r
 import type { Principal } from '../domain/auth/principal.js';
 import { AppError, conflict, notFound } from '../domain/errors.js';
 import { startOwnedWorkflow } from '../temporal/start-workflow.js';
-import { listingIdKey, listingSlugKey, publisherOrgKey } from '../temporal/search-attributes.js';
+import { listingIdKey, listingSlugKey, publisherOrgKey } from '../workflows/search-attribute-keys.js';
 import { publishReview, publishWorkflowId } from '../workflows/publish-review.js';
 import { workflowStarter, type ServiceDeps } from './deps.js';
 

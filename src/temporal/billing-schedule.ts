@@ -7,20 +7,21 @@ export const BILLING_SCHEDULE_ID = 'billing-monthly';
 
 /**
  * Registers the monthly billing schedule (1st of each month, 01:00 UTC: bill the month that just
- * ended), idempotently: an existing schedule is kept, and only re-pointed when it targets another
- * task queue. Overlapping runs are skipped; a missed run is caught up within a day.
+ * ended), idempotently: an existing schedule is kept, and only updated when it targets another task
+ * queue or batch size. Overlapping runs are skipped; a missed run is caught up within a day.
  */
 export async function registerBillingSchedule(
   client: Client,
-  taskQueue: string,
+  { taskQueue, batchSize }: { taskQueue: string; batchSize: number },
   logger: Logger,
 ): Promise<void> {
+  const args: Parameters<typeof scheduledMonthlyBilling> = [{ batchSize }];
   const action = {
     type: 'startWorkflow' as const,
     workflowType: scheduledMonthlyBilling,
     workflowId: 'billing-scheduled',
     taskQueue,
-    args: [] as [],
+    args,
   };
   try {
     await client.schedule.create({
@@ -34,12 +35,13 @@ export async function registerBillingSchedule(
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
     const handle = client.schedule.getHandle(BILLING_SCHEDULE_ID);
     const description = await handle.describe();
-    if (description.action.type === 'startWorkflow' && description.action.taskQueue !== taskQueue) {
+    const current = description.action;
+    if (
+      current.type === 'startWorkflow' &&
+      (current.taskQueue !== taskQueue || JSON.stringify(current.args) !== JSON.stringify(args))
+    ) {
       await handle.update((previous) => ({ ...previous, action }));
-      logger.info(
-        { scheduleId: BILLING_SCHEDULE_ID, taskQueue },
-        'billing schedule moved to this task queue',
-      );
+      logger.info({ scheduleId: BILLING_SCHEDULE_ID, taskQueue, batchSize }, 'billing schedule updated');
     }
   }
 }

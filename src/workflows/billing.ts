@@ -11,7 +11,9 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BillingActivities } from '../activities/billing.js';
+import { DEFAULT_BILLING_BATCH_SIZE, splitIntoBatches } from '../domain/billing/batches.js';
 import { previousPeriod } from '../domain/billing/period.js';
+import { tenantIdKey } from './search-attribute-keys.js';
 
 /** What a tenant's billing run produced. */
 export interface TenantBillingResult {
@@ -72,8 +74,48 @@ export async function billTenant(input: { orgId: string; period: string }): Prom
   };
 }
 
-/** Tenants billed by one run of `billing:<YYYY-MM>` before it continues as new with the next ones. */
+/** Tenants billed by one run of `billing:<YYYY-MM>` before it continues as new (runs recorded before batches). */
 const TENANTS_PER_BILLING_RUN = 500;
+/** Tenants billed by one run of `billing:<YYYY-MM>` before it continues as new with the next ones. */
+const TENANTS_PER_BATCHED_RUN = 2000;
+/** Batch children of a run billing at the same time. */
+const BATCHES_AT_ONCE = 10;
+/** Tenants of one batch billed at the same time (each is one local activity, then its Stripe syncs). */
+const TENANTS_AT_ONCE_PER_BATCH = 10;
+
+/** The id of one batch of a period's billing run: the period, then the batch's first tenant. */
+export const billingBatchWorkflowId = (period: string, firstOrgId: string) =>
+  `billing:${period}:${firstOrgId}`;
+
+/** What one batch of a period's billing run produced. */
+export interface BatchBillingResult {
+  tenants: number;
+  invoices: number;
+  /** The tenants that could not be billed, with why (a re-run of the period retries them). */
+  failures: Array<{ orgId: string; message: string }>;
+}
+
+/**
+ * Bills a batch of tenants for a period (id `billing:<YYYY-MM>:<first tenant>`), each tenant as
+ * `billTenant` bills it, several at a time; one tenant's failure is reported and stops no other.
+ */
+export async function billTenantBatch(input: {
+  period: string;
+  orgIds: string[];
+}): Promise<BatchBillingResult> {
+  const result: BatchBillingResult = { tenants: 0, invoices: 0, failures: [] };
+  await inLanes(input.orgIds, TENANTS_AT_ONCE_PER_BATCH, async (orgId) => {
+    try {
+      const billed = await billTenant({ orgId, period: input.period });
+      result.invoices += billed.invoices.length;
+    } catch (error) {
+      // E.g. Stripe refusing the tenant's customer: the others are still billed.
+      result.failures.push({ orgId, message: failureMessage(error) });
+    }
+    result.tenants += 1;
+  });
+  return result;
+}
 
 /**
  * How far a period's billing has got, over all its runs so far: the `state` query's answer, and
@@ -94,31 +136,41 @@ export interface BillingProgress {
 export const billingProgressQuery = defineQuery<BillingProgress>('state');
 
 /**
- * Bills every tenant for a period (id `billing:<YYYY-MM>`): one `billTenant` child per tenant,
- * `concurrency` at a time, in pages of `tenantsPerRun` tenants found by one query each. After each
- * full page it continues as new, so its history stays small however many tenants there are (a
- * single run's history would pass Temporal's limit at about 13,000 tenants). Safe to run again for
- * the same period: nothing is invoiced or charged twice.
+ * Bills every tenant for a period (id `billing:<YYYY-MM>`): pages of tenants found by one query each,
+ * split into batches of `batchSize` tenants, one `billTenantBatch` child per batch, several at a time.
+ * After each full page it continues as new, so its history stays small however many tenants there
+ * are. Safe to run again for the same period: nothing is invoiced or charged twice, and only the
+ * tenants left are billed.
  */
 export async function monthlyBilling(input: {
   period: string;
+  /** Batch children at once (runs recorded before batches: tenant children at once). */
   concurrency?: number;
   tenantsPerRun?: number;
+  /** Tenants per batch child (BILLING_BATCH_SIZE). */
+  batchSize?: number;
   /** Set when continuing as new. */
   progress?: BillingProgress;
 }): Promise<BillingRunResult> {
   const progress: BillingProgress = input.progress ?? { tenants: 0, invoices: 0, failed: 0, failures: [] };
   setHandler(billingProgressQuery, () => progress);
-  // Runs recorded before paging listed every tenant at once.
-  const limit = patched('billing-run-in-pages')
-    ? Math.max(1, input.tenantsPerRun ?? TENANTS_PER_BILLING_RUN)
-    : undefined;
+  // Runs recorded before paging listed every tenant at once; runs recorded before batches had one
+  // child per tenant and smaller pages.
+  const paged = patched('billing-run-in-pages');
+  const batched = patched('billing-tenants-in-batches');
+  const pageSize = batched ? TENANTS_PER_BATCHED_RUN : TENANTS_PER_BILLING_RUN;
+  const limit = paged ? Math.max(1, input.tenantsPerRun ?? pageSize) : undefined;
   const tenants = await database.listTenantsToBill({
     period: input.period,
     afterOrgId: progress.afterOrgId,
     limit,
   });
-  await billTenants(tenants, input.period, input.concurrency ?? 50, progress);
+  if (batched) {
+    const batches = splitIntoBatches(tenants, input.batchSize ?? DEFAULT_BILLING_BATCH_SIZE);
+    await billBatches(batches, input.period, input.concurrency ?? BATCHES_AT_ONCE, progress);
+  } else {
+    await billTenants(tenants, input.period, input.concurrency ?? 50, progress);
+  }
   progress.afterOrgId = tenants.at(-1) ?? progress.afterOrgId;
   if (limit !== undefined && tenants.length === limit) {
     await continueAsNew<typeof monthlyBilling>({ ...input, progress });
@@ -133,8 +185,54 @@ export async function monthlyBilling(input: {
 }
 
 /**
- * Runs one `billTenant` child per tenant, `concurrency` at a time, counting each into `progress`;
- * one tenant's failure stops no other.
+ * Runs one `billTenantBatch` child per batch, `concurrency` at a time, each searchable in the Web UI
+ * by every tenant it bills (`BazaarTenantId = '<orgId>'`), counting its outcome into `progress`.
+ */
+async function billBatches(
+  batches: string[][],
+  period: string,
+  concurrency: number,
+  progress: BillingProgress,
+) {
+  await inLanes(batches, concurrency, async (orgIds) => {
+    let result: BatchBillingResult;
+    try {
+      result = await executeChild(billTenantBatch, {
+        workflowId: billingBatchWorkflowId(period, orgIds[0]!),
+        args: [{ period, orgIds }],
+        typedSearchAttributes: [{ key: tenantIdKey, value: orgIds }],
+      });
+    } catch (error) {
+      // The batch itself ended badly (terminated, say): none of its tenants counts as billed.
+      const message = failureMessage(error);
+      result = { tenants: orgIds.length, invoices: 0, failures: orgIds.map((orgId) => ({ orgId, message })) };
+    }
+    progress.tenants += result.tenants;
+    progress.invoices += result.invoices;
+    progress.failed += result.failures.length;
+    for (const failure of result.failures)
+      if (progress.failures.length < 5) progress.failures.push(`${failure.orgId}: ${failure.message}`);
+  });
+}
+
+/** Runs `work` over the items, at most `concurrency` at a time, in the items' order. */
+async function inLanes<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
+  const queue = [...items];
+  const lane = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+}
+
+/** The message of the failure underneath (the activity's or child's own), for a person to act on. */
+function failureMessage(error: unknown): string {
+  const cause = (error as Error).cause;
+  return cause instanceof Error ? cause.message : (error as Error).message;
+}
+
+/**
+ * Runs recorded before batches: one `billTenant` child per tenant, `concurrency` at a time, counting
+ * each into `progress`; one tenant's failure stops no other.
  */
 async function billTenants(
   tenants: string[],
@@ -142,38 +240,34 @@ async function billTenants(
   concurrency: number,
   progress: BillingProgress,
 ) {
-  const queue = [...tenants];
-  const lane = async () => {
-    for (let orgId = queue.shift(); orgId !== undefined; orgId = queue.shift()) {
-      try {
-        const result = await executeChild(billTenant, {
-          workflowId: tenantBillingWorkflowId(orgId, period),
-          args: [{ orgId, period }],
-        });
-        progress.invoices += result.invoices.length;
-      } catch (error) {
-        // E.g. Stripe refusing the tenant's customer: the others are still billed.
-        const cause = (error as Error).cause;
-        progress.failed += 1;
-        if (progress.failures.length < 5)
-          progress.failures.push(
-            `${orgId}: ${cause instanceof Error ? cause.message : (error as Error).message}`,
-          );
-      }
-      progress.tenants += 1;
+  await inLanes(tenants, concurrency, async (orgId) => {
+    try {
+      const result = await executeChild(billTenant, {
+        workflowId: tenantBillingWorkflowId(orgId, period),
+        args: [{ orgId, period }],
+      });
+      progress.invoices += result.invoices.length;
+    } catch (error) {
+      progress.failed += 1;
+      if (progress.failures.length < 5) progress.failures.push(`${orgId}: ${failureMessage(error)}`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+    progress.tenants += 1;
+  });
 }
 
 /**
  * Started by the monthly Temporal Schedule shortly after a month ends: runs `billing:<YYYY-MM>` for the
  * month that just ended. A run already under way for that period (started over the API) is left alone.
  */
-export async function scheduledMonthlyBilling(): Promise<BillingRunResult | null> {
+export async function scheduledMonthlyBilling(
+  input: { batchSize?: number } = {},
+): Promise<BillingRunResult | null> {
   const period = previousPeriod(workflowInfo().startTime);
   try {
-    return await executeChild(monthlyBilling, { workflowId: billingWorkflowId(period), args: [{ period }] });
+    return await executeChild(monthlyBilling, {
+      workflowId: billingWorkflowId(period),
+      args: [{ period, batchSize: input.batchSize }],
+    });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return null;
     throw error;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { buildTenantInvoices } from '../../src/domain/billing/build-invoices.js';
 import { previousPeriod } from '../../src/domain/billing/period.js';
-import type { BillingProgress } from '../../src/workflows/billing.js';
+import { billingBatchWorkflowId, type BillingProgress } from '../../src/workflows/billing.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import {
@@ -247,8 +247,21 @@ describe('monthly billing', () => {
   it('bills each pricing model for a closed month, one invoice per currency, exactly', async () => {
     const result = await runBilling(h, '2026-09');
     expect(result).toEqual({ period: '2026-09', tenants: 1, invoices: 2 });
-    await recordHistory('billing:2026-09', 'billing-run');
-    await recordHistory(`billing:${consumer.org.id}:2026-09`, 'billing-tenant');
+    // Histories recorded before batches (billing-run, billing-tenant) stay and keep replaying.
+    await recordHistory('billing:2026-09', 'billing-run-batches');
+    await recordHistory(billingBatchWorkflowId('2026-09', consumer.org.id), 'billing-batch');
+
+    // An operator finds the tenant's billing in the Web UI with the same filter as its provisions.
+    const batch = h.temporal.workflow.getHandle(billingBatchWorkflowId('2026-09', consumer.org.id));
+    expect((await batch.describe()).searchAttributes).toMatchObject({ BazaarTenantId: [consumer.org.id] });
+    await waitFor(async () => {
+      const found = [];
+      for await (const run of h.temporal.workflow.list({
+        query: `BazaarTenantId = '${consumer.org.id}' AND WorkflowType = 'billTenantBatch'`,
+      }))
+        found.push(run.workflowId);
+      return found.length === 1 && found[0] === batch.workflowId;
+    }, 'the batch found by its tenant');
 
     const listed = await h.request('GET', '/v1/invoices', { token: consumer.token });
     expect(listed.status).toBe(200);
@@ -502,7 +515,7 @@ describe('monthly billing', () => {
       taskQueue: h.config.temporal.taskQueue,
     });
     expect(result).toMatchObject({ period: previousPeriod(new Date()) });
-    await recordHistory(workflowId, 'billing-scheduled');
+    await recordHistory(workflowId, 'billing-scheduled-batches');
   });
 
   it('bills many tenants in pages, continuing as new after each full page, each tenant once', async () => {
@@ -522,7 +535,7 @@ describe('monthly billing', () => {
     // 2 + 2 + 1 tenants: two runs continued as new with the next page, the third completed.
     const runs = await runsOf(h, 'billing:2025-01', handle.firstExecutionRunId);
     expect(await statusesOf(runs)).toEqual(['CONTINUED_AS_NEW', 'CONTINUED_AS_NEW', 'COMPLETED']);
-    await recordHistory('billing:2025-01', 'billing-run-continued', handle.firstExecutionRunId);
+    await recordHistory('billing:2025-01', 'billing-run-continued-batches', handle.firstExecutionRunId);
 
     const invoices = await h.db.query(
       `SELECT org_id, total_minor::int AS total FROM invoices WHERE period = '2025-01-01' ORDER BY org_id`,
@@ -613,5 +626,46 @@ describe('a billing run where one tenant fails', () => {
     expect(await runBilling(h, '2025-03')).toEqual({ period: '2025-03', tenants: 1, invoices: 1 });
     expect(await invoiced()).toEqual(orgIds);
     for (const orgId of orgIds) await expectInvoicesReproduce(h.db, orgId);
+  });
+
+  it('a batch in which one tenant fails bills the others in that batch', async () => {
+    const publisher = await h.createOrg('batch publisher');
+    const listing = await seedPublishedListing(h.db, {
+      publisherOrgId: publisher.org.id,
+      name: 'metered in batches',
+      category: 'billing',
+    });
+    const orgIds = await seedUsageTenants(h, listing, {
+      count: 4,
+      period: '2025-04',
+      events: 1,
+      cost: '0.5',
+    });
+    failingOrgId = orgIds[1]!; // in the middle of the one batch
+    const handle = await h.temporal.workflow.start('monthlyBilling', {
+      workflowId: 'billing:2025-04',
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ period: '2025-04', batchSize: 4 }],
+    });
+    const failure = await handle.result().then(
+      () => null,
+      (error: Error) => error.cause,
+    );
+    expect((failure as Error).message).toBe(
+      `billing 2025-04 failed for 1 of 4 tenants (run it again to retry them): ${failingOrgId}: injected: the ledger is unavailable`,
+    );
+    const batch = await h.temporal.workflow.getHandle(billingBatchWorkflowId('2025-04', orgIds[0]!)).result();
+    expect(batch).toEqual({
+      tenants: 4,
+      invoices: 3,
+      failures: [{ orgId: failingOrgId, message: 'injected: the ledger is unavailable' }],
+    });
+    const invoiced = await h.db.query(
+      `SELECT org_id FROM invoices WHERE period = '2025-04-01' ORDER BY org_id`,
+    );
+    expect(invoiced.rows.map((row) => row.org_id)).toEqual(orgIds.filter((orgId) => orgId !== failingOrgId));
+
+    failingOrgId = null;
+    expect(await runBilling(h, '2025-04')).toEqual({ period: '2025-04', tenants: 1, invoices: 1 });
   });
 });
