@@ -14,6 +14,7 @@ import { startSearch } from './domain/search/start-search.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics, type MetricsSources } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-server.js';
+import { startTracing, type Tracing } from './observability/tracing.js';
 import { createKubernetesRuntimeDriver } from './runtime/kubernetes/create-kubernetes-runtime-driver.js';
 import { LocalRuntimeDriver } from './runtime/local/local-runtime-driver.js';
 import { createRemoteRuntimeDriver } from './runtime/remote/create-remote-runtime-driver.js';
@@ -55,7 +56,15 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     // One registry for whatever roles this process runs; its gauges read their sources when scraped.
     const metricsSources: MetricsSources = {};
     const metrics = createMetrics(metricsSources);
-    const { client: temporal, connection } = await createTemporalClient({ ...config.temporal, metrics });
+    // First of the Temporal pieces, so the client and worker interceptors have a tracer to use; its
+    // stop step runs last, after the worker, flushing the last spans.
+    const tracing = config.tracing ? startTracing(config.tracing) : null;
+    if (tracing) stops.push(() => tracing.shutdown());
+    const { client: temporal, connection } = await createTemporalClient({
+      ...config.temporal,
+      metrics,
+      tracing: tracing !== null,
+    });
     stops.push(() => connection.close());
     await ensureSearchAttributes(connection, config.temporal.namespace, logger);
 
@@ -88,7 +97,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       remoteEndpoints: { policy: { allowPrivateNetworks: config.remoteAgents.allowPrivateNetworks } },
     });
     const workerRun = config.roles.includes('worker')
-      ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, metrics, stops)).run
+      ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, { metrics, tracing }, stops)).run
       : null;
     await startReembedding({ db, temporal, taskQueue: config.temporal.taskQueue }, embedder.model);
     if (config.billing.schedule)
@@ -128,7 +137,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
 async function startWorker(
   config: Config,
   activities: Activities,
-  metrics: Metrics,
+  observability: { metrics: Metrics; tracing: Tracing | null },
   stops: Array<() => Promise<unknown>>,
 ) {
   const workerConnection = await connectWorker(config.temporal);
@@ -137,7 +146,7 @@ async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities,
-    metrics,
+    ...observability,
   });
   const workerRun = worker.run();
   stops.push(async () => {

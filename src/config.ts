@@ -28,6 +28,10 @@ const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Serve Prometheus metrics at /metrics on this port of its own (0: any free port); unset: not served. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Where to send traces over OTLP/HTTP (e.g. http://collector:4318); unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** The service name traces carry. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('bazaar'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/bazaar'),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -152,6 +156,9 @@ function toConfig(env: z.infer<typeof configSchema>) {
     roles: env.BAZAAR_ROLES,
     port: env.PORT,
     metricsPort: env.METRICS_PORT,
+    tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }
+      : null,
     databaseUrl: env.DATABASE_URL,
     temporal: {
       address: env.TEMPORAL_ADDRESS,

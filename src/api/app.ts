@@ -1,3 +1,4 @@
+import { httpInstrumentationMiddleware } from '@hono/otel';
 import { swaggerUI } from '@hono/swagger-ui';
 import { requestId } from 'hono/request-id';
 import { AppError } from '../domain/errors.js';
@@ -35,6 +36,9 @@ export function createApp(deps: ApiDeps) {
   const app = createRouter(deps);
   // First, so that every answer is counted, whichever middleware gives it.
   app.use(httpMetrics(deps.metrics));
+  // A server span per request, continuing a caller's W3C traceparent; active for all that follows.
+  if (deps.config.tracing)
+    app.use(httpInstrumentationMiddleware({ serviceName: deps.config.tracing.serviceName }));
   app.use(requestId());
   app.use(requestLogger(deps.logger));
   app.onError(handleError);

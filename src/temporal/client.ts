@@ -1,4 +1,5 @@
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /** How to reach Temporal: its frontend address and, for Temporal Cloud, an API key (TLS then on). */
@@ -14,13 +15,17 @@ export function connectionOptions({ address, apiKey }: TemporalEndpoint) {
 
 /**
  * Opens the API's Temporal client, returning its connection too (for operator calls and closing);
- * with metrics, every workflow it starts counts in `bazaar_workflow_starts_total`.
+ * with metrics, every workflow it starts counts in `bazaar_workflow_starts_total`; with tracing,
+ * every start and signal carries the caller's trace context in the workflow's headers.
  */
 export async function createTemporalClient(
-  input: TemporalEndpoint & { namespace: string; metrics?: Metrics },
+  input: TemporalEndpoint & { namespace: string; metrics?: Metrics; tracing?: boolean },
 ) {
   const connection = await Connection.connect(connectionOptions(input));
-  const workflow = input.metrics ? [countWorkflowStarts(input.metrics)] : [];
+  const workflow = [
+    ...(input.tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : []),
+    ...(input.metrics ? [countWorkflowStarts(input.metrics)] : []),
+  ];
   return {
     connection,
     client: new Client({ connection, namespace: input.namespace, interceptors: { workflow } }),
