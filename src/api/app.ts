@@ -11,6 +11,7 @@ import { throttleFailedAuth } from './middleware/throttle-failed-auth.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { documentCommonErrors } from './openapi.js';
 import { createRouter } from './router.js';
+import { advisoryRoutes } from './routes/advisories.js';
 import { auditRoutes } from './routes/audit.js';
 import { eventRoutes } from './routes/events.js';
 import { billingRunRoutes } from './routes/billing-runs.js';
@@ -66,6 +67,7 @@ export function createApp(deps: ApiDeps) {
     invoiceRoutes,
     payoutRoutes,
     billingRunRoutes,
+    advisoryRoutes,
   ]) {
     app.route('/', routes(deps));
   }
