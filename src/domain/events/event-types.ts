@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { riskSchema } from '../catalog/advisory.js';
 
 /** Every event type the log records. */
 export const eventTypes = [
@@ -56,6 +57,7 @@ export const eventDataSchemas = {
     listingId: z.uuid(),
     fromVersion: z.string(),
     toVersion: z.string(),
+    risk: riskSchema,
   }),
   'execution.succeeded': z.strictObject(execution),
   'execution.failed': z.strictObject(execution),
