@@ -24,6 +24,7 @@ import { keyRoutes } from './routes/keys.js';
 import { listingRoutes } from './routes/listings.js';
 import { orgRoutes } from './routes/orgs.js';
 import { payoutRoutes } from './routes/payouts.js';
+import { ratingRoutes } from './routes/ratings.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { searchRoutes } from './routes/search.js';
 import { signingSecretRoutes } from './routes/signing-secrets.js';
@@ -68,6 +69,7 @@ export function createApp(deps: ApiDeps) {
     payoutRoutes,
     billingRunRoutes,
     advisoryRoutes,
+    ratingRoutes,
   ]) {
     app.route('/', routes(deps));
   }

@@ -13,16 +13,20 @@ const advisoryRoute = createRoute({
   tags: ['listings'],
   summary:
     'What moving from version `from` to version `to` changes for an installed consumer, with a risk level and its reasons',
-  ...access('any-key'),
+  ...access('any-key', { param: 'id', kind: 'visible-listing' }),
   request: {
     params: listingParamsSchema,
     query: z.object({
-      from: semverSchema.openapi({ description: 'The version installed now' }),
-      to: semverSchema.openapi({ description: 'The version to move to' }),
+      from: semverSchema
+        .optional()
+        .openapi({ description: 'The version installed now (required; checked once the listing is found)' }),
+      to: semverSchema
+        .optional()
+        .openapi({ description: 'The version to move to; default: the latest published' }),
     }),
   },
   responses: {
-    200: jsonResponse(advisorySchema.openapi('UpgradeAdvisory'), 'The advisory'),
+    200: jsonResponse(advisorySchema, 'The advisory'),
     ...errorResponses(400, 401, 404),
   },
 });

@@ -15,6 +15,7 @@ export const eventTypes = [
   'execution.failed',
   'invoice.finalized',
   'usage.budget_threshold',
+  'rating.created',
 ] as const;
 /** One event type, as the API accepts and answers it. */
 export const eventTypeSchema = z.enum(eventTypes);
@@ -75,6 +76,12 @@ export const eventDataSchemas = {
     budget: z.string(),
     spent: z.string(),
     currency: z.string(),
+  }),
+  'rating.created': z.strictObject({
+    ratingId: z.uuid(),
+    listingId: z.uuid(),
+    version: z.string(),
+    stars: z.number().int().min(1).max(5),
   }),
 } satisfies Record<EventType, z.ZodType>;
 

@@ -166,12 +166,27 @@ export async function transitionInstallation(
   db: Queryable,
   input: { id: string; from: readonly InstallationStatus[]; to: InstallationStatus; reason?: string | null },
 ): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE installations SET status = $3, status_reason = $4, updated_at = now()
-     WHERE id = $1 AND status = ANY($2::text[])`,
+  // One statement, so the listing's installation counts move exactly when the status does: every
+  // installation that becomes active counts once, and active ones are counted while they are.
+  const { rows } = await db.query(
+    `WITH previous AS (
+       SELECT id, listing_id, status FROM installations WHERE id = $1 AND status = ANY($2::text[]) FOR UPDATE
+     ), moved AS (
+       UPDATE installations i SET status = $3, status_reason = $4, updated_at = now()
+       FROM previous p WHERE i.id = p.id RETURNING p.listing_id, p.status AS previous_status
+     ), counted AS (
+       UPDATE listings l SET
+         installation_count = l.installation_count
+           + CASE WHEN m.previous_status <> 'active' AND $3 = 'active' THEN 1 ELSE 0 END,
+         active_installation_count = l.active_installation_count
+           + CASE WHEN m.previous_status <> 'active' AND $3 = 'active' THEN 1
+                  WHEN m.previous_status = 'active' AND $3 <> 'active' THEN -1 ELSE 0 END
+       FROM moved m WHERE l.id = m.listing_id AND (m.previous_status = 'active') <> ($3 = 'active')
+     )
+     SELECT count(*)::int AS moved FROM moved`,
     [input.id, input.from, input.to, input.reason ?? null],
   );
-  return rowCount === 1;
+  return rows[0].moved === 1;
 }
 
 /** Opens the installation's usage meter with a snapshot of the version's pricing (idempotent). */
