@@ -9,7 +9,8 @@ import {
   transitionVersion,
   type ListingVersion,
 } from '../domain/catalog/repository.js';
-import { manifestSchema, type VersionStatus } from '../domain/catalog/schemas.js';
+import { computeAdvisory } from '../domain/catalog/advisory.js';
+import { manifestSchema, type Manifest, type VersionStatus } from '../domain/catalog/schemas.js';
 import { recordEvent } from '../domain/events/repository.js';
 import { listInstallationsOlderThan } from '../domain/installations/repository.js';
 import type { Logger } from '../logger.js';
@@ -166,7 +167,13 @@ export function createPublishReviewActivities({ db, logger, remoteEndpoints }: P
             listingId: moved.listingId,
             version: moved.version,
           });
+          const manifests = new Map<string, Manifest>();
           for (const installation of older) {
+            if (!manifests.has(installation.versionId)) {
+              const pinned = await findVersionById(tx, installation.versionId);
+              manifests.set(installation.versionId, pinned!.manifest);
+            }
+            const advisory = computeAdvisory(manifests.get(installation.versionId)!, moved.manifest);
             await recordEvent(tx, {
               orgId: installation.orgId,
               type: 'installation.upgrade_available',
@@ -175,6 +182,7 @@ export function createPublishReviewActivities({ db, logger, remoteEndpoints }: P
                 listingId: moved.listingId,
                 fromVersion: installation.version,
                 toVersion: moved.version,
+                risk: advisory.risk,
               },
             });
           }

@@ -44,7 +44,14 @@ const levelWords: Record<AccessLevel, string> = {
 
 /** Objects a path parameter can name, whose owning organisation the access check looks up. */
 export type OwnedKind =
-  'listing' | 'installation' | 'execution' | 'invoice' | 'organization' | 'api-key' | 'workflow';
+  | 'listing'
+  | 'visible-listing'
+  | 'installation'
+  | 'execution'
+  | 'invoice'
+  | 'organization'
+  | 'api-key'
+  | 'workflow';
 
 /** A route's declared access: the levels that may call it (any one suffices) and what its path names. */
 export interface RouteAccess {
@@ -61,16 +68,20 @@ export function rolesFor(access: RouteAccess): Role[] {
 /** The access sentence written into a route's OpenAPI description. */
 export function describeAccess(access: RouteAccess): string {
   const who = access.levels.map((level) => levelWords[level]).join(', or ');
-  const owned = access.owned
-    ? `; the ${access.owned.kind} named by \`${access.owned.param}\` must be the caller's organisation's (404 otherwise)`
-    : '';
+  const owned = !access.owned
+    ? ''
+    : access.owned.kind === 'visible-listing'
+      ? `; the listing named by \`${access.owned.param}\` must be one the caller may see: public and published, or its own (404 otherwise)`
+      : `; the ${access.owned.kind} named by \`${access.owned.param}\` must be the caller's organisation's (404 otherwise)`;
   return `**Access:** ${who}${owned}.`;
 }
 
-// Who owns an object: its organisation (null: the platform's), and whether a reviewer may read it.
+// Who owns an object: its organisation (null: the platform's), whether a reviewer may read it, and
+// whether every caller may (a public listing with a published version).
 interface Owner {
   orgId: string | null;
   reviewable: boolean;
+  open: boolean;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -79,6 +90,15 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 const ownerQueries: Record<OwnedKind, (value: string) => { sql: string; args: unknown[] } | null> = {
   listing: (value) => ({
     sql: `SELECT org_id, EXISTS (SELECT 1 FROM listing_versions v WHERE v.listing_id = l.id AND v.status = 'in_review') AS reviewable
+          FROM listings l WHERE l.slug = $1 OR l.id = $2`,
+    args: [value, uuidPattern.test(value) ? value : null],
+  }),
+  'visible-listing': (value) => ({
+    sql: `SELECT org_id,
+            EXISTS (SELECT 1 FROM listing_versions v WHERE v.listing_id = l.id AND v.status = 'in_review') AS reviewable,
+            l.visibility = 'public' AND EXISTS (
+              SELECT 1 FROM listing_versions v WHERE v.listing_id = l.id AND v.status IN ('published', 'deprecated')
+            ) AS open
           FROM listings l WHERE l.slug = $1 OR l.id = $2`,
     args: [value, uuidPattern.test(value) ? value : null],
   }),
@@ -106,12 +126,14 @@ async function findOwner(db: Db, kind: OwnedKind, value: string): Promise<Owner 
   const query = ownerQueries[kind](value);
   if (!query) return null;
   const { rows } = await db.query(query.sql, query.args);
-  return rows[0] ? { orgId: rows[0].org_id, reviewable: rows[0].reviewable } : null;
+  return rows[0]
+    ? { orgId: rows[0].org_id, reviewable: rows[0].reviewable, open: rows[0].open === true }
+    : null;
 }
 
 /** True when this caller may touch an object owned as given. */
 function mayTouch(principal: Principal, owner: Owner): boolean {
-  if (principal.role === 'platform-admin') return true;
+  if (principal.role === 'platform-admin' || owner.open) return true;
   if (principal.role === 'reviewer') return owner.reviewable;
   return owner.orgId !== null && owner.orgId === principal.orgId;
 }
@@ -130,7 +152,11 @@ export function enforceAccess(db: Db, access: RouteAccess): MiddlewareHandler<Ap
     if (access.owned) {
       const value = c.req.param(access.owned.param) ?? '';
       const owner = await findOwner(db, access.owned.kind, value);
-      if (!owner || !mayTouch(principal, owner)) throw notFound(access.owned.kind.replace('-', ' '));
+      if (!owner || !mayTouch(principal, owner)) {
+        throw notFound(
+          access.owned.kind === 'visible-listing' ? 'listing' : access.owned.kind.replace('-', ' '),
+        );
+      }
     }
     await next();
   };

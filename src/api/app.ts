@@ -12,6 +12,7 @@ import { throttleFailedAuth } from './middleware/throttle-failed-auth.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { documentCommonErrors } from './openapi.js';
 import { createRouter } from './router.js';
+import { advisoryRoutes } from './routes/advisories.js';
 import { auditRoutes } from './routes/audit.js';
 import { eventRoutes } from './routes/events.js';
 import { billingRunRoutes } from './routes/billing-runs.js';
@@ -24,6 +25,7 @@ import { keyRoutes } from './routes/keys.js';
 import { listingRoutes } from './routes/listings.js';
 import { orgRoutes } from './routes/orgs.js';
 import { payoutRoutes } from './routes/payouts.js';
+import { ratingRoutes } from './routes/ratings.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { searchRoutes } from './routes/search.js';
 import { signingSecretRoutes } from './routes/signing-secrets.js';
@@ -70,6 +72,8 @@ export function createApp(deps: ApiDeps) {
     invoiceRoutes,
     payoutRoutes,
     billingRunRoutes,
+    advisoryRoutes,
+    ratingRoutes,
   ]) {
     app.route('/', routes(deps));
   }

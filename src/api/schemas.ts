@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { orgRoleSchema, platformRoleSchema } from '../domain/auth/principal.js';
+import { listingStatsSchema } from '../domain/catalog/listing-stats.js';
 import { manifestSchema, versionStatusSchema, visibilitySchema } from '../domain/catalog/schemas.js';
 
 /** An organisation. */
@@ -41,6 +42,10 @@ export const versionSchema = z
     status: versionStatusSchema,
     statusReason: z.string().nullable(),
     manifest: manifestSchema,
+    changelog: z
+      .string()
+      .nullable()
+      .openapi({ description: "The manifest's changelog: what this version changes" }),
     submission: z.number().int().openapi({ description: 'How many times it has been submitted for review' }),
     decision: z.enum(['approve', 'reject']).nullable(),
     decidedAt: z.iso.datetime().nullable(),
@@ -67,9 +72,9 @@ export const listingSchema = z
   })
   .openapi('Listing');
 
-/** A listing with the versions the caller may see. */
+/** A listing with the versions the caller may see and its trust signals. */
 export const listingWithVersionsSchema = listingSchema
-  .extend({ versions: z.array(versionSchema) })
+  .extend({ versions: z.array(versionSchema), stats: listingStatsSchema })
   .openapi('ListingWithVersions');
 
 /** The answer of every call that starts or signals a workflow. */

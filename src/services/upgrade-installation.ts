@@ -1,6 +1,7 @@
 import type { OrgPrincipal } from '../domain/auth/principal.js';
-import { findListingForCaller } from '../domain/catalog/repository.js';
-import { conflict, notFound } from '../domain/errors.js';
+import { computeAdvisory } from '../domain/catalog/advisory.js';
+import { findListingForCaller, findVersionById } from '../domain/catalog/repository.js';
+import { AppError, conflict, notFound } from '../domain/errors.js';
 import { findInstallation } from '../domain/installations/repository.js';
 import { startOwnedWorkflow } from '../temporal/start-workflow.js';
 import { installationSearchAttributes } from '../temporal/search-attributes.js';
@@ -9,14 +10,14 @@ import { assertInstallable } from './assert-installable.js';
 import { workflowStarter, type ServiceDeps } from './deps.js';
 
 /**
- * Moves an active installation to another published version: checks the target may be installed,
- * then starts `upgrade:<installationId>:<version>` (new runtime beside the old, switch, rollback on
+ * Moves an active installation to another published version: checks the target may be installed
+ * (422 naming every missing credential) and that a high-risk advisory was accepted (422), then starts `upgrade:<installationId>:<version>` (new runtime beside the old, switch, rollback on
  * failure). Safe to repeat.
  */
 export async function upgradeInstallation(
   deps: ServiceDeps,
   principal: OrgPrincipal,
-  input: { installationId: string; version: string },
+  input: { installationId: string; version: string; acceptRisk?: boolean },
 ): Promise<{ workflowId: string }> {
   const installation = await findInstallation(deps.db, input.installationId, principal.orgId);
   if (!installation) throw notFound('installation');
@@ -29,6 +30,15 @@ export async function upgradeInstallation(
   const target = found?.versions.find((candidate) => candidate.version === input.version);
   if (!target) throw notFound('version');
   await assertInstallable(deps, principal.orgId, target);
+  const current = await findVersionById(deps.db, installation.versionId);
+  const advisory = computeAdvisory(current!.manifest, target.manifest);
+  if (advisory.risk === 'high' && input.acceptRisk !== true) {
+    throw new AppError(
+      'rule_violation',
+      `upgrading ${installation.version} → ${target.version} is high risk (${advisory.reasons.join('; ')}); send "acceptRisk": true to proceed`,
+      { risk: advisory.risk, reasons: advisory.reasons },
+    );
+  }
   const workflowId = upgradeWorkflowId(installation.id, input.version);
   await startOwnedWorkflow(workflowStarter(deps), {
     workflow: upgradeWorkflow,

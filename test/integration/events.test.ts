@@ -117,6 +117,8 @@ describe('events', () => {
       listingId: listing.id,
       fromVersion: '1.0.0',
       toVersion: '1.1.0',
+      // 1.0.0 is free, 1.1.0 charges per invocation: the upgrade advisory calls that high.
+      risk: 'high',
     });
     expect(execution.data).toEqual({
       executionId,

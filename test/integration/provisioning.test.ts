@@ -307,7 +307,10 @@ describe('provisioning', () => {
     const submitted = await call('POST', `/v1/listings/${listing.id}/versions/1.1.0/submit`, publisher.token);
     await approveSubmission(h, submitted.body.workflowId, reviewer);
     const installation = await call('GET', `/v1/installations/${installationId}`, consumer.token);
-    expect(installation.body).toMatchObject({ version: '1.0.0', upgradeAvailable: '1.1.0' });
+    expect(installation.body).toMatchObject({
+      version: '1.0.0',
+      upgradeAvailable: { version: '1.1.0', risk: 'low' },
+    });
   });
 
   describe('upgrades', () => {
@@ -335,7 +338,7 @@ describe('provisioning', () => {
       expect(installed.installation).toMatchObject({
         status: 'active',
         version: '1.0.0',
-        upgradeAvailable: '2.0.0',
+        upgradeAvailable: { version: '2.0.0', risk: 'high' },
       });
       return {
         consumer,
@@ -352,9 +355,20 @@ describe('provisioning', () => {
       expect(refused.status).toBe(422);
       expect(refused.body.error.details.missing).toEqual(['MAIL_TOKEN']);
       await call('PUT', '/v1/credentials/MAIL_TOKEN', consumer.token, { value: 'mail-secret' });
+      // A new credential and a new per-invocation price make the advisory high: it must be accepted.
+      const unaccepted = await call('POST', `/v1/installations/${installationId}/upgrade`, consumer.token, {
+        version: '2.0.0',
+      });
+      expect(unaccepted.status).toBe(422);
+      expect(unaccepted.body.error.details).toMatchObject({
+        risk: 'high',
+        reasons: expect.arrayContaining(['needs a new credential: MAIL_TOKEN']),
+      });
+      expect(unaccepted.body.error.message).toContain('acceptRisk');
 
       const started = await call('POST', `/v1/installations/${installationId}/upgrade`, consumer.token, {
         version: '2.0.0',
+        acceptRisk: true,
       });
       expect(started).toMatchObject({ status: 202, body: { workflowId: `upgrade:${installationId}:2.0.0` } });
       expect(await h.temporal.workflow.getHandle(started.body.workflowId).result()).toEqual({
@@ -397,6 +411,7 @@ describe('provisioning', () => {
       failAfter = 'injectInstallationSecrets';
       const started = await call('POST', `/v1/installations/${installationId}/upgrade`, consumer.token, {
         version: '2.0.0',
+        acceptRisk: true,
       });
       const failure = await h.temporal.workflow
         .getHandle(started.body.workflowId)

@@ -114,6 +114,7 @@ describe('declared access on every route', () => {
     if (owned?.param === param) {
       const byKind: Record<string, string> = {
         listing: a.privateListing,
+        'visible-listing': a.privateListing,
         installation: a.installationId,
         execution: a.executionId,
         invoice: a.invoiceId,
@@ -127,6 +128,7 @@ describe('declared access on every route', () => {
     if (param === 'version') return '1.0.0';
     if (param === 'versionId') return a.publishWorkflowId.replace('publish:', '');
     if (param === 'orgId') return a.orgId;
+    if (param === 'ratingId') return '00000000-0000-4000-8000-000000000000';
     if (ownNamespaceParams.has(param)) return 'SHOP_API_KEY';
     throw new Error(`${operation.method} ${operation.path}: no test value for {${param}}; add one here`);
   }

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
+import { riskSchema } from '../../domain/catalog/advisory.js';
 import { amount, semverSchema } from '../../domain/catalog/schemas.js';
 import { notFound } from '../../domain/errors.js';
 import {
@@ -28,10 +29,10 @@ const installationSchema = z
       .string()
       .nullable()
       .openapi({ description: 'Why it failed, in words a person can act on' }),
-    upgradeAvailable: z
-      .string()
-      .nullable()
-      .openapi({ description: 'A newer published version this installation could upgrade to' }),
+    upgradeAvailable: z.object({ version: z.string(), risk: riskSchema }).nullable().openapi({
+      description:
+        'The newest published version, when newer than the installed one, with the risk of its upgrade advisory (GET /v1/listings/{id}/advisory)',
+    }),
     credentialNames: z
       .array(z.string())
       .openapi({ description: 'The credentials injected into its runtime' }),
@@ -122,11 +123,20 @@ const upgradeInstallationRoute = createRoute({
   method: 'post',
   path: '/v1/installations/{id}/upgrade',
   tags: ['installations'],
-  summary: 'Move an active installation to another published version, with rollback (org admin)',
+  summary:
+    'Move an active installation to another published version, with rollback (org admin); 422 names missing credentials, or refuses a high-risk advisory without acceptRisk',
   ...access('org-admin', { param: 'id', kind: 'installation' }),
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),
-    ...jsonBody(z.object({ version: semverSchema })),
+    ...jsonBody(
+      z.object({
+        version: semverSchema,
+        acceptRisk: z.boolean().optional().openapi({
+          description:
+            'Required (true) to upgrade across a high-risk advisory; otherwise the upgrade answers 422',
+        }),
+      }),
+    ),
   },
   responses: {
     202: jsonResponse(z.object({ workflowId: z.string() }), 'Upgrade started'),
@@ -165,7 +175,7 @@ export function installationRoutes(deps: ApiDeps) {
     })
     .openapi(upgradeInstallationRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
-      const input = { installationId: c.req.valid('param').id, version: c.req.valid('json').version };
+      const input = { installationId: c.req.valid('param').id, ...c.req.valid('json') };
       return c.json(await upgradeInstallation(deps, principal, input), 202);
     })
     .openapi(listInstallationsRoute, async (c) => {

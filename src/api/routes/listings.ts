@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
-import { findListingForCaller, listOwnListings } from '../../domain/catalog/repository.js';
+import { listOwnListings } from '../../domain/catalog/repository.js';
 import { createListingSchema } from '../../domain/catalog/schemas.js';
-import { notFound } from '../../domain/errors.js';
 import { createListing } from '../../services/create-listing.js';
+import { showListing } from '../../services/show-listing.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -35,7 +35,8 @@ const getListingRoute = createRoute({
   method: 'get',
   path: '/v1/listings/{id}',
   tags: ['listings'],
-  summary: 'A listing with the versions the caller may see',
+  summary:
+    'A listing with the versions the caller may see and its stats (ratings, installations, 30-day executions)',
   ...access('any-key'),
   request: { params: listingParamsSchema },
   responses: { 200: jsonResponse(listingWithVersionsSchema, 'The listing'), ...errorResponses(401, 404) },
@@ -52,8 +53,6 @@ export function listingRoutes(deps: ApiDeps) {
       return c.json({ listings: await listOwnListings(deps.db, principal.orgId) }, 200);
     })
     .openapi(getListingRoute, async (c) => {
-      const found = await findListingForCaller(deps.db, c.req.valid('param').id, c.get('principal'));
-      if (!found) throw notFound('listing');
-      return c.json({ ...found.listing, versions: found.versions }, 200);
+      return c.json(await showListing(deps, c.get('principal'), { listing: c.req.valid('param').id }), 200);
     });
 }

@@ -3,10 +3,13 @@ import { findListingForCaller } from '../../domain/catalog/repository.js';
 import { manifestSchema } from '../../domain/catalog/schemas.js';
 import { notFound } from '../../domain/errors.js';
 import { changeVersionStatus } from '../../services/change-version-status.js';
+import { deprecateVersion } from '../../services/deprecate-version.js';
 import { createVersion } from '../../services/create-version.js';
 import { editDraftVersion } from '../../services/edit-draft-version.js';
 import { submitVersion } from '../../services/submit-version.js';
 import { uploadArtifact } from '../../services/upload-artifact.js';
+import { versionImpact, versionImpactSchema } from '../../services/version-impact.js';
+import { yankVersion } from '../../services/yank-version.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -65,22 +68,63 @@ const submitRoute = createRoute({
 
 const reasonBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
-const lifecycleRoute = (action: 'deprecate' | 'suspend') =>
-  createRoute({
-    method: 'post',
-    path: `/v1/listings/{id}/versions/{version}/${action}`,
-    tags: ['versions'],
-    summary:
-      action === 'deprecate'
-        ? 'Deprecate a published version (publisher)'
-        : 'Suspend a version (platform-admin)',
-    ...access(action === 'deprecate' ? 'publisher-of-listing' : 'platform-admin'),
-    request: {
-      params: versionParamsSchema,
-      body: { required: false, content: { 'application/json': { schema: reasonBody } } },
-    },
-    responses: { 200: jsonResponse(versionSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409) },
-  });
+const deprecateRoute = createRoute({
+  method: 'post',
+  path: '/v1/listings/{id}/versions/{version}/deprecate',
+  tags: ['versions'],
+  summary:
+    'Deprecate a published version (publisher): it keeps running for installations pinned to it, is no longer installable and leaves search; answers with its impact',
+  ...access('publisher-of-listing'),
+  request: {
+    params: versionParamsSchema,
+    body: { required: false, content: { 'application/json': { schema: reasonBody } } },
+  },
+  responses: {
+    200: jsonResponse(versionSchema.extend({ impact: versionImpactSchema }), 'Deprecated'),
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+const suspendRoute = createRoute({
+  method: 'post',
+  path: '/v1/listings/{id}/versions/{version}/suspend',
+  tags: ['versions'],
+  summary: 'Suspend a version (platform-admin)',
+  ...access('platform-admin'),
+  request: {
+    params: versionParamsSchema,
+    body: { required: false, content: { 'application/json': { schema: reasonBody } } },
+  },
+  responses: { 200: jsonResponse(versionSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409) },
+});
+
+const yankRoute = createRoute({
+  method: 'post',
+  path: '/v1/listings/{id}/versions/{version}/yank',
+  tags: ['versions'],
+  summary:
+    'Withdraw a version (status suspended: not installable, out of search): a platform admin at any time, its publisher only while no installation runs it (422)',
+  ...access(['publisher-of-listing', 'platform-admin']),
+  request: {
+    params: versionParamsSchema,
+    body: { required: false, content: { 'application/json': { schema: reasonBody } } },
+  },
+  responses: { 200: jsonResponse(versionSchema, 'Yanked'), ...errorResponses(400, 401, 403, 404, 409, 422) },
+});
+
+const impactRoute = createRoute({
+  method: 'get',
+  path: '/v1/listings/{id}/versions/{version}/impact',
+  tags: ['versions'],
+  summary:
+    'How many installations run this version and which published versions they could move to, each with its advisory risk (publisher)',
+  ...access('publisher-of-listing'),
+  request: { params: versionParamsSchema },
+  responses: {
+    200: jsonResponse(versionImpactSchema, 'The impact'),
+    ...errorResponses(401, 403, 404),
+  },
+});
 
 const artifactRoute = createRoute({
   method: 'put',
@@ -109,7 +153,7 @@ const artifactRoute = createRoute({
   },
 });
 
-/** Versions of a listing: create, edit drafts, read, submit for review, deprecate, suspend. */
+/** Versions of a listing: create, edit drafts, read, submit for review, deprecate (with impact), suspend, yank. */
 export function versionRoutes(deps: ApiDeps) {
   return createRouter(deps)
     .openapi(createVersionRoute, async (c) => {
@@ -139,14 +183,23 @@ export function versionRoutes(deps: ApiDeps) {
       const input = { listing: params.id, version: params.version, archive };
       return c.json(await uploadArtifact(deps, c.get('principal'), input), 200);
     })
-    .openapi(lifecycleRoute('deprecate'), async (c) => {
+    .openapi(deprecateRoute, async (c) => {
       const params = c.req.valid('param');
       const input = { listing: params.id, version: params.version, reason: c.req.valid('json')?.reason };
-      return c.json(await changeVersionStatus(deps, c.get('principal'), { ...input, to: 'deprecated' }), 200);
+      return c.json(await deprecateVersion(deps, c.get('principal'), input), 200);
     })
-    .openapi(lifecycleRoute('suspend'), async (c) => {
+    .openapi(suspendRoute, async (c) => {
       const params = c.req.valid('param');
       const input = { listing: params.id, version: params.version, reason: c.req.valid('json')?.reason };
       return c.json(await changeVersionStatus(deps, c.get('principal'), { ...input, to: 'suspended' }), 200);
+    })
+    .openapi(yankRoute, async (c) => {
+      const params = c.req.valid('param');
+      const input = { listing: params.id, version: params.version, reason: c.req.valid('json')?.reason };
+      return c.json(await yankVersion(deps, c.get('principal'), input), 200);
+    })
+    .openapi(impactRoute, async (c) => {
+      const params = c.req.valid('param');
+      return c.json(await versionImpact(deps, { listing: params.id, version: params.version }), 200);
     });
 }

@@ -31,6 +31,7 @@ export const auditActions = [
   'installation.removal_requested',
   'installation.removed',
   'installation.upgraded',
+  'rating.hidden',
 ] as const;
 
 /** One action the audit trail records. */

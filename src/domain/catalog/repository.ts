@@ -28,6 +28,8 @@ export interface ListingVersion {
   status: VersionStatus;
   statusReason: string | null;
   manifest: Manifest;
+  /** The manifest's changelog, shown with the versions list. */
+  changelog: string | null;
   submission: number;
   submittedAt: string | null;
   decision: 'approve' | 'reject' | null;
@@ -64,6 +66,7 @@ function toVersion(row: Record<string, unknown>): ListingVersion {
     status: row.status as VersionStatus,
     statusReason: (row.status_reason as string | null) ?? null,
     manifest: row.manifest as Manifest,
+    changelog: (row.manifest as Partial<Manifest> | null)?.changelog ?? null,
     submission: row.submission as number,
     submittedAt: iso(row.submitted_at),
     decision: (row.decision as ListingVersion['decision']) ?? null,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { riskSchema } from '../catalog/advisory.js';
 
 /** Every event type the log records. */
 export const eventTypes = [
@@ -14,6 +15,7 @@ export const eventTypes = [
   'execution.failed',
   'invoice.finalized',
   'usage.budget_threshold',
+  'rating.created',
 ] as const;
 /** One event type, as the API accepts and answers it. */
 export const eventTypeSchema = z.enum(eventTypes);
@@ -56,6 +58,7 @@ export const eventDataSchemas = {
     listingId: z.uuid(),
     fromVersion: z.string(),
     toVersion: z.string(),
+    risk: riskSchema,
   }),
   'execution.succeeded': z.strictObject(execution),
   'execution.failed': z.strictObject(execution),
@@ -73,6 +76,12 @@ export const eventDataSchemas = {
     budget: z.string(),
     spent: z.string(),
     currency: z.string(),
+  }),
+  'rating.created': z.strictObject({
+    ratingId: z.uuid(),
+    listingId: z.uuid(),
+    version: z.string(),
+    stars: z.number().int().min(1).max(5),
   }),
 } satisfies Record<EventType, z.ZodType>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../../db/pool.js';
+import { recordExecutionDay } from '../catalog/listing-stats.js';
 import { executeWorkflowId } from '../../workflows/execute.js';
 import { toStorableJsonText, toStorableText } from '../storable-text.js';
 
@@ -116,7 +117,8 @@ export async function markExecutionRunning(db: Queryable, id: string): Promise<b
  * Ends an execution once: only a queued or running execution takes a terminal state, so a retried
  * activity or a replayed workflow can never overwrite the first outcome. False when it had ended.
  * The agent's output and the reason are its own text: NUL and lone surrogates, which PostgreSQL
- * refuses, are stored as U+FFFD rather than failing the execution.
+ * refuses, are stored as U+FFFD rather than failing the execution. The listing's daily execution
+ * rollup counts it at the same time: pass the client of a transaction so both commit together.
  */
 export async function finishExecution(
   db: Queryable,
@@ -132,10 +134,10 @@ export async function finishExecution(
     currency?: string | null;
   },
 ): Promise<boolean> {
-  const { rowCount } = await db.query(
+  const { rows } = await db.query(
     `UPDATE executions SET status = $2, output = $3, reason = $4, tokens_in = $5, tokens_out = $6, duration_ms = $7,
        cost = $8, currency = $9, finished_at = now()
-     WHERE id = $1 AND status IN ('queued', 'running')`,
+     WHERE id = $1 AND status IN ('queued', 'running') RETURNING installation_id`,
     [
       input.id,
       input.status,
@@ -148,7 +150,14 @@ export async function finishExecution(
       input.currency ?? null,
     ],
   );
-  return rowCount === 1;
+  if (!rows[0]) return false;
+  // The listing's daily rollup counts it in the same statement sequence (the caller's transaction).
+  await recordExecutionDay(db, {
+    installationId: rows[0].installation_id,
+    succeeded: input.status === 'succeeded',
+    durationMs: input.durationMs ?? null,
+  });
+  return true;
 }
 
 /** Strips what only Bazaar reads. */

@@ -1,6 +1,8 @@
 import semver from 'semver';
 import { z } from 'zod';
 import type { Queryable } from '../../db/pool.js';
+import { computeAdvisory, type Risk } from '../catalog/advisory.js';
+import type { Manifest } from '../catalog/schemas.js';
 import { trimDecimal } from '../decimal.js';
 import type { RuntimeRef } from '../../runtime/runtime-driver.js';
 
@@ -25,8 +27,11 @@ export interface Installation {
   version: string;
   status: InstallationStatus;
   statusReason: string | null;
-  /** A newer published version of the listing, when there is one: the installation is pinned to an older one. */
-  upgradeAvailable: string | null;
+  /**
+   * The listing's newest published version when it is newer than the installed one, with the upgrade
+   * advisory's risk of moving to it; null when the installation runs the newest.
+   */
+  upgradeAvailable: { version: string; risk: Risk } | null;
   credentialNames: string[];
   /** The consumer's cap on this installation's metered cost per calendar month (UTC), exact decimal. */
   monthlyBudget: string | null;
@@ -38,7 +43,8 @@ export interface Installation {
 }
 
 const SELECT_INSTALLATION = `
-  SELECT i.*, l.slug AS listing_slug, v.version, latest.version AS latest_version
+  SELECT i.*, l.slug AS listing_slug, v.version, v.manifest AS version_manifest,
+         latest.version AS latest_version, latest.manifest AS latest_manifest
   FROM installations i
   JOIN listings l ON l.id = i.listing_id
   JOIN listing_versions v ON v.id = i.version_id
@@ -56,7 +62,10 @@ function toInstallation(row: Record<string, unknown>): Installation {
     statusReason: (row.status_reason as string | null) ?? null,
     upgradeAvailable:
       row.latest_version && semver.gt(row.latest_version as string, row.version as string)
-        ? (row.latest_version as string)
+        ? {
+            version: row.latest_version as string,
+            risk: computeAdvisory(row.version_manifest as Manifest, row.latest_manifest as Manifest).risk,
+          }
         : null,
     credentialNames: row.credential_names as string[],
     monthlyBudget: row.monthly_budget === null ? null : trimDecimal(row.monthly_budget as string),
@@ -157,12 +166,27 @@ export async function transitionInstallation(
   db: Queryable,
   input: { id: string; from: readonly InstallationStatus[]; to: InstallationStatus; reason?: string | null },
 ): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE installations SET status = $3, status_reason = $4, updated_at = now()
-     WHERE id = $1 AND status = ANY($2::text[])`,
+  // One statement, so the listing's installation counts move exactly when the status does: every
+  // installation that becomes active counts once, and active ones are counted while they are.
+  const { rows } = await db.query(
+    `WITH previous AS (
+       SELECT id, listing_id, status FROM installations WHERE id = $1 AND status = ANY($2::text[]) FOR UPDATE
+     ), moved AS (
+       UPDATE installations i SET status = $3, status_reason = $4, updated_at = now()
+       FROM previous p WHERE i.id = p.id RETURNING p.listing_id, p.status AS previous_status
+     ), counted AS (
+       UPDATE listings l SET
+         installation_count = l.installation_count
+           + CASE WHEN m.previous_status <> 'active' AND $3 = 'active' THEN 1 ELSE 0 END,
+         active_installation_count = l.active_installation_count
+           + CASE WHEN m.previous_status <> 'active' AND $3 = 'active' THEN 1
+                  WHEN m.previous_status = 'active' AND $3 <> 'active' THEN -1 ELSE 0 END
+       FROM moved m WHERE l.id = m.listing_id AND (m.previous_status = 'active') <> ($3 = 'active')
+     )
+     SELECT count(*)::int AS moved FROM moved`,
     [input.id, input.from, input.to, input.reason ?? null],
   );
-  return rowCount === 1;
+  return rows[0].moved === 1;
 }
 
 /** Opens the installation's usage meter with a snapshot of the version's pricing (idempotent). */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../../db/pool.js';
 import type { VectorFilter, VectorPoint } from '../../adapters/vector-index/index.js';
 import type { RankedCandidate } from './hybrid-fusion.js';
+import type { QualitySignals } from './quality-tie-break.js';
 import {
   lexicalMatchSql,
   lexicalRankSql,
@@ -214,6 +215,37 @@ export async function loadSearchListings(
         description: row.description,
         pricingModel: row.pricing_model,
         rating: row.rating_average === null ? null : Number(row.rating_average),
+      },
+    ]),
+  );
+}
+
+/** Quality signals of listings from the catalog's aggregates (ratings, installations, 30-day rollups). */
+export async function loadQualitySignals(
+  db: Queryable,
+  listingIds: string[],
+): Promise<Map<string, QualitySignals>> {
+  if (listingIds.length === 0) return new Map();
+  const { rows } = await db.query(
+    `SELECT l.id, l.rating_average, l.rating_count, l.active_installation_count,
+            COALESCE(d.executions, 0)::int AS executions, COALESCE(d.succeeded, 0)::int AS succeeded
+     FROM listings l
+     LEFT JOIN LATERAL (
+       SELECT sum(executions) AS executions, sum(succeeded) AS succeeded FROM listing_execution_days
+       WHERE listing_id = l.id AND day > (now() AT TIME ZONE 'UTC')::date - 30
+     ) d ON true
+     WHERE l.id = ANY($1::uuid[])`,
+    [listingIds],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.id as string,
+      {
+        ratingAverage: row.rating_average === null ? null : Number(row.rating_average),
+        ratingCount: row.rating_count as number,
+        activeInstallations: row.active_installation_count as number,
+        executions30d: row.executions as number,
+        succeeded30d: row.succeeded as number,
       },
     ]),
   );

@@ -5,7 +5,13 @@ import { fuseByScore, scoreFusionFor, type MatchedBy } from './hybrid-fusion.js'
 import { paginateResults } from './paginate-results.js';
 import { decodeSearchCursor, searchFingerprint } from './search-cursor.js';
 import type { SearchQuery } from './search-query.js';
-import { lexicalCandidates, loadSearchListings, type SearchListingSummary } from './search-repository.js';
+import { breakTiesByQuality, tieBreakWindow } from './quality-tie-break.js';
+import {
+  lexicalCandidates,
+  loadQualitySignals,
+  loadSearchListings,
+  type SearchListingSummary,
+} from './search-repository.js';
 
 // Each retriever contributes this many candidates before fusion; pages are cut from the fused list.
 const CANDIDATES_PER_RETRIEVER = 200;
@@ -37,7 +43,11 @@ export function createSearchService(deps: { db: Db; embedder: Embedder; index: V
       ]);
       const semantic = await deps.index.search(vector!, CANDIDATES_PER_RETRIEVER, filter);
       const fused = fuseByScore(lexical, semantic, scoreFusionFor(deps.embedder.model));
-      const page = paginateResults(fused, { limit: query.limit, fingerprint, after });
+      // Relevance first: quality only reorders results whose scores are within QUALITY_SPREAD, and
+      // is looked up only for the results that can reach this page.
+      const window = tieBreakWindow(fused, { limit: query.limit, afterScore: after?.afterScore });
+      const ranked = breakTiesByQuality(fused, await loadQualitySignals(deps.db, window));
+      const page = paginateResults(ranked, { limit: query.limit, fingerprint, after });
       // The index may lag the database by a moment: re-check visibility and publication at read time.
       const listings = await loadSearchListings(
         deps.db,

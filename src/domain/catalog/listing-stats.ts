@@ -1,0 +1,94 @@
+// A listing's trust signals, kept as aggregates written with the change they count: rating average
+// and count (in the rating's transaction), installation counts (when an installation's status
+// changes, src/domain/installations/repository.ts) and daily execution rollups (when an execution
+// finishes). Reading them never scans executions.
+import { z } from 'zod';
+import type { Queryable } from '../../db/pool.js';
+import { addHistograms, medianDuration, oneDuration } from './duration-histogram.js';
+
+/** A listing's usage and rating signals, as the API shows them. */
+export const listingStatsSchema = z.object({
+  ratingAverage: z.number().nullable(),
+  ratingCount: z.number().int(),
+  installations: z.number().int(),
+  activeInstallations: z.number().int(),
+  executions30d: z.number().int(),
+  successRate30d: z.number().nullable(),
+  p50DurationMs30d: z.number().int().nullable(),
+});
+/** A listing's stats. */
+export type ListingStats = z.infer<typeof listingStatsSchema>;
+
+/** How many days "the last 30 days" spans: today (UTC) and the 29 before. */
+const WINDOW_DAYS = 30;
+
+/** Counts one finished execution into its listing's rollup for today (UTC); call in the finishing transaction. */
+export async function recordExecutionDay(
+  db: Queryable,
+  input: { installationId: string; succeeded: boolean; durationMs: number | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO listing_execution_days (listing_id, day, executions, succeeded, duration_buckets)
+     SELECT i.listing_id, (now() AT TIME ZONE 'UTC')::date, 1, $2, $3::int[] FROM installations i WHERE i.id = $1
+     ON CONFLICT (listing_id, day) DO UPDATE SET
+       executions = listing_execution_days.executions + 1,
+       succeeded = listing_execution_days.succeeded + EXCLUDED.succeeded,
+       duration_buckets = (
+         SELECT array_agg(COALESCE(old, 0) + COALESCE(new, 0) ORDER BY position)
+         FROM unnest(listing_execution_days.duration_buckets, EXCLUDED.duration_buckets)
+           WITH ORDINALITY AS t(old, new, position)
+       )`,
+    [
+      input.installationId,
+      input.succeeded ? 1 : 0,
+      input.durationMs === null ? [] : oneDuration(input.durationMs),
+    ],
+  );
+}
+
+/** A listing's stats from its aggregates: the listing row and at most 30 daily rollups. */
+export async function readListingStats(db: Queryable, listingId: string): Promise<ListingStats> {
+  const [listing, days] = await Promise.all([
+    db.query(
+      `SELECT rating_average, rating_count, installation_count, active_installation_count
+       FROM listings WHERE id = $1`,
+      [listingId],
+    ),
+    db.query(
+      `SELECT executions, succeeded, duration_buckets FROM listing_execution_days
+       WHERE listing_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - $2::int`,
+      [listingId, WINDOW_DAYS],
+    ),
+  ]);
+  const row = listing.rows[0] ?? {};
+  const executions = days.rows.reduce((sum, day) => sum + (day.executions as number), 0);
+  const succeeded = days.rows.reduce((sum, day) => sum + (day.succeeded as number), 0);
+  return {
+    ratingAverage: row.rating_average == null ? null : Number(row.rating_average),
+    ratingCount: row.rating_count ?? 0,
+    installations: row.installation_count ?? 0,
+    activeInstallations: row.active_installation_count ?? 0,
+    executions30d: executions,
+    successRate30d: executions === 0 ? null : Math.round((succeeded / executions) * 10_000) / 10_000,
+    p50DurationMs30d: medianDuration(addHistograms(days.rows.map((day) => day.duration_buckets as number[]))),
+  };
+}
+
+/**
+ * Recomputes a listing's rating average and count from its visible ratings. Call in the rating's
+ * transaction after lockListingForRating, so two concurrent ratings cannot both miss each other.
+ */
+export async function refreshRatingAggregates(db: Queryable, listingId: string): Promise<void> {
+  await db.query(
+    `UPDATE listings l SET rating_average = r.average, rating_count = r.count
+     FROM (SELECT round(avg(stars), 2) AS average, count(*)::int AS count
+           FROM listing_ratings WHERE listing_id = $1 AND hidden_at IS NULL) r
+     WHERE l.id = $1`,
+    [listingId],
+  );
+}
+
+/** Locks the listing's row until the transaction ends: rating changes of one listing take turns. */
+export async function lockListingForRating(db: Queryable, listingId: string): Promise<void> {
+  await db.query('SELECT 1 FROM listings WHERE id = $1 FOR UPDATE', [listingId]);
+}
