@@ -856,7 +856,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * A listing with the versions the caller may see
+     * A listing with the versions the caller may see and its stats (ratings, installations, 30-day executions)
      * @description **Access:** any valid key.
      */
     get: {
@@ -1614,7 +1614,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Deprecate a published version (publisher)
+     * Deprecate a published version (publisher): it keeps running for installations pinned to it, is no longer installable and leaves search; answers with its impact
      * @description **Access:** a key (admin or member) of the listing's publisher organisation; the listing named by `id` must be the caller's organisation's (404 otherwise).
      */
     post: {
@@ -1637,13 +1637,30 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Updated */
+        /** @description Deprecated */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['Version'];
+            'application/json': components['schemas']['Version'] & {
+              impact: {
+                /** Format: uuid */
+                listingId: string;
+                version: string;
+                status: string;
+                /** @description Installations running this version now (provisioning or active), of every organisation */
+                pinnedInstallations: number;
+                activeInstallations: number;
+                /** @description The published versions they could move to, newest first, each with its advisory risk */
+                moveTo: {
+                  version: string;
+                  /** @enum {string} */
+                  risk: 'low' | 'medium' | 'high';
+                  reasons: string[];
+                }[];
+              };
+            };
           };
         };
         /** @description Invalid input; details lists each field path and problem */
@@ -1824,6 +1841,232 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/listings/{id}/versions/{version}/yank': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Withdraw a version (status suspended: not installable, out of search): a platform admin at any time, its publisher only while no installation runs it (422)
+     * @description **Access:** a key (admin or member) of the listing's publisher organisation, or a platform-admin key; the listing named by `id` must be the caller's organisation's (404 otherwise).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Listing id or slug */
+          id: string;
+          /** @description Semantic version, e.g. 1.2.0 */
+          version: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Yanked */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Version'];
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflicts with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than this route accepts (64 KiB unless the route says otherwise) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A rule refuses the request */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/listings/{id}/versions/{version}/impact': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How many installations run this version and which published versions they could move to, each with its advisory risk (publisher)
+     * @description **Access:** a key (admin or member) of the listing's publisher organisation; the listing named by `id` must be the caller's organisation's (404 otherwise).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Listing id or slug */
+          id: string;
+          /** @description Semantic version, e.g. 1.2.0 */
+          version: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The impact */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              listingId: string;
+              version: string;
+              status: string;
+              /** @description Installations running this version now (provisioning or active), of every organisation */
+              pinnedInstallations: number;
+              activeInstallations: number;
+              /** @description The published versions they could move to, newest first, each with its advisory risk */
+              moveTo: {
+                version: string;
+                /** @enum {string} */
+                risk: 'low' | 'medium' | 'high';
+                reasons: string[];
+              }[];
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2988,7 +3231,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Move an active installation to another published version, with rollback (org admin)
+     * Move an active installation to another published version, with rollback (org admin); 422 names missing credentials, or refuses a high-risk advisory without acceptRisk
      * @description **Access:** an organisation's admin key; the installation named by `id` must be the caller's organisation's (404 otherwise).
      */
     post: {
@@ -3004,6 +3247,8 @@ export interface paths {
         content: {
           'application/json': {
             version: string;
+            /** @description Required (true) to upgrade across a high-risk advisory; otherwise the upgrade answers 422 */
+            acceptRisk?: boolean;
           };
         };
       };
@@ -3644,6 +3889,7 @@ export interface paths {
                 | 'execution.failed'
                 | 'invoice.finalized'
                 | 'usage.budget_threshold'
+                | 'rating.created'
               )
             | (
                 | 'version.published'
@@ -3658,6 +3904,7 @@ export interface paths {
                 | 'execution.failed'
                 | 'invoice.finalized'
                 | 'usage.budget_threshold'
+                | 'rating.created'
               )[];
           /** @description Occurred at or after */
           from?: string;
@@ -4070,6 +4317,693 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/listings/{id}/advisory': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What moving from version `from` to version `to` changes for an installed consumer, with a risk level and its reasons
+     * @description **Access:** any valid key; the listing named by `id` must be one the caller may see: public and published, or its own (404 otherwise).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The version installed now (required; checked once the listing is found) */
+          from?: string;
+          /** @description The version to move to; default: the latest published */
+          to?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Listing id or slug */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The advisory */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              from: string;
+              to: string;
+              /** @enum {string} */
+              semverChange:
+                | 'major'
+                | 'premajor'
+                | 'minor'
+                | 'preminor'
+                | 'patch'
+                | 'prepatch'
+                | 'prerelease'
+                | 'release'
+                | 'none'
+                | 'downgrade';
+              /** @enum {string} */
+              risk: 'low' | 'medium' | 'high';
+              reasons: string[];
+              changes: {
+                /** @enum {string} */
+                kind:
+                  | 'semver'
+                  | 'pricing'
+                  | 'credential_added'
+                  | 'credential_removed'
+                  | 'tool_added'
+                  | 'tool_removed'
+                  | 'egress_widened'
+                  | 'egress_narrowed'
+                  | 'resources'
+                  | 'runtime_kind'
+                  | 'input_schema';
+                summary: string;
+                breaking: boolean;
+                /** @enum {string} */
+                risk: 'low' | 'medium' | 'high';
+              }[];
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/listings/{id}/ratings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A listing's ratings, newest first (hidden ones left out), with the publisher's replies
+     * @description **Access:** any valid key; the listing named by `id` must be one the caller may see: public and published, or its own (404 otherwise).
+     */
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          /** @description Listing id or slug */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Ratings */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ratings: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                listingId: string;
+                stars: number;
+                title: string | null;
+                text: string | null;
+                /** @description The version the organisation ran when it wrote the rating */
+                version: string;
+                organizationName: string;
+                /** @description The publisher's public answer */
+                reply: {
+                  text: string;
+                  /** Format: date-time */
+                  repliedAt: string;
+                } | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/listings/{id}/ratings/mine': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Create or replace the organisation's rating (1–5 stars); 422 unless it has used the agent (an installation with a succeeded execution)
+     * @description **Access:** an organisation's admin or member key; the listing named by `id` must be one the caller may see: public and published, or its own (404 otherwise).
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Listing id or slug */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            stars: number;
+            /** @description Plain text, at most 200 characters */
+            title?: string;
+            /** @description Plain text, at most 4000 characters */
+            text?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Replaced */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              listingId: string;
+              stars: number;
+              title: string | null;
+              text: string | null;
+              /** @description The version the organisation ran when it wrote the rating */
+              version: string;
+              organizationName: string;
+              /** @description The publisher's public answer */
+              reply: {
+                text: string;
+                /** Format: date-time */
+                repliedAt: string;
+              } | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              listingId: string;
+              stars: number;
+              title: string | null;
+              text: string | null;
+              /** @description The version the organisation ran when it wrote the rating */
+              version: string;
+              organizationName: string;
+              /** @description The publisher's public answer */
+              reply: {
+                text: string;
+                /** Format: date-time */
+                repliedAt: string;
+              } | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than this route accepts (64 KiB unless the route says otherwise) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A rule refuses the request */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    post?: never;
+    /**
+     * Remove the organisation's rating of the listing
+     * @description **Access:** an organisation's admin or member key; the listing named by `id` must be one the caller may see: public and published, or its own (404 otherwise).
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Listing id or slug */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/listings/{id}/ratings/{ratingId}/reply': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The publisher's public answer to a rating (publisher's org admin); once per rating, sent again it replaces it
+     * @description **Access:** an organisation's admin key; the listing named by `id` must be the caller's organisation's (404 otherwise).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Listing id or slug */
+          id: string;
+          /** @description Rating id */
+          ratingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Plain text, at most 4000 characters */
+            text: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Replied */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              listingId: string;
+              stars: number;
+              title: string | null;
+              text: string | null;
+              /** @description The version the organisation ran when it wrote the rating */
+              version: string;
+              organizationName: string;
+              /** @description The publisher's public answer */
+              reply: {
+                text: string;
+                /** Format: date-time */
+                repliedAt: string;
+              } | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than this route accepts (64 KiB unless the route says otherwise) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/platform/ratings/{ratingId}/hide': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Hide a rating with a reason (platform-admin, audited): it leaves lists and averages
+     * @description **Access:** a platform-admin key.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Rating id */
+          ratingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Plain text, at most 2000 characters */
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Hidden */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than this route accepts (64 KiB unless the route says otherwise) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4159,6 +5093,15 @@ export interface components {
     };
     ListingWithVersions: components['schemas']['Listing'] & {
       versions: components['schemas']['Version'][];
+      stats: {
+        ratingAverage: number | null;
+        ratingCount: number;
+        installations: number;
+        activeInstallations: number;
+        executions30d: number;
+        successRate30d: number | null;
+        p50DurationMs30d: number | null;
+      };
     };
     Version: {
       /** Format: uuid */
@@ -4250,6 +5193,8 @@ export interface components {
           }[];
         };
       };
+      /** @description The manifest's changelog: what this version changes */
+      changelog: string | null;
       /** @description How many times it has been submitted for review */
       submission: number;
       /** @enum {string|null} */
@@ -4339,8 +5284,12 @@ export interface components {
       status: 'provisioning' | 'active' | 'failed' | 'deprovisioning' | 'removed';
       /** @description Why it failed, in words a person can act on */
       statusReason: string | null;
-      /** @description A newer published version this installation could upgrade to */
-      upgradeAvailable: string | null;
+      /** @description The newest published version, when newer than the installed one, with the risk of its upgrade advisory (GET /v1/listings/{id}/advisory) */
+      upgradeAvailable: {
+        version: string;
+        /** @enum {string} */
+        risk: 'low' | 'medium' | 'high';
+      } | null;
       /** @description The credentials injected into its runtime */
       credentialNames: string[];
       /** @description Cap on metered cost per calendar month (UTC), exact decimal, in the pricing currency */
@@ -4409,7 +5358,8 @@ export interface components {
         | 'installation.budget_changed'
         | 'installation.removal_requested'
         | 'installation.removed'
-        | 'installation.upgraded';
+        | 'installation.upgraded'
+        | 'rating.hidden';
       subjectType: string;
       subjectId: string;
       reason: string | null;
@@ -4435,7 +5385,8 @@ export interface components {
         | 'execution.succeeded'
         | 'execution.failed'
         | 'invoice.finalized'
-        | 'usage.budget_threshold';
+        | 'usage.budget_threshold'
+        | 'rating.created';
       /** Format: date-time */
       occurredAt: string;
       /** @description Ids and names only, never secrets */
