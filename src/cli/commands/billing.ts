@@ -15,11 +15,9 @@ export function registerBilling(program: Command) {
     .action(
       action<{ from?: string; to?: string; listing?: string }>(async (ctx, _args, options) => {
         const { usage } = await unwrap(
-          ctx
-            .client()
-            .GET('/v1/usage', {
-              params: { query: { from: options.from, to: options.to, listing: options.listing } },
-            }),
+          ctx.client().GET('/v1/usage', {
+            params: { query: { from: options.from, to: options.to, listing: options.listing } },
+          }),
         );
         ctx.print(usage, () =>
           table(usage, [
