@@ -289,8 +289,14 @@ describe('the bazaar CLI', () => {
 
     const started = await cli(['run', 'cli-desk', '--async'], 'consumer');
     expect(started.code).toBe(0);
-    const execution = await cli(['executions', started.stdout.trim(), '--wait', '--json'], 'consumer');
+    const execution = await cli(['execution', started.stdout.trim(), '--wait', '--json'], 'consumer');
     expect(execution.json()).toMatchObject({ status: 'succeeded', installationId });
+    const listed = await cli(['executions', 'cli-desk', '--json'], 'consumer');
+    expect(listed.json().map((e: any) => e.id)).toEqual([
+      started.stdout.trim(),
+      fromStdin.stderr.match(/execution: +(\S+)/)![1],
+      fromFile.json().id,
+    ]);
 
     const usage = await cli(['usage', '--json'], 'consumer');
     expect(usage.json()).toEqual([expect.objectContaining({ listingSlug: 'cli-desk', invocations: 3 })]);

@@ -1,13 +1,13 @@
-// bazaar run <installation>, bazaar executions <id>.
+// bazaar run <installation>, bazaar executions <installation>, bazaar execution <id>.
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
 import type { components } from '../../client/api-types.js';
 import { action } from '../action.js';
 import { sleep, unwrap, type Context } from '../context.js';
-import { CliError, exitCodes, usageError } from '../errors.js';
+import { exitCodes, usageError } from '../errors.js';
 import { resolveInstallation } from '../installations.js';
-import { fields } from '../output.js';
+import { fields, table } from '../output.js';
 
 type Execution = components['schemas']['Execution'];
 
@@ -59,14 +59,14 @@ function printExecution(ctx: Context, execution: Execution): number {
   return execution.status === 'succeeded' ? exitCodes.ok : exitCodes.failed;
 }
 
-/** Adds run and executions. */
+/** Adds run, executions and execution. */
 export function registerRun(program: Command) {
   program
     .command('run')
     .description("invoke an installed agent and print its output (the agent's JSON on stdout)")
     .argument('<installation>', 'installation id, or the slug of a listing installed once')
     .option('--input <file>', 'the input: a JSON file, or - for stdin (default: {})')
-    .option('--async', 'start it and print the execution id; follow with bazaar executions <id>')
+    .option('--async', 'start it and print the execution id; follow with bazaar execution <id>')
     .option('--idempotency-key <key>', 'the same key with the same input returns the same execution')
     .action(
       action<{ input?: string; async?: boolean; idempotencyKey?: string }>(async (ctx, [target], options) => {
@@ -93,6 +93,36 @@ export function registerRun(program: Command) {
 
   program
     .command('executions')
+    .description("an installation's executions, newest first")
+    .argument('<installation>', 'installation id, or the slug of a listing installed once')
+    .option('--limit <n>', 'at most this many', '20')
+    .action(
+      action<{ limit: string }>(async (ctx, [target], options) => {
+        const id = await resolveInstallation(ctx, target!);
+        const { executions } = await unwrap(
+          ctx.client().GET('/v1/installations/{id}/executions', {
+            params: { path: { id }, query: { limit: Number(options.limit) } },
+          }),
+        );
+        ctx.print(executions, () =>
+          table(executions, [
+            { header: 'id', value: (e) => e.id },
+            { header: 'status', value: (e) => e.status },
+            { header: 'started', value: (e) => e.createdAt },
+            { header: 'ms', value: (e) => e.durationMs },
+            {
+              header: 'tokens',
+              value: (e) => (e.tokensIn === null ? null : (e.tokensIn ?? 0) + (e.tokensOut ?? 0)),
+            },
+            { header: 'cost', value: (e) => (e.cost === null ? null : `${e.cost} ${e.currency}`) },
+            { header: 'reason', value: (e) => e.reason },
+          ]),
+        );
+      }),
+    );
+
+  program
+    .command('execution')
     .description('one execution: status, output, tokens, duration, cost (--wait until it ends)')
     .argument('<id>', 'execution id (bazaar run --async prints it)')
     .option('--wait', 'wait until it ends')
@@ -101,12 +131,16 @@ export function registerRun(program: Command) {
         const execution = options.wait
           ? await waitForExecution(ctx, id!)
           : await unwrap(ctx.client().GET('/v1/executions/{id}', { params: { path: { id: id! } } }));
-        if (ctx.json) return ctx.print(execution, () => '');
-        process.stdout.write(`${summary(execution)}\n`);
-        if (execution.status === 'succeeded')
-          process.stdout.write(`output:\n${JSON.stringify(execution.output, null, 2)}\n`);
-        if (execution.status === 'failed' || execution.status === 'timed_out')
-          throw new CliError(`execution ${execution.status}: ${execution.reason}`);
+        if (ctx.json) ctx.print(execution, () => '');
+        else {
+          process.stdout.write(`${summary(execution)}\n`);
+          if (execution.status === 'succeeded') {
+            process.stdout.write(`output:\n${JSON.stringify(execution.output, null, 2)}\n`);
+          }
+        }
+        return execution.status === 'failed' || execution.status === 'timed_out'
+          ? exitCodes.failed
+          : exitCodes.ok;
       }),
     );
 }
