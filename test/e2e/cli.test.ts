@@ -1,12 +1,11 @@
 // The `bazaar` CLI as a subprocess against a Bazaar started as a user starts it: login, init,
 // validate, publish with review (the reviewer acting through the CLI too), search, install with a
 // credential typed at a hidden prompt in a pseudo-terminal, run, --json output, errors and exit codes.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bazaarBin, runCli, startCli, type CliRun } from '../support/cli.js';
+import { runCli, startCli, startCliInTerminal, type CliRun } from '../support/cli.js';
 import { startBazaar, type StartedBazaar } from '../support/started-bazaar.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -51,6 +50,13 @@ describe('the bazaar CLI', () => {
     expect(wrong.stderr).toMatch(/^error: .*\(401 unauthorized, request \S+\)\n$/);
     await expect(stat(join(config, 'bazaar', 'config.json'))).rejects.toThrow();
 
+    // Asked for at a hidden prompt in a terminal.
+    const terminal = startCliInTerminal(['login', '--url', bazaar.url], { env: { XDG_CONFIG_HOME: config } });
+    await waitFor(async () => terminal.screen().includes('API key (hidden)'), 'the hidden key prompt');
+    terminal.type(`${bazaar.adminToken}\r`);
+    expect(await terminal.exited).toBe(0);
+    expect(terminal.screen()).toContain(`Logged in to ${bazaar.url} with a platform-admin key.`);
+    expect(terminal.screen()).not.toContain(bazaar.adminToken);
     const login = await cli(['login', '--url', bazaar.url, '--key', bazaar.adminToken, '--json']);
     expect(login.code).toBe(0);
     expect(login.json()).toMatchObject({ url: bazaar.url, kind: 'platform', role: 'platform-admin' });
@@ -228,33 +234,19 @@ describe('the bazaar CLI', () => {
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('missing credentials: SHOP_API_KEY');
 
-    // A pseudo-terminal (util-linux `script`), so the CLI asks as it would a person.
     const secret = 'sk_typed_at_the_prompt_4711';
-    const terminal = spawn(
-      'script',
-      ['-qfec', `${process.execPath} ${bazaarBin} install cli-desk`, '/dev/null'],
-      {
-        cwd: work,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          TERM: 'dumb',
-          XDG_CONFIG_HOME: config,
-          BAZAAR_API_KEY: keys.consumer,
-        },
-      },
-    );
-    let screen = '';
-    terminal.stdout.on('data', (chunk) => (screen += chunk));
-    const exited = new Promise<number | null>((resolve) => terminal.once('close', resolve));
-    await waitFor(async () => screen.includes('(Y/n)'), 'the offer to store SHOP_API_KEY');
-    terminal.stdin.write('\r');
-    await waitFor(async () => screen.includes('SHOP_API_KEY (hidden)'), 'the hidden prompt');
-    terminal.stdin.write(`${secret}\r`);
-    expect(await exited).toBe(0);
-    expect(screen).toContain('stored SHOP_API_KEY');
-    expect(screen).toMatch(/Installed cli-desk 1\.0\.0: \S+ is active\./);
-    expect(screen).not.toContain(secret);
+    const terminal = startCliInTerminal(['install', 'cli-desk'], {
+      cwd: work,
+      env: { XDG_CONFIG_HOME: config, BAZAAR_API_KEY: keys.consumer },
+    });
+    await waitFor(async () => terminal.screen().includes('(Y/n)'), 'the offer to store SHOP_API_KEY');
+    terminal.type('\r');
+    await waitFor(async () => terminal.screen().includes('SHOP_API_KEY (hidden)'), 'the hidden prompt');
+    terminal.type(`${secret}\r`);
+    expect(await terminal.exited).toBe(0);
+    expect(terminal.screen()).toContain('stored SHOP_API_KEY');
+    expect(terminal.screen()).toMatch(/Installed cli-desk 1\.0\.0: \S+ is active\./);
+    expect(terminal.screen()).not.toContain(secret);
 
     const installations = await cli(['installations', '--json'], 'consumer');
     expect(installations.json()).toEqual([

@@ -41,3 +41,25 @@ export function startCli(args: string[], options: CliRun = {}) {
 
 /** Runs the CLI to its end. */
 export const runCli = (args: string[], options: CliRun = {}) => startCli(args, options).result;
+
+/** Runs the CLI in a pseudo-terminal (util-linux `script`), so it asks as it would a person. */
+export function startCliInTerminal(args: string[], options: CliRun = {}) {
+  const command = [process.execPath, bazaarBin, ...args]
+    .map((arg) => `'${arg.replaceAll("'", "'\\''")}'`)
+    .join(' ');
+  const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'dumb', ...options.env },
+  });
+  let screen = '';
+  terminal.stdout.on('data', (chunk) => (screen += chunk));
+  terminal.stderr.on('data', (chunk) => (screen += chunk));
+  const exited = new Promise<number | null>((resolve) => terminal.once('close', resolve));
+  return {
+    /** Everything the terminal showed so far. */
+    screen: () => screen,
+    /** Types into the terminal (end a line with \r, as the Enter key does). */
+    type: (text: string) => terminal.stdin.write(text),
+    exited,
+  };
+}

@@ -57,10 +57,7 @@ export function registerAuth(program: Command) {
         ctx.print(data, () =>
           fields([
             ['url', `${data.url} (from ${data.urlFrom})`],
-            [
-              'key',
-              `${who.keyId ?? 'a key from the environment (ADMIN_TOKEN-style)'} (from ${data.keyFrom})`,
-            ],
+            ['key', `${who.keyId ?? 'not an issued bzr_ key (an ADMIN_TOKEN)'} (from ${data.keyFrom})`],
             ['kind', who.kind],
             ['role', who.role],
             ['note', 'worked out from what the key may do (this Bazaar serves no GET /v1/me yet)'],
