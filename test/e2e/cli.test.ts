@@ -189,6 +189,10 @@ describe('the bazaar CLI', () => {
       expect(result.stderr).toContain(step);
     }
 
+    const taken = await cli(['publish', 'desk'], 'consumer');
+    expect(taken.code).toBe(3);
+    expect(taken.stderr).toContain('the listing cli-desk belongs to another organisation');
+
     const again = await cli(['publish', 'desk'], 'publisher');
     expect(again.code).toBe(3);
     expect(again.stderr).toContain('version 1.0.0 of cli-desk already exists and is published');

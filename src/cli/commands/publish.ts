@@ -37,6 +37,13 @@ async function draftVersion(ctx: Context, agent: AgentDir) {
     ctx.progress(`created version ${path.version} (draft)`);
     return created.data;
   }
+  if (created.response.status === 404) {
+    // The listing was found (it is public), yet its versions are not ours to add to.
+    throw new CliError(
+      `the listing ${path.id} belongs to another organisation: choose another slug in ${agent.file}`,
+      exitCodes.refused,
+    );
+  }
   if (created.response.status !== 409) return unwrap(Promise.resolve(created));
   const listing = await unwrap(client.GET('/v1/listings/{id}', { params: { path: { id: path.id } } }));
   const existing = listing.versions.find((version) => version.version === path.version);
