@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Context } from './context.js';
 import { unwrap } from './context.js';
 import { CliError, exitCodes, usageError } from './errors.js';
+import { loadPrompts } from './prompts.js';
 
 /** Where one credential's value comes from. */
 export type CredentialSource = { name: string; file: string } | { name: string; env: string };
@@ -47,7 +48,7 @@ export async function storeMissingCredentials(
     let value: string | undefined;
     if (source) value = await readSource(source);
     else if (ctx.interactive) {
-      const { confirm, password } = await import('@inquirer/prompts');
+      const { confirm, password } = await loadPrompts();
       const about = credential.description ? ` (${credential.description})` : '';
       if (
         await confirm({ message: `${credential.name}${about} is not stored. Store it now?`, default: true })

@@ -103,6 +103,29 @@ describe('the bazaar CLI', () => {
     expect((await cli(['init', 'desk', '--yes'])).code).toBe(1); // never overwrites
     await writeFile(join(work, 'desk', 'notes.log'), 'left out by .bazaarignore');
 
+    // In a terminal, init asks; Enter takes each default.
+    const asked = startCliInTerminal(['init', 'asked-agent'], {
+      cwd: work,
+      env: { XDG_CONFIG_HOME: config },
+    });
+    for (const question of [
+      'Listing slug',
+      'Listing name',
+      'Category',
+      'What does it do?',
+      'Pricing',
+      'Credentials it needs',
+    ]) {
+      await waitFor(async () => asked.screen().includes(question), `the question "${question}"`);
+      asked.type('\r');
+    }
+    expect(await asked.exited).toBe(0);
+    expect(JSON.parse(await readFile(join(work, 'asked-agent', 'bazaar.json'), 'utf8'))).toMatchObject({
+      listing: { slug: 'asked-agent', name: 'Asked agent', category: 'general' },
+      pricing: { model: 'free' },
+      requiredCredentials: [],
+    });
+
     const good = await cli(['validate', 'desk', '--json']);
     expect(good.code).toBe(0);
     expect(good.json()).toMatchObject({

@@ -7,6 +7,7 @@ import { loadAgentDir, manifestFileName, type ListingOverrides } from '../agent-
 import { CliError, usageError } from '../errors.js';
 import { listAgentFiles } from '../pack.js';
 import { agentTemplate, ignoreTemplate, manifestTemplate, type InitAnswers } from '../templates.js';
+import { loadPrompts } from '../prompts.js';
 
 interface InitOptions {
   yes?: boolean;
@@ -40,7 +41,7 @@ async function initAnswers(dir: string, options: InitOptions, ask: boolean): Pro
     throw usageError('--pricing is free or usage_based (edit bazaar.json for subscription or one_time)');
   }
   if (!ask) return defaults;
-  const { input, select } = await import('@inquirer/prompts');
+  const { input, select } = await loadPrompts();
   return {
     slug: options.slug ?? (await input({ message: 'Listing slug', default: defaults.slug })),
     name: options.name ?? (await input({ message: 'Listing name', default: defaults.name })),

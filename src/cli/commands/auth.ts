@@ -6,6 +6,7 @@ import { usageError } from '../errors.js';
 import { identify } from '../identity.js';
 import { fields } from '../output.js';
 import { saveLogin } from '../settings.js';
+import { loadPrompts } from '../prompts.js';
 
 /** Adds login and whoami. */
 export function registerAuth(program: Command) {
@@ -19,7 +20,7 @@ export function registerAuth(program: Command) {
         let url = options.url;
         let key = options.key;
         if ((!url || !key) && ctx.interactive) {
-          const { input, password } = await import('@inquirer/prompts');
+          const { input, password } = await loadPrompts();
           url ??= await input({ message: 'Bazaar URL', default: ctx.settings.url });
           key ??= await password({ message: 'API key (hidden)' });
         }
