@@ -4,6 +4,7 @@ import { notFound } from '../../domain/errors.js';
 import {
   executionStatusSchema,
   findExecution,
+  listExecutions,
   summarizeUsage,
   toPublicExecution,
 } from '../../domain/executions/repository.js';
@@ -59,6 +60,22 @@ const executeRoute = createRoute({
     'Refused before anything runs: 403 when the organisation is suspended; 429 when the per-minute rate limit, a free listing’s monthly quota or the installation’s monthly budget is reached.',
 });
 
+const listExecutionsRoute = createRoute({
+  method: 'get',
+  path: '/v1/installations/{id}/executions',
+  tags: ['executions'],
+  summary: "An installation's executions, newest first",
+  ...access('org-member', { param: 'id', kind: 'installation' }),
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+  },
+  responses: {
+    200: jsonResponse(z.object({ executions: z.array(executionSchema) }), 'Executions, newest first'),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
 const getExecutionRoute = createRoute({
   method: 'get',
   path: '/v1/executions/{id}',
@@ -104,7 +121,7 @@ const usageRoute = createRoute({
   },
 });
 
-/** Executions: invoke an installed agent, read an execution. */
+/** Executions: invoke an installed agent, list an installation's executions, read one. */
 export function executionRoutes(deps: ApiDeps) {
   return createRouter(deps)
     .openapi(executeRoute, async (c) => {
@@ -118,6 +135,15 @@ export function executionRoutes(deps: ApiDeps) {
       });
       if (invocation.finished) return c.json(toPublicExecution(invocation.execution), 200);
       return c.json({ executionId: invocation.executionId, workflowId: invocation.workflowId }, 202);
+    })
+    .openapi(listExecutionsRoute, async (c) => {
+      const principal = asOrgPrincipal(c.get('principal'));
+      const executions = await listExecutions(deps.db, {
+        installationId: c.req.valid('param').id,
+        orgId: principal.orgId,
+        limit: c.req.valid('query').limit,
+      });
+      return c.json({ executions: executions.map(toPublicExecution) }, 200);
     })
     .openapi(usageRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));

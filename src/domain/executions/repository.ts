@@ -104,6 +104,19 @@ export async function findExecution(
   return rows[0] ? toExecution(rows[0]) : null;
 }
 
+/** An installation's executions, newest first (the caller checked the installation is its own). */
+export async function listExecutions(
+  db: Queryable,
+  input: { installationId: string; orgId: string; limit: number },
+): Promise<StoredExecution[]> {
+  const { rows } = await db.query(
+    `SELECT * FROM executions WHERE installation_id = $1 AND org_id = $2
+     ORDER BY created_at DESC, id DESC LIMIT $3`,
+    [input.installationId, input.orgId, input.limit],
+  );
+  return rows.map(toExecution);
+}
+
 /** Moves a queued execution to running; false when it is already past that. */
 export async function markExecutionRunning(db: Queryable, id: string): Promise<boolean> {
   const { rowCount } = await db.query(
