@@ -44,7 +44,7 @@ const levelWords: Record<AccessLevel, string> = {
 
 /** Objects a path parameter can name, whose owning organisation the access check looks up. */
 export type OwnedKind =
-  'listing' | 'installation' | 'execution' | 'invoice' | 'organization' | 'api-key' | 'workflow';
+  'listing' | 'installation' | 'execution' | 'invoice' | 'organization' | 'api-key' | 'workflow' | 'webhook';
 
 /** A route's declared access: the levels that may call it (any one suffices) and what its path names. */
 export interface RouteAccess {
@@ -92,6 +92,8 @@ const ownerQueries: Record<OwnedKind, (value: string) => { sql: string; args: un
     sql: 'SELECT org_id, false AS reviewable FROM api_keys WHERE id = $1',
     args: [value],
   }),
+  webhook: (value) =>
+    byUuid('SELECT org_id, false AS reviewable FROM webhook_endpoints WHERE id = $1', value),
   workflow: (value) => ({
     sql: `SELECT org_id, kind = 'publish-review' AS reviewable FROM workflow_owners WHERE workflow_id = $1`,
     args: [value],

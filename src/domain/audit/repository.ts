@@ -31,6 +31,10 @@ export const auditActions = [
   'installation.removal_requested',
   'installation.removed',
   'installation.upgraded',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
 ] as const;
 
 /** One action the audit trail records. */

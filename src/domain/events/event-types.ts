@@ -14,6 +14,9 @@ export const eventTypes = [
   'execution.failed',
   'invoice.finalized',
   'usage.budget_threshold',
+  'quota.free_exhausted',
+  'webhook.endpoint_disabled',
+  'webhook.test',
 ] as const;
 /** One event type, as the API accepts and answers it. */
 export const eventTypeSchema = z.enum(eventTypes);
@@ -74,6 +77,18 @@ export const eventDataSchemas = {
     spent: z.string(),
     currency: z.string(),
   }),
+  'quota.free_exhausted': z.strictObject({
+    installationId: z.uuid(),
+    listingId: z.uuid(),
+    versionId: z.uuid(),
+    month: z.string().regex(/^\d{4}-\d{2}$/),
+    freeInvocations: z.number().int().nonnegative(),
+  }),
+  'webhook.endpoint_disabled': z.strictObject({
+    endpointId: z.uuid(),
+    reason: z.string(),
+  }),
+  'webhook.test': z.strictObject({ endpointId: z.uuid(), message: z.string() }),
 } satisfies Record<EventType, z.ZodType>;
 
 /** The payload of one event type. */

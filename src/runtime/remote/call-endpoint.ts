@@ -1,4 +1,5 @@
 import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
+import { request as plainRequest } from 'node:http';
 import { request } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { ResolvedEndpoint } from './resolve-endpoint.js';
@@ -56,7 +57,9 @@ export function callEndpoint(call: EndpointCall): Promise<EndpointOutcome> {
     if (call.signal?.aborted) return onAbort();
 
     try {
-      req = request({
+      // Plain http only when the endpoint was resolved under a policy allowing it (webhooks, local development).
+      const send = endpoint.url.protocol === 'http:' ? plainRequest : request;
+      req = send({
         host: endpoint.hostname,
         port: endpoint.port,
         path: `${endpoint.url.pathname}${endpoint.url.search}`,
