@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { heartbeat } from '@temporalio/activity';
 import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import type { Db } from '../db/pool.js';
@@ -63,6 +65,7 @@ export function createWebhookActivities({ db, secrets, logger, metrics, webhooks
     target: ResolvedEndpoint | { refused: string },
     signing: string[],
     delivery: DueDelivery,
+    agent: HttpAgent,
   ): Promise<AttemptResult> {
     const attemptedAt = new Date();
     if (delivery.attempts === 0)
@@ -106,6 +109,7 @@ export function createWebhookActivities({ db, secrets, logger, metrics, webhooks
       timeoutMs: webhooks.attemptTimeoutMs,
       maxResponseBytes: 64 * 1024,
       ca: webhooks.ca,
+      agent,
     });
     const latencyMs = Math.round(performance.now() - started);
     metrics.webhookAttemptDuration.observe(latencyMs / 1000);
@@ -152,11 +156,16 @@ export function createWebhookActivities({ db, secrets, logger, metrics, webhooks
             const target = await resolveEndpoint(endpoint.url, webhooks.policy).catch((error: Error) => ({
               refused: error.message.replaceAll('the remote endpoint', 'the webhook URL'),
             }));
+            // Connections kept alive for this batch only: the next one resolves and checks the host again.
+            const agentOptions = { keepAlive: true, maxSockets: webhooks.endpointConcurrency };
+            const agent = endpoint.url.startsWith('http:')
+              ? new HttpAgent(agentOptions)
+              : new HttpsAgent({ ...agentOptions, ...(webhooks.ca ? { ca: webhooks.ca } : {}) });
             let index = 0;
             let disabled = false;
             const lane = async () => {
               while (!disabled && index < due.length && inTime()) {
-                const result = await attempt(endpointId, target, signing, due[index++]!);
+                const result = await attempt(endpointId, target, signing, due[index++]!, agent);
                 const recorded = await recordAttempt(db, result, webhooks);
                 if (recorded.outcome) metrics.webhookDeliveries.inc({ outcome: recorded.outcome });
                 if (recorded.disabledEndpoint) {
@@ -167,7 +176,7 @@ export function createWebhookActivities({ db, secrets, logger, metrics, webhooks
             };
             await Promise.all(
               Array.from({ length: Math.min(webhooks.endpointConcurrency, due.length) }, lane),
-            );
+            ).finally(() => agent.destroy());
             if (disabled) return { next: 'idle' };
             if (index < due.length) return { next: 'more' };
           }
