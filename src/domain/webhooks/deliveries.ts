@@ -94,6 +94,34 @@ export async function recordAttempt(
   result: AttemptResult,
   policy: { retryScheduleMs: number[]; disableAfterMs: number },
 ): Promise<AttemptRecorded> {
+  // The common case, a success, in one statement (atomic on its own): the delivery moves from
+  // pending to succeeded, the attempt is recorded, and the endpoint's failure streak ends.
+  if (result.succeeded) {
+    const { rows } = await db.query(
+      `WITH moved AS (
+         UPDATE webhook_deliveries SET status = 'succeeded', attempts = attempts + 1,
+           schedule_step = schedule_step + 1, next_attempt_at = NULL, last_status_code = $3,
+           last_error = NULL, updated_at = clock_timestamp()
+         WHERE id = $1 AND status = 'pending' RETURNING id
+       ), attempt AS (
+         INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, response_excerpt)
+         SELECT id, $4, $3, $5, $6 FROM moved
+       ), streak AS (
+         UPDATE webhook_endpoints SET failing_since = NULL
+         WHERE id = $2 AND failing_since IS NOT NULL AND EXISTS (SELECT 1 FROM moved)
+       )
+       SELECT count(*)::int AS n FROM moved`,
+      [
+        result.deliveryId,
+        result.endpointId,
+        result.statusCode,
+        result.attemptedAt,
+        result.latencyMs,
+        result.responseExcerpt,
+      ],
+    );
+    return { outcome: rows[0].n > 0 ? 'succeeded' : null, disabledEndpoint: false };
+  }
   return withTransaction(db, async (tx) => {
     const { rows } = await tx.query(
       `SELECT schedule_step FROM webhook_deliveries WHERE id = $1 AND status = 'pending' FOR UPDATE`,
