@@ -94,7 +94,7 @@ const configSchema = z.object({
   /** How often every worker looks for due deliveries whose wake-up was missed. */
   WEBHOOKS_SWEEP_INTERVAL: durationsFromEnv.prefault('30s'),
   /** Requests in flight at once to one endpoint (1: strictly in event order). */
-  WEBHOOKS_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  WEBHOOKS_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Run container agents (`runtime.kind: "container"`) as Kubernetes Jobs. */
   KUBERNETES_RUNTIME: booleanFromEnv.default(false),
   /** A kubeconfig file; unset: the service account of the pod Bazaar runs in. */
