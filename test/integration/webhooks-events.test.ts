@@ -7,6 +7,7 @@ import { eventTypes } from '../../src/domain/events/event-types.js';
 import { UsageEventBatcher } from '../../src/domain/metering/usage-event-batcher.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { echoArtifact, installAgent } from '../support/agents.js';
+import { packFiles } from '../support/artifacts.js';
 import { manifest, startHarness, type Harness } from '../support/harness.js';
 import { approveSubmission, publishAgent, uploadCodeIfProcess } from '../support/publish.js';
 import { secretLeaks } from '../support/secret-leaks.js';
@@ -40,7 +41,9 @@ describe('every event type reaches its endpoint from the flow that causes it', (
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
+    // Short, so a version nobody reviews times out within the test.
     h = await startHarness({
+      reviewTimeoutSeconds: 15,
       env: {
         WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
         WEBHOOKS_CA_FILE: receiver.caFile,
@@ -131,6 +134,28 @@ describe('every event type reaches its endpoint from the flow that causes it', (
       .result()
       .catch(() => undefined);
 
+    // execution.failed (an agent that exits 1), then version.review_timed_out (a version nobody reviews).
+    const failing = await publishAgent(h, {
+      publisherToken: publisher.token,
+      reviewerToken: reviewer,
+      artifact: await packFiles({ 'main.js': 'process.exit(1);' }),
+      manifest: { requiredCredentials: [] },
+    });
+    const broken = await installAgent(h, failing.slug, { consumer });
+    await h.request('POST', `/v1/installations/${broken.installationId}/executions`, {
+      token: consumer.token,
+      body: { input: {}, mode: 'sync' },
+    });
+    const unreviewed = await h.request('POST', `/v1/listings/${failing.id}/versions`, {
+      token: publisher.token,
+      body: manifest({ requiredCredentials: [], version: '1.1.0' }),
+    });
+    await uploadCodeIfProcess(h, publisher.token, failing.id, unreviewed.body);
+    const waiting = await h.request('POST', `/v1/listings/${failing.id}/versions/1.1.0/submit`, {
+      token: publisher.token,
+    });
+    expect(waiting.status).toBe(202);
+
     // installation.removed.
     const removal = await h.request('DELETE', `/v1/installations/${installationId}`, {
       token: consumer.token,
@@ -186,6 +211,7 @@ describe('every event type reaches its endpoint from the flow that causes it', (
       'installation.upgrade_available',
       'installation.upgraded',
       'installation.removed',
+      'execution.failed',
       'usage.budget_threshold',
       'invoice.finalized',
     ];
@@ -195,7 +221,12 @@ describe('every event type reaches its endpoint from the flow that causes it', (
       30_000,
     );
     await arrived('/publisher', 'version.rejected');
-    expect(typesAt('/publisher').filter((type) => type === 'version.published')).toHaveLength(2);
+    await waitFor(
+      async () => typesAt('/publisher').includes('version.review_timed_out'),
+      'version.review_timed_out',
+      30_000,
+    );
+    expect(typesAt('/publisher').filter((type) => type === 'version.published')).toHaveLength(3);
     // Order: each endpoint receives its events in the order they happened (no retries here).
     const order = typesAt('/consumer');
     expect(order.slice(0, 3)).toEqual(['installation.active', 'execution.succeeded', 'quota.free_exhausted']);

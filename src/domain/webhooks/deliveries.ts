@@ -122,6 +122,7 @@ export async function recordAttempt(
     );
     return { outcome: rows[0].n > 0 ? 'succeeded' : null, disabledEndpoint: false };
   }
+  // A failure: the next step of the schedule (or failed), and perhaps the endpoint disabled.
   return withTransaction(db, async (tx) => {
     const { rows } = await tx.query(
       `SELECT schedule_step FROM webhook_deliveries WHERE id = $1 AND status = 'pending' FOR UPDATE`,
@@ -129,9 +130,9 @@ export async function recordAttempt(
     );
     if (!rows[0]) return { outcome: null, disabledEndpoint: false };
     const step = rows[0].schedule_step + 1;
-    const retryInMs = result.succeeded ? undefined : policy.retryScheduleMs[step];
+    const retryInMs = policy.retryScheduleMs[step];
     const nextAt = retryInMs === undefined ? null : new Date(result.attemptedAt.getTime() + retryInMs);
-    const status = result.succeeded ? 'succeeded' : nextAt ? 'pending' : 'failed';
+    const status = nextAt ? 'pending' : 'failed';
     await tx.query(
       `INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error, next_retry_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -151,13 +152,6 @@ export async function recordAttempt(
        WHERE id = $1`,
       [result.deliveryId, status, step, nextAt, result.statusCode, result.error],
     );
-    if (result.succeeded) {
-      await tx.query(
-        'UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL',
-        [result.endpointId],
-      );
-      return { outcome: 'succeeded', disabledEndpoint: false };
-    }
     const outcome = nextAt ? 'failed_retrying' : 'failed_final';
     const reason = `every attempt has failed since %s (the last: ${result.error ?? 'no answer'})`;
     await tx.query('UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1', [
