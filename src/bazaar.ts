@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { createActivities, type Activities } from './activities/index.js';
 import { createEmbedder } from './adapters/embeddings/index.js';
 import { createPayments } from './adapters/payments/index.js';
@@ -6,6 +8,7 @@ import { createSecretStore } from './adapters/secrets/create-secret-store.js';
 import { PostgresSecretStore } from './adapters/secrets/postgres-secret-store.js';
 import type { SecretStore } from './adapters/secrets/secret-store.js';
 import { createApp } from './api/app.js';
+import { webhookAddressPolicy } from './services/manage-webhooks.js';
 import type { Config } from './config.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
@@ -24,6 +27,7 @@ import { registerBillingSchedule } from './temporal/billing-schedule.js';
 import { createTemporalClient } from './temporal/client.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { startReembedding } from './temporal/start-reembedding.js';
+import { startWebhookDispatcher } from './temporal/webhook-dispatcher.js';
 import { connectWorker, createWorker } from './temporal/worker.js';
 
 /** Parts a caller may supply instead of having them built from configuration (tests, benchmarks). */
@@ -95,10 +99,30 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       payments,
       platformFeePercent: config.billing.platformFeePercent,
       remoteEndpoints: { policy: { allowPrivateNetworks: config.remoteAgents.allowPrivateNetworks } },
+      webhooks: {
+        policy: webhookAddressPolicy(config),
+        // Node replaces its default roots with `ca`, so the extra CA is added to them, not swapped in.
+        ca: config.webhooks.caFile
+          ? [...rootCertificates, await readFile(config.webhooks.caFile, 'utf8')]
+          : undefined,
+        ...config.webhooks,
+      },
     });
     const workerRun = config.roles.includes('worker')
       ? (await startWorker(config, { ...real, ...parts.activities?.(real) }, { metrics, tracing }, stops)).run
       : null;
+    // The worker wakes endpoints' delivery workflows (LISTEN/NOTIFY, and a sweep for missed wake-ups).
+    if (config.roles.includes('worker')) {
+      const dispatcher = await startWebhookDispatcher({
+        databaseUrl: config.databaseUrl,
+        db,
+        temporal,
+        taskQueue: config.temporal.taskQueue,
+        sweepIntervalMs: config.webhooks.sweepIntervalMs,
+        logger,
+      });
+      stops.push(() => dispatcher.stop());
+    }
     await startReembedding({ db, temporal, taskQueue: config.temporal.taskQueue }, embedder.model);
     if (config.billing.schedule)
       await registerBillingSchedule(

@@ -17,6 +17,25 @@ const masterKeySchema = z.string().refine(
   { message: 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)' },
 );
 
+const durationUnits = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A comma-separated list of durations (`0`, `500ms`, `5s`, `5m`, `2h`, `1d`; no unit: seconds), in ms. */
+const durationsFromEnv = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()))
+  .pipe(
+    z
+      .array(z.string().regex(/^\d+(ms|s|m|h|d)?$/, 'durations like 0, 500ms, 5s, 5m, 2h or 1d'))
+      .min(1)
+      .max(50),
+  )
+  .transform((parts) =>
+    parts.map((part) => {
+      const [, amount, unit] = /^(\d+)(ms|s|m|h|d)?$/.exec(part)!;
+      return Number(amount) * durationUnits[(unit ?? 's') as keyof typeof durationUnits];
+    }),
+  );
+
 const configSchema = z.object({
   BAZAAR_MODE: z.enum(['local', 'production']).default('local'),
   /** Which parts this process runs: the HTTP API, the Temporal worker, or both (the default). */
@@ -67,6 +86,20 @@ const configSchema = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
+  /** Let webhook endpoints be loopback, private or link-local addresses, over plain http:// too (local development, tests). */
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: booleanFromEnv.default(false),
+  /** A PEM file of extra certificate authorities to trust for webhook endpoints. */
+  WEBHOOKS_CA_FILE: z.string().min(1).optional(),
+  /** When each attempt of a delivery is made, after the previous one failed (the first: after the event). */
+  WEBHOOKS_RETRY_SCHEDULE: durationsFromEnv.prefault('0,5s,5m,30m,2h,5h,10h,10h'),
+  /** An endpoint whose attempts have all failed for this long is disabled. */
+  WEBHOOKS_DISABLE_AFTER: durationsFromEnv.prefault('5d'),
+  /** How long an endpoint has to answer 2xx for an attempt to succeed. */
+  WEBHOOKS_ATTEMPT_TIMEOUT: durationsFromEnv.prefault('15s'),
+  /** How often every worker looks for due deliveries whose wake-up was missed. */
+  WEBHOOKS_SWEEP_INTERVAL: durationsFromEnv.prefault('30s'),
+  /** Requests in flight at once to one endpoint (1: strictly in event order). */
+  WEBHOOKS_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Run container agents (`runtime.kind: "container"`) as Kubernetes Jobs. */
   KUBERNETES_RUNTIME: booleanFromEnv.default(false),
   /** A kubeconfig file; unset: the service account of the pod Bazaar runs in. */
@@ -179,6 +212,15 @@ function toConfig(env: z.infer<typeof configSchema>) {
       allowPrivateNetworks: env.REMOTE_AGENTS_ALLOW_PRIVATE_NETWORKS,
       caFile: env.REMOTE_AGENTS_CA_FILE,
       maxResponseBytes: env.REMOTE_AGENTS_MAX_RESPONSE_BYTES,
+    },
+    webhooks: {
+      allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+      caFile: env.WEBHOOKS_CA_FILE,
+      retryScheduleMs: env.WEBHOOKS_RETRY_SCHEDULE,
+      disableAfterMs: env.WEBHOOKS_DISABLE_AFTER[0]!,
+      attemptTimeoutMs: env.WEBHOOKS_ATTEMPT_TIMEOUT[0]!,
+      sweepIntervalMs: env.WEBHOOKS_SWEEP_INTERVAL[0]!,
+      endpointConcurrency: env.WEBHOOKS_ENDPOINT_CONCURRENCY,
     },
     kubernetes: {
       enabled: env.KUBERNETES_RUNTIME,

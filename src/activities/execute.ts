@@ -12,6 +12,7 @@ import {
 import { recordEvent } from '../domain/events/repository.js';
 import { entitlementRefusal } from '../domain/executions/entitlement.js';
 import { recordBudgetThresholds } from '../domain/metering/budget-thresholds.js';
+import { recordFreeQuotaExhausted } from '../domain/metering/free-quota.js';
 import { insertUsageEvents } from '../domain/metering/usage-events.js';
 import { findInstallation } from '../domain/installations/repository.js';
 import type { Logger } from '../logger.js';
@@ -160,6 +161,8 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
               status: result.status,
             },
           });
+          // After the execution's own event, so a receiver reads them in the order they make sense.
+          await recordFreeQuotaExhausted(tx, usage);
           return true;
         });
         // Counted after the commit, once: a retried attempt finds the execution already finished.

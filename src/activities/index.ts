@@ -3,13 +3,15 @@ import { createExecuteActivities, type ExecuteActivityDeps } from './execute.js'
 import { createProvisionActivities, type ProvisionActivityDeps } from './provision.js';
 import { createPublishReviewActivities, type PublishReviewActivityDeps } from './publish-review.js';
 import { createSearchActivities, type SearchActivityDeps } from './search.js';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhooks.js';
 
 /** Everything activities may use: clients built once at worker start. */
 export type ActivityDeps = PublishReviewActivityDeps &
   SearchActivityDeps &
   ProvisionActivityDeps &
   ExecuteActivityDeps &
-  BillingActivityDeps;
+  BillingActivityDeps &
+  WebhookActivityDeps;
 
 /** Builds every activity the worker registers. */
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProvisionActivities(deps),
     ...createExecuteActivities(deps),
     ...createBillingActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

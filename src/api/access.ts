@@ -51,7 +51,8 @@ export type OwnedKind =
   | 'invoice'
   | 'organization'
   | 'api-key'
-  | 'workflow';
+  | 'workflow'
+  | 'webhook';
 
 /** A route's declared access: the levels that may call it (any one suffices) and what its path names. */
 export interface RouteAccess {
@@ -112,6 +113,8 @@ const ownerQueries: Record<OwnedKind, (value: string) => { sql: string; args: un
     sql: 'SELECT org_id, false AS reviewable FROM api_keys WHERE id = $1',
     args: [value],
   }),
+  webhook: (value) =>
+    byUuid('SELECT org_id, false AS reviewable FROM webhook_endpoints WHERE id = $1', value),
   workflow: (value) => ({
     sql: `SELECT org_id, kind = 'publish-review' AS reviewable FROM workflow_owners WHERE workflow_id = $1`,
     args: [value],

@@ -31,6 +31,7 @@ import { searchRoutes } from './routes/search.js';
 import { signingSecretRoutes } from './routes/signing-secrets.js';
 import { usageEventRoutes } from './routes/usage-events.js';
 import { versionRoutes } from './routes/versions.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { workflowRoutes } from './routes/workflows.js';
 
 /** Builds the Hono app: public health and docs, then every /v1 route behind API-key auth. */
@@ -69,6 +70,7 @@ export function createApp(deps: ApiDeps) {
     usageEventRoutes,
     auditRoutes,
     eventRoutes,
+    webhookRoutes,
     invoiceRoutes,
     payoutRoutes,
     billingRunRoutes,

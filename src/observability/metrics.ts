@@ -64,6 +64,24 @@ export function createMetrics(sources: MetricsSources = {}) {
       labelNames: ['result'] as const,
       registers,
     }),
+    webhookDeliveries: new Counter({
+      name: 'bazaar_webhook_deliveries_total',
+      help: 'Webhook delivery attempts, by outcome (succeeded, failed_retrying, failed_final, refused)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    webhookAttemptDuration: new Histogram({
+      name: 'bazaar_webhook_attempt_duration_seconds',
+      help: 'Webhook delivery attempts, from sending the request to the end of the answer (or the failure)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+      registers,
+    }),
+    webhookEventToFirstAttempt: new Histogram({
+      name: 'bazaar_webhook_event_to_first_attempt_seconds',
+      help: 'From an event being recorded to the first attempt to deliver it to an endpoint',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    }),
     searchIndexVectors: new Gauge({
       name: 'bazaar_search_index_vectors',
       help: 'Vectors in the search index',

@@ -34,6 +34,8 @@ describe('declared access on every route', () => {
     invoiceId: string;
     provisionWorkflowId: string;
     publishWorkflowId: string;
+    webhookId: string;
+    deliveryId: string;
   };
 
   beforeAll(async () => {
@@ -94,6 +96,14 @@ describe('declared access on every route', () => {
       [a.orgId],
     );
     a.invoiceId = invoice.rows[0].id;
+    // Stored directly: registering through the API would check the address, and nothing here delivers.
+    const webhook = await h.db.query(
+      `INSERT INTO webhook_endpoints (org_id, url, event_types)
+       VALUES ($1, 'https://hooks.example/a', '{webhook.endpoint_disabled}') RETURNING id`,
+      [a.orgId],
+    );
+    a.webhookId = webhook.rows[0].id;
+    a.deliveryId = '00000000-0000-4000-8000-000000000001';
 
     const doc = await h.request('GET', '/openapi.json', { token: null });
     operations = Object.entries(doc.body.paths as Record<string, Record<string, any>>).flatMap(
@@ -121,6 +131,7 @@ describe('declared access on every route', () => {
         organization: a.orgId,
         'api-key': a.memberKeyId,
         workflow: a.provisionWorkflowId,
+        webhook: a.webhookId,
       };
       if (byKind[owned.kind]) return byKind[owned.kind]!;
     }
@@ -129,6 +140,7 @@ describe('declared access on every route', () => {
     if (param === 'versionId') return a.publishWorkflowId.replace('publish:', '');
     if (param === 'orgId') return a.orgId;
     if (param === 'ratingId') return '00000000-0000-4000-8000-000000000000';
+    if (param === 'deliveryId') return a.deliveryId;
     if (ownNamespaceParams.has(param)) return 'SHOP_API_KEY';
     throw new Error(`${operation.method} ${operation.path}: no test value for {${param}}; add one here`);
   }

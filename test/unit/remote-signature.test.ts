@@ -3,7 +3,7 @@ import {
   generateSigningSecret,
   signatureHeaders,
   signPayload,
-} from '../../src/runtime/remote/request-signature.js';
+} from '../../src/domain/signing/standard-webhooks.js';
 import { verifyStandardWebhook } from '../support/https-endpoint.js';
 
 // The Standard Webhooks specification's published test vector: matching it means publishers can

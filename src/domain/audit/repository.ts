@@ -32,6 +32,10 @@ export const auditActions = [
   'installation.removed',
   'installation.upgraded',
   'rating.hidden',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
 ] as const;
 
 /** One action the audit trail records. */

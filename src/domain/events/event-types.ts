@@ -16,6 +16,9 @@ export const eventTypes = [
   'invoice.finalized',
   'usage.budget_threshold',
   'rating.created',
+  'quota.free_exhausted',
+  'webhook.endpoint_disabled',
+  'webhook.test',
 ] as const;
 /** One event type, as the API accepts and answers it. */
 export const eventTypeSchema = z.enum(eventTypes);
@@ -83,6 +86,18 @@ export const eventDataSchemas = {
     version: z.string(),
     stars: z.number().int().min(1).max(5),
   }),
+  'quota.free_exhausted': z.strictObject({
+    installationId: z.uuid(),
+    listingId: z.uuid(),
+    versionId: z.uuid(),
+    month: z.string().regex(/^\d{4}-\d{2}$/),
+    freeInvocations: z.number().int().nonnegative(),
+  }),
+  'webhook.endpoint_disabled': z.strictObject({
+    endpointId: z.uuid(),
+    reason: z.string(),
+  }),
+  'webhook.test': z.strictObject({ endpointId: z.uuid(), message: z.string() }),
 } satisfies Record<EventType, z.ZodType>;
 
 /** The payload of one event type. */

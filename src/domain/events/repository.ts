@@ -16,18 +16,19 @@ export interface StoredEvent {
  * change the event reports (never the pool), so the event exists exactly when the change committed;
  * call it only when that transaction's guarded update took effect, so a retry records nothing.
  * The payload is checked against its type's strict schema: ids and names only, never secrets.
+ * Answers the new event's id, or null when a once-only event existed already.
  */
 export async function recordEvent<T extends EventType>(
   tx: pg.PoolClient,
   input: { orgId: string; type: T; data: EventData<T> },
-): Promise<void> {
+): Promise<string | null> {
   const data = eventDataSchemas[input.type].parse(input.data);
   // A type recorded once per key (a unique index, e.g. budget thresholds) inserts nothing the second time.
-  await tx.query('INSERT INTO events (org_id, type, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-    input.orgId,
-    input.type,
-    JSON.stringify(data),
-  ]);
+  const { rows } = await tx.query(
+    'INSERT INTO events (org_id, type, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id',
+    [input.orgId, input.type, JSON.stringify(data)],
+  );
+  return rows[0]?.id ?? null;
 }
 
 /**

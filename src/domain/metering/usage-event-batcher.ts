@@ -1,6 +1,7 @@
 import { withTransaction, type Db } from '../../db/pool.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { recordBudgetThresholds } from './budget-thresholds.js';
+import { recordFreeQuotaExhausted } from './free-quota.js';
 import { insertUsageEvents, type UsageEvent } from './usage-events.js';
 
 interface Waiter {
@@ -44,10 +45,9 @@ export class UsageEventBatcher {
     const events = batch.flatMap((waiter) => waiter.events);
     withTransaction(this.db, async (tx) => {
       const fresh = await insertUsageEvents(tx, events);
-      await recordBudgetThresholds(
-        tx,
-        events.filter((event) => fresh.has(event.eventId)),
-      );
+      const recorded = events.filter((event) => fresh.has(event.eventId));
+      await recordBudgetThresholds(tx, recorded);
+      await recordFreeQuotaExhausted(tx, recorded);
       return fresh;
     }).then(
       (fresh) => {

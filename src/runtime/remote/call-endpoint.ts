@@ -1,4 +1,5 @@
-import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
+import type { Agent, ClientRequest, IncomingHttpHeaders } from 'node:http';
+import { request as plainRequest } from 'node:http';
 import { request } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { ResolvedEndpoint } from './resolve-endpoint.js';
@@ -12,6 +13,11 @@ export interface EndpointCall {
   maxResponseBytes: number;
   /** Certificate authorities to trust instead of Node's defaults (e.g. the defaults plus a private CA). */
   ca?: string[];
+  /**
+   * Keep-alive connections to reuse (webhooks: one agent per delivery round, dropped with it); its
+   * sockets were opened to the same checked addresses. Default: one connection per call.
+   */
+  agent?: Agent;
   signal?: AbortSignal;
 }
 
@@ -43,12 +49,13 @@ export function callEndpoint(call: EndpointCall): Promise<EndpointOutcome> {
     let timer: NodeJS.Timeout | undefined = undefined;
     let req: ClientRequest | undefined;
     const onAbort = () => fail('the run was cancelled');
-    const finish = (outcome: EndpointOutcome) => {
+    const finish = (outcome: EndpointOutcome, complete = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onAbort);
-      req?.destroy();
+      // A complete exchange leaves a kept-alive socket to its agent; anything else is torn down.
+      if (!(complete && call.agent)) req?.destroy();
       resolve(outcome);
     };
     const fail = (reason: string, extra: { status?: number; body?: Buffer } = {}) =>
@@ -56,15 +63,17 @@ export function callEndpoint(call: EndpointCall): Promise<EndpointOutcome> {
     if (call.signal?.aborted) return onAbort();
 
     try {
-      req = request({
+      // Plain http only when the endpoint was resolved under a policy allowing it (webhooks, local development).
+      const send = endpoint.url.protocol === 'http:' ? plainRequest : request;
+      req = send({
         host: endpoint.hostname,
         port: endpoint.port,
         path: `${endpoint.url.pathname}${endpoint.url.search}`,
         method: 'POST',
         headers: { ...call.headers, 'content-length': String(Buffer.byteLength(call.body)) },
         lookup,
-        // One connection per call: no pooled socket outlives the address check it was made under.
-        agent: false,
+        // One connection per call unless the caller pools sockets opened to these same checked addresses.
+        agent: call.agent ?? false,
         ...(call.ca ? { ca: call.ca } : {}),
       });
     } catch (error) {
@@ -81,6 +90,8 @@ export function callEndpoint(call: EndpointCall): Promise<EndpointOutcome> {
     call.signal?.addEventListener('abort', onAbort, { once: true });
 
     req.on('socket', (socket) => {
+      // A reused keep-alive socket was checked when it connected.
+      if (!socket.connecting) return;
       socket.once('connect', () => {
         const peer = socket.remoteAddress;
         if (!peer || !checked.has(peer))
@@ -118,7 +129,8 @@ export function callEndpoint(call: EndpointCall): Promise<EndpointOutcome> {
       });
       res.on('end', () => {
         const body = Buffer.concat(chunks);
-        if (status >= 200 && status < 300) finish({ kind: 'response', status, headers: res.headers, body });
+        if (status >= 200 && status < 300)
+          finish({ kind: 'response', status, headers: res.headers, body }, true);
         else failStatus(status, body);
       });
       res.on('error', (error) => fail(`the publisher's endpoint broke off its answer (${error.message})`));

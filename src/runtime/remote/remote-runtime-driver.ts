@@ -12,7 +12,7 @@ import type {
   RuntimeSpec,
 } from '../runtime-driver.js';
 import { callEndpoint } from './call-endpoint.js';
-import { signatureHeaders } from './request-signature.js';
+import { signatureHeaders } from '../../domain/signing/standard-webhooks.js';
 import {
   RemoteEndpointRefusedError,
   RemoteEndpointUnresolvedError,

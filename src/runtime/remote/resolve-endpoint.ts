@@ -7,6 +7,8 @@ import { addressRefusal } from './address-policy.js';
 /** Whether endpoints may resolve to loopback, private, link-local and other non-public addresses. */
 export interface AddressPolicy {
   allowPrivateNetworks: boolean;
+  /** Also accept plain `http://` URLs (webhooks to local development receivers). */
+  allowPlainHttp?: boolean;
 }
 
 /** A publisher's endpoint whose every address passed the policy: connect to these and nothing else. */
@@ -47,11 +49,13 @@ export async function resolveEndpoint(
   } catch {
     throw new RemoteEndpointRefusedError('the remote endpoint is not a valid URL');
   }
-  if (url.protocol !== 'https:') throw new RemoteEndpointRefusedError('the remote endpoint must be https://');
+  const plainHttp = url.protocol === 'http:' && policy.allowPlainHttp === true;
+  if (url.protocol !== 'https:' && !plainHttp)
+    throw new RemoteEndpointRefusedError('the remote endpoint must be https://');
   if (url.username || url.password)
     throw new RemoteEndpointRefusedError('the remote endpoint must not carry a user name or password');
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = url.port ? Number(url.port) : 443;
+  const port = url.port ? Number(url.port) : plainHttp ? 80 : 443;
 
   let addresses: LookupAddress[];
   if (isIP(hostname)) {
