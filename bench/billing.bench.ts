@@ -68,9 +68,9 @@ try {
   await db.query(
     `WITH usage_installs AS (
        SELECT m.installation_id, m.org_id, m.listing_id, m.pricing,
-              row_number() OVER (ORDER BY m.installation_id) - 1 AS n, count(*) OVER () AS total
+              row_number() OVER (ORDER BY m.installation_id) - 1 AS n
        FROM usage_meters m WHERE m.pricing->>'model' = 'usage_based'
-     )
+     ), installs AS (SELECT count(*) AS total FROM usage_installs)
      INSERT INTO usage_events (event_id, org_id, installation_id, listing_id, invocations, tokens_in, tokens_out,
                                cost, currency, occurred_at)
      SELECT 'bench-' || g, u.org_id, u.installation_id, u.listing_id, 1, 100 + g % 400, 50 + g % 200,
@@ -78,7 +78,8 @@ try {
               + (150 + g % 400 + g % 200)::numeric / 1000 * (u.pricing->>'pricePer1kTokens')::numeric,
             'usd', $2::date + (g % 2592000) * interval '1 second'
      FROM generate_series(0, $1 - 1) AS g
-     JOIN usage_installs u ON u.n = g % u.total`,
+     -- The count as a scalar, so the join is a hash join on n (a per-row count made it a nested loop).
+     JOIN usage_installs u ON u.n = g % (SELECT total FROM installs)`,
     [events, `${period}-01`],
   );
   // The monthly aggregates ingestion keeps in step with the events (as migration 006 backfills them):
