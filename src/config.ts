@@ -127,6 +127,20 @@ const configSchema = z.object({
     .default('20'),
   /** Register the Temporal Schedule that bills each month shortly after it ends. */
   BILLING_SCHEDULE: booleanFromEnv.default(true),
+  /** How long a console session lasts after sign-in, in seconds (absolute, not sliding); default 12 h. */
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .default(12 * 3600),
+  /**
+   * Bazaar runs behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto: trust that
+   * header to tell whether the browser used https (the session cookie is then Secure).
+   */
+  TRUST_PROXY: booleanFromEnv.default(false),
+  /** The built console (index.html and assets/); default web/dist of this checkout. */
+  CONSOLE_DIR: z.string().min(1).optional(),
 });
 
 /** Bazaar's whole configuration, parsed once from the environment at start-up. */
@@ -192,6 +206,11 @@ function toConfig(env: z.infer<typeof configSchema>) {
         port: env.STRIPE_API_PORT,
         protocol: env.STRIPE_API_PROTOCOL,
       },
+    },
+    console: {
+      sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+      trustProxy: env.TRUST_PROXY,
+      dir: env.CONSOLE_DIR,
     },
   };
 }

@@ -25,6 +25,7 @@ import { orgRoutes } from './routes/orgs.js';
 import { payoutRoutes } from './routes/payouts.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { searchRoutes } from './routes/search.js';
+import { sessionRoutes, signInRoutes } from './routes/sessions.js';
 import { signingSecretRoutes } from './routes/signing-secrets.js';
 import { usageEventRoutes } from './routes/usage-events.js';
 import { versionRoutes } from './routes/versions.js';
@@ -46,9 +47,13 @@ export function createApp(deps: ApiDeps) {
 
   app.route('/', healthRoutes(deps));
   app.use('/v1/*', throttleFailedAuth({ perMinute: deps.config.authFailuresPerMinute }));
+  // Signing in is the one public /v1 route: it comes before authentication (a bad key still counts
+  // towards the failed-authentication throttle).
+  app.route('/', signInRoutes(deps));
   app.use('/v1/*', authenticate(deps.db));
   app.use(refuseUnstorableInput());
   for (const routes of [
+    sessionRoutes,
     orgRoutes,
     keyRoutes,
     listingRoutes,

@@ -48,7 +48,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/v1/orgs': {
+  '/v1/sessions': {
     parameters: {
       query?: never;
       header?: never;
@@ -56,6 +56,302 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
+    put?: never;
+    /**
+     * Sign in to the console: exchange an API key for a session cookie
+     * @description Sets an HttpOnly, SameSite=Strict session cookie (Secure over https), valid for `SESSION_TTL_SECONDS` or until its key is revoked. The key itself is not kept by the browser. Requests made with the cookie that change state must send `session.csrfToken` in the `x-csrf-token` header.
+     *
+     *     **Access:** anyone, no key needed.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            apiKey: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Signed in; the cookie is set */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              principal: components['schemas']['Caller'];
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than this route accepts (64 KiB unless the route says otherwise) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who the caller is (session or key): kind, organisation, role, key name
+     * @description **Access:** any valid key.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The caller */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Caller'];
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sessions/current': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Sign out: end the console session this request came with
+     * @description **Access:** any valid key.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Ended; the cookie is cleared */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflicts with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/orgs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every organisation, newest first, with its status (platform-admin)
+     * @description **Access:** a platform-admin key.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Organisations */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              organizations: components['schemas']['Organization'][];
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     put?: never;
     /**
      * Create an organisation and its first admin key (platform-admin)
@@ -3106,7 +3402,83 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * An installation's executions, newest first (status, duration, tokens, cost, reason)
+     * @description **Access:** an organisation's admin or member key; the installation named by `id` must be the caller's organisation's (404 otherwise).
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description Only executions created before this (the last createdAt of a page) */
+          before?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Executions, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              executions: components['schemas']['Execution'][];
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     put?: never;
     /**
      * Invoke an installed agent; the same Idempotency-Key with the same body returns the same execution
@@ -3258,6 +3630,8 @@ export interface paths {
           to?: string;
           /** @description Listing id or slug */
           listing?: string;
+          /** @description `day`: one row per UTC day, listing and currency, with `day` set */
+          by?: 'listing' | 'day';
         };
         header?: never;
         path?: never;
@@ -3273,6 +3647,11 @@ export interface paths {
           content: {
             'application/json': {
               usage: {
+                /**
+                 * Format: date
+                 * @description The UTC day, with `by=day`
+                 */
+                day?: string;
                 /** Format: uuid */
                 listingId: string;
                 listingSlug: string;
@@ -4092,6 +4471,42 @@ export interface components {
       /** @description The manifest runtime kinds this Bazaar can install and run */
       agentRuntimes: ('process' | 'container' | 'remote')[];
     };
+    Caller: {
+      /** @enum {string} */
+      kind: 'org' | 'platform';
+      /** Format: uuid */
+      orgId?: string;
+      orgName?: string;
+      role: ('admin' | 'member') | ('platform-admin' | 'reviewer');
+      keyId: string;
+      keyName: string;
+      /** @description Only when the request came with the console session cookie */
+      session?: {
+        /** Format: date-time */
+        expiresAt: string;
+        /** @description Send it in the `x-csrf-token` header with every request that changes state */
+        csrfToken: string;
+      };
+    };
+    Error: {
+      error: {
+        /** @enum {string} */
+        code:
+          | 'invalid_request'
+          | 'unauthorized'
+          | 'forbidden'
+          | 'not_found'
+          | 'conflict'
+          | 'payload_too_large'
+          | 'rule_violation'
+          | 'rate_limited'
+          | 'internal'
+          | 'unavailable';
+        message: string;
+        requestId: string;
+        details?: unknown;
+      };
+    };
     Organization: {
       /** Format: uuid */
       id: string;
@@ -4120,25 +4535,6 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       revokedAt: string | null;
-    };
-    Error: {
-      error: {
-        /** @enum {string} */
-        code:
-          | 'invalid_request'
-          | 'unauthorized'
-          | 'forbidden'
-          | 'not_found'
-          | 'conflict'
-          | 'payload_too_large'
-          | 'rule_violation'
-          | 'rate_limited'
-          | 'internal'
-          | 'unavailable';
-        message: string;
-        requestId: string;
-        details?: unknown;
-      };
     };
     Listing: {
       /** Format: uuid */
@@ -4409,7 +4805,9 @@ export interface components {
         | 'installation.budget_changed'
         | 'installation.removal_requested'
         | 'installation.removed'
-        | 'installation.upgraded';
+        | 'installation.upgraded'
+        | 'session.created'
+        | 'session.ended';
       subjectType: string;
       subjectId: string;
       reason: string | null;

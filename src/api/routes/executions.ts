@@ -4,6 +4,7 @@ import { notFound } from '../../domain/errors.js';
 import {
   executionStatusSchema,
   findExecution,
+  listExecutions,
   summarizeUsage,
   toPublicExecution,
 } from '../../domain/executions/repository.js';
@@ -80,6 +81,10 @@ const usageRoute = createRoute({
       from: z.iso.datetime({ offset: true }).optional(),
       to: z.iso.datetime({ offset: true }).optional(),
       listing: z.string().min(1).max(64).optional().openapi({ description: 'Listing id or slug' }),
+      by: z
+        .enum(['listing', 'day'])
+        .default('listing')
+        .openapi({ description: '`day`: one row per UTC day, listing and currency, with `day` set' }),
     }),
   },
   responses: {
@@ -87,6 +92,7 @@ const usageRoute = createRoute({
       z.object({
         usage: z.array(
           z.object({
+            day: z.iso.date().optional().openapi({ description: 'The UTC day, with `by=day`' }),
             listingId: z.uuid(),
             listingSlug: z.string(),
             currency: z.string(),
@@ -104,6 +110,28 @@ const usageRoute = createRoute({
   },
 });
 
+const listExecutionsRoute = createRoute({
+  method: 'get',
+  path: '/v1/installations/{id}/executions',
+  tags: ['executions'],
+  summary: "An installation's executions, newest first (status, duration, tokens, cost, reason)",
+  ...access('org-member', { param: 'id', kind: 'installation' }),
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      before: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .openapi({ description: 'Only executions created before this (the last createdAt of a page)' }),
+    }),
+  },
+  responses: {
+    200: jsonResponse(z.object({ executions: z.array(executionSchema) }), 'Executions, newest first'),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
 /** Executions: invoke an installed agent, read an execution. */
 export function executionRoutes(deps: ApiDeps) {
   return createRouter(deps)
@@ -118,6 +146,15 @@ export function executionRoutes(deps: ApiDeps) {
       });
       if (invocation.finished) return c.json(toPublicExecution(invocation.execution), 200);
       return c.json({ executionId: invocation.executionId, workflowId: invocation.workflowId }, 202);
+    })
+    .openapi(listExecutionsRoute, async (c) => {
+      const principal = asOrgPrincipal(c.get('principal'));
+      const executions = await listExecutions(deps.db, {
+        orgId: principal.orgId,
+        installationId: c.req.valid('param').id,
+        ...c.req.valid('query'),
+      });
+      return c.json({ executions: executions.map(toPublicExecution) }, 200);
     })
     .openapi(usageRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));

@@ -31,6 +31,8 @@ export const auditActions = [
   'installation.removal_requested',
   'installation.removed',
   'installation.upgraded',
+  'session.created',
+  'session.ended',
 ] as const;
 
 /** One action the audit trail records. */
