@@ -1,6 +1,7 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import { requestId } from 'hono/request-id';
 import { AppError } from '../domain/errors.js';
+import { serveConsole } from './console-static.js';
 import type { ApiDeps } from './env.js';
 import { errorResponse, handleError } from './errors.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -90,5 +91,8 @@ export function createApp(deps: ApiDeps) {
     },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  // Last: the web console at / (its files, else index.html), for whatever the API does not answer.
+  const consoleHandler = serveConsole({ dir: deps.config.console.dir });
+  app.get('*', consoleHandler);
   return app;
 }

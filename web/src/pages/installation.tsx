@@ -1,0 +1,235 @@
+// One installation: live status while provisioning and the reason when it failed; a Run form
+// generated from the version's inputSchema, the output as formatted JSON; the execution history.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api, unwrap, type Schemas } from '../api';
+import { ConfirmButton } from '../components/confirm';
+import { JsonView } from '../components/json-view';
+import { useNotify } from '../components/notify';
+import { Empty, ErrorNotice, Loading, QueryView } from '../components/states';
+import { duration, money, when } from '../format';
+import { isOrgAdmin, type Me } from '../session';
+
+const RunForm = lazy(() => import('../components/run-form'));
+
+type Installation = Schemas['Installation'];
+type Execution = Schemas['Execution'];
+
+const moving = new Set(['provisioning', 'deprovisioning']);
+const unfinished = new Set(['queued', 'running']);
+
+/** The installation page. */
+export default function InstallationPage({ me }: { me: Me }) {
+  const { id = '' } = useParams();
+  const installation = useQuery({
+    queryKey: ['installation', id],
+    queryFn: () => unwrap(api.GET('/v1/installations/{id}', { params: { path: { id } } })),
+    refetchInterval: (query) => (query.state.data && moving.has(query.state.data.status) ? 1000 : false),
+  });
+  return (
+    <QueryView query={installation} what="the installation">
+      {(data) => <InstallationView installation={data} me={me} />}
+    </QueryView>
+  );
+}
+
+function InstallationView({ installation, me }: { installation: Installation; me: Me }) {
+  const client = useQueryClient();
+  const notify = useNotify();
+  const navigate = useNavigate();
+  const remove = useMutation({
+    mutationFn: () =>
+      unwrap(api.DELETE('/v1/installations/{id}', { params: { path: { id: installation.id } } })),
+    onSuccess: () => {
+      notify(`Removing ${installation.listingSlug}…`);
+      void client.invalidateQueries({ queryKey: ['installation', installation.id] });
+      void client.invalidateQueries({ queryKey: ['installations'] });
+    },
+  });
+  return (
+    <>
+      <h1 tabIndex={-1}>
+        {installation.listingSlug} <span className="muted">{installation.version}</span>
+      </h1>
+      <p>
+        <Link to={`/listings/${installation.listingSlug}`}>View the listing</Link>
+      </p>
+      <section aria-labelledby="status" className="panel">
+        <h2 id="status">Status</h2>
+        <p aria-live="polite" data-testid="installation-status">
+          <span className={`badge ${installation.status}`}>{installation.status}</span>
+          {moving.has(installation.status) && <span className="spinner" aria-hidden="true" />}
+        </p>
+        {installation.statusReason && (
+          <p className={installation.status === 'failed' ? 'notice error' : 'notice'}>
+            {installation.statusReason}
+          </p>
+        )}
+        <dl className="facts">
+          <div>
+            <dt>Monthly budget</dt>
+            <dd>{installation.monthlyBudget ?? 'none'}</dd>
+          </div>
+          <div>
+            <dt>Credentials</dt>
+            <dd>{installation.credentialNames.join(', ') || 'none'}</dd>
+          </div>
+          <div>
+            <dt>Installed</dt>
+            <dd>{when(installation.createdAt)}</dd>
+          </div>
+          {installation.upgradeAvailable && (
+            <div>
+              <dt>Upgrade</dt>
+              <dd>{installation.upgradeAvailable} available</dd>
+            </div>
+          )}
+        </dl>
+        {isOrgAdmin(me) && installation.status === 'active' && (
+          <ConfirmButton
+            label="Remove installation"
+            question={`Remove ${installation.listingSlug}? Its runtime is destroyed and its secrets revoked; its history stays.`}
+            confirmLabel="Remove"
+            danger
+            onConfirm={() => remove.mutate(undefined, { onSuccess: () => void navigate('/installations') })}
+          />
+        )}
+        {remove.error && <ErrorNotice error={remove.error} title="Could not remove" />}
+      </section>
+      {installation.status === 'active' && <RunPanel installation={installation} />}
+      <History installationId={installation.id} />
+    </>
+  );
+}
+
+function RunPanel({ installation }: { installation: Installation }) {
+  const client = useQueryClient();
+  const notify = useNotify();
+  const [executionId, setExecutionId] = useState<string | null>(null);
+  const version = useQuery({
+    queryKey: ['version', installation.listingId, installation.version],
+    queryFn: () =>
+      unwrap(
+        api.GET('/v1/listings/{id}/versions/{version}', {
+          params: { path: { id: installation.listingId, version: installation.version } },
+        }),
+      ),
+  });
+  const run = useMutation({
+    mutationFn: async (input: unknown) => {
+      const { data, error, response } = await api.POST('/v1/installations/{id}/executions', {
+        params: { path: { id: installation.id }, header: {} },
+        body: { input, mode: 'sync' },
+      });
+      await unwrap(Promise.resolve({ data, error, response }));
+      return response.status === 200 ? (data as Execution).id : (data as { executionId: string }).executionId;
+    },
+    onSuccess: (id) => {
+      setExecutionId(id);
+      void client.invalidateQueries({ queryKey: ['executions', installation.id] });
+    },
+  });
+  const execution = useQuery({
+    queryKey: ['execution', executionId],
+    enabled: executionId !== null,
+    queryFn: () => unwrap(api.GET('/v1/executions/{id}', { params: { path: { id: executionId! } } })),
+    refetchInterval: (query) => (query.state.data && unfinished.has(query.state.data.status) ? 1000 : false),
+  });
+  const finished = execution.data && !unfinished.has(execution.data.status) ? execution.data.status : null;
+  // Refresh the history once the run has finished.
+  useEffect(() => {
+    if (finished) void client.invalidateQueries({ queryKey: ['executions', installation.id] });
+  }, [finished, executionId, client, installation.id]);
+  return (
+    <section aria-labelledby="run" className="panel">
+      <h2 id="run">Run</h2>
+      <QueryView query={version} what="the input form">
+        {(v) => (
+          <Suspense fallback={<Loading what="Preparing the form" />}>
+            <RunForm
+              schema={v.manifest.inputSchema}
+              disabled={run.isPending}
+              onSubmit={(input) => {
+                setExecutionId(null);
+                run.mutate(input, { onSuccess: () => notify('Run started') });
+              }}
+            />
+          </Suspense>
+        )}
+      </QueryView>
+      {run.isPending && <Loading what="Running" />}
+      {run.error && <ErrorNotice error={run.error} title="The run was refused" />}
+      {execution.data && (
+        <div className="result" data-testid="run-result" aria-live="polite">
+          <p>
+            <span className={`badge ${execution.data.status}`}>{execution.data.status}</span>{' '}
+            {duration(execution.data.durationMs)}
+            {execution.data.cost !== null &&
+              ` · ${money(execution.data.cost, execution.data.currency ?? 'usd')}`}
+          </p>
+          {execution.data.reason && <p className="notice error">{execution.data.reason}</p>}
+          {execution.data.status === 'succeeded' && <JsonView value={execution.data.output} label="Output" />}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function History({ installationId }: { installationId: string }) {
+  const executions = useQuery({
+    queryKey: ['executions', installationId],
+    queryFn: () =>
+      unwrap(
+        api.GET('/v1/installations/{id}/executions', {
+          params: { path: { id: installationId }, query: { limit: 50 } },
+        }),
+      ),
+    refetchInterval: (query) =>
+      query.state.data?.executions.some((e) => unfinished.has(e.status)) ? 1500 : false,
+  });
+  return (
+    <section aria-labelledby="history">
+      <h2 id="history">History</h2>
+      <QueryView query={executions} what="the history">
+        {({ executions: list }) =>
+          list.length === 0 ? (
+            <Empty>No runs yet.</Empty>
+          ) : (
+            <div className="table-wrap">
+              <table data-testid="history">
+                <caption className="visually-hidden">Executions, newest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Started</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Duration</th>
+                    <th scope="col">Tokens in / out</th>
+                    <th scope="col">Cost</th>
+                    <th scope="col">Reason</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((e) => (
+                    <tr key={e.id}>
+                      <td>{when(e.createdAt)}</td>
+                      <td>
+                        <span className={`badge ${e.status}`}>{e.status}</span>
+                      </td>
+                      <td>{duration(e.durationMs)}</td>
+                      <td>
+                        {e.tokensIn ?? '—'} / {e.tokensOut ?? '—'}
+                      </td>
+                      <td>{e.cost !== null ? money(e.cost, e.currency ?? 'usd') : '—'}</td>
+                      <td>{e.reason ?? ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </QueryView>
+    </section>
+  );
+}
