@@ -1,5 +1,7 @@
-// A button that asks first, in a real modal <dialog> (focus moves into it, Escape cancels).
+// A button that asks first, in a real modal <dialog> (focus moves into it, Escape cancels), rendered
+// into <body> so that its form is never nested in the page's own forms.
 import { useRef, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 
 /** Runs onConfirm only after the person confirms; the question says what will happen. */
 export function ConfirmButton({
@@ -39,29 +41,32 @@ export function ConfirmButton({
       >
         {label}
       </button>
-      <dialog ref={dialog} aria-label={label} onClose={() => setOpen(false)}>
-        {open && (
-          <form
-            method="dialog"
-            onSubmit={(event) => {
-              event.preventDefault();
-              close();
-              onConfirm();
-            }}
-          >
-            <p>{question}</p>
-            {children}
-            <div className="row">
-              <button type="submit" className={danger ? 'danger' : 'primary'} autoFocus>
-                {confirmLabel}
-              </button>
-              <button type="button" onClick={close}>
-                Cancel
-              </button>
-            </div>
-          </form>
-        )}
-      </dialog>
+      {createPortal(
+        <dialog ref={dialog} aria-label={label} onClose={() => setOpen(false)}>
+          {open && (
+            <form
+              method="dialog"
+              onSubmit={(event) => {
+                event.preventDefault();
+                close();
+                onConfirm();
+              }}
+            >
+              <p>{question}</p>
+              {children}
+              <div className="row">
+                <button type="submit" className={danger ? 'danger' : 'primary'} autoFocus>
+                  {confirmLabel}
+                </button>
+                <button type="button" onClick={close}>
+                  Cancel
+                </button>
+              </div>
+            </form>
+          )}
+        </dialog>,
+        document.body,
+      )}
     </>
   );
 }

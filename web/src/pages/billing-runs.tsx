@@ -41,7 +41,7 @@ export default function BillingRunsPage() {
         A Temporal schedule bills every month shortly after it ends; start one by hand for a closed month, or
         the current one for a preview. Repeating a run is safe.
       </p>
-      <form className="inline" onSubmit={(event) => event.preventDefault()}>
+      <div className="inline">
         <label htmlFor="period">Month</label>
         <input
           id="period"
@@ -57,7 +57,7 @@ export default function BillingRunsPage() {
           onConfirm={() => start.mutate()}
           disabled={start.isPending || !period}
         />
-      </form>
+      </div>
       {start.error && <ErrorNotice error={start.error} title="Could not start" />}
       {workflowId && (
         <section aria-labelledby="progress" className="panel">
