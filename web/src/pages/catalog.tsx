@@ -31,7 +31,7 @@ export function CatalogPage() {
   const pricingModel = params.get('pricingModel') ?? '';
   const tags = params.get('tags') ?? '';
   const minRating = params.get('minRating') ?? '';
-  const q = useDebounced(text.trim(), 250);
+  const q = useDebounced(text.trim(), 150);
 
   // Keep the query in the address, so a search can be shared and survives a reload.
   useEffect(() => {
@@ -122,7 +122,11 @@ export function CatalogPage() {
           </label>
         </fieldset>
       </form>
-      <div aria-live="polite" aria-busy={search.isFetching}>
+      <div
+        aria-live="polite"
+        aria-busy={search.isFetching}
+        data-settled-query={q && search.data && !search.isPlaceholderData ? q : undefined}
+      >
         {!q && (
           <Empty>
             Type what you need: the catalog searches descriptions, tags and example tasks by meaning.
