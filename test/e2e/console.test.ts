@@ -79,7 +79,7 @@ describe('the web console in Chromium', () => {
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(base);
-    await expect(page.getByRole('heading', { name: 'Sign in to Bazaar' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Sign in to Bazaar' }).waitFor();
     await capture(page, 'sign-in');
     await page.getByLabel('API key').fill('bzr_key_0123456789abcdef_' + 'A'.repeat(43));
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -217,6 +217,56 @@ describe('the web console in Chromium', () => {
     }
   });
 
+  it('a second version: the reviewer sees its diff, the consumer upgrades, the publisher deprecates the first', async () => {
+    const publisherPage = contexts[1]!.pages()[0]!;
+    const manifest = JSON.parse(await readFile(join(agentDir, 'manifest.json'), 'utf8'));
+    delete manifest.pricing.freeInvocations;
+    manifest.version = '1.1.0';
+    manifest.changelog = 'Explains partial refunds.';
+    manifest.requiredCredentials = [{ name: 'SHOP_API_KEY', description: 'read-only orders API key' }];
+    manifest.pricing.pricePerInvocation = 0.03;
+    await publisherPage.getByLabel('Manifest (JSON)').fill(JSON.stringify(manifest, null, 2));
+    await publisherPage.getByRole('button', { name: 'Create draft version' }).click();
+    const draft = publisherPage.getByTestId('version-1.1.0');
+    await draft.getByText('draft').waitFor();
+    await draft.getByLabel('Agent code (.tar.gz): choose a file or drop it here').setInputFiles(artifactPath);
+    await draft.getByText('Uploaded.').waitFor();
+    await publisherPage.getByRole('button', { name: 'Submit 1.1.0 for review' }).click();
+    await publisherPage.getByRole('dialog').getByRole('button', { name: 'Submit' }).click();
+    await draft.getByText('in review').waitFor();
+
+    const reviewerPage = contexts[2]!.pages()[0]!;
+    await reviewerPage.getByRole('heading', { name: /Refund desk 1\.1\.0/ }).waitFor({ timeout: 30_000 });
+    await reviewerPage.getByText('Changes from the published version 1.0.0').click();
+    const diff = reviewerPage.getByLabel('Manifest changes from 1.0.0 to 1.1.0');
+    await diff.waitFor();
+    expect(await diff.locator('.removed').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('"pricePerInvocation": 0.02')]),
+    );
+    expect(await diff.locator('.added').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('"pricePerInvocation": 0.03')]),
+    );
+    await reviewerPage.getByRole('button', { name: 'Approve 1.1.0' }).click();
+    await reviewerPage.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await draft.getByText('published').waitFor({ timeout: 30_000 });
+
+    const consumerPage = contexts.at(-1)!.pages()[0]!;
+    await consumerPage.getByRole('link', { name: 'Installations' }).click();
+    await consumerPage.getByRole('link', { name: slug }).click();
+    await consumerPage.getByRole('button', { name: 'Upgrade to 1.1.0' }).click();
+    await consumerPage.getByRole('dialog').getByRole('button', { name: 'Upgrade' }).click();
+    await consumerPage.getByRole('heading', { name: `${slug} 1.1.0` }).waitFor({ timeout: 60_000 });
+    await consumerPage.getByTestId('installation-status').getByText('active').waitFor({ timeout: 60_000 });
+
+    await publisherPage.getByRole('button', { name: 'Deprecate 1.0.0' }).click();
+    await publisherPage.getByRole('dialog').getByRole('button', { name: 'Deprecate' }).click();
+    await publisherPage.getByTestId('version-1.0.0').getByText('deprecated').waitFor();
+    await publisherPage.getByRole('link', { name: 'My listings' }).click();
+    await publisherPage.getByRole('heading', { name: 'Payouts' }).waitFor();
+    await publisherPage.locator('[role=status] .spinner').waitFor({ state: 'detached' });
+    await capture(publisherPage, 'publisher');
+  }, 180_000);
+
   it('reads at phone width', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     contexts.push(context);
@@ -247,7 +297,7 @@ describe('the web console in Chromium', () => {
   });
 
   it('finds no serious accessibility violation on any page (axe-core)', () => {
-    expect(Object.keys(a11y).length).toBeGreaterThanOrEqual(12);
+    expect(Object.keys(a11y).length).toBeGreaterThanOrEqual(15);
     for (const [pageName, violations] of Object.entries(a11y)) expect(violations, pageName).toEqual([]);
   });
 });

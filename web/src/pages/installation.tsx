@@ -22,19 +22,42 @@ const unfinished = new Set(['queued', 'running']);
 /** The installation page. */
 export default function InstallationPage({ me }: { me: Me }) {
   const { id = '' } = useParams();
+  // While an upgrade runs the installation stays active on its old version: follow it until it moves
+  // (or the upgrade leaves a reason).
+  const [upgrading, setUpgrading] = useState<{ to: string; reason: string | null } | null>(null);
   const installation = useQuery({
     queryKey: ['installation', id],
     queryFn: () => unwrap(api.GET('/v1/installations/{id}', { params: { path: { id } } })),
-    refetchInterval: (query) => (query.state.data && moving.has(query.state.data.status) ? 1000 : false),
+    refetchInterval: (query) => {
+      const data = query.state.data;
+      if (!data) return false;
+      const upgradePending =
+        upgrading !== null && data.version !== upgrading.to && data.statusReason === upgrading.reason;
+      return moving.has(data.status) || upgradePending ? 1000 : false;
+    },
   });
   return (
     <QueryView query={installation} what="the installation">
-      {(data) => <InstallationView installation={data} me={me} />}
+      {(data) => (
+        <InstallationView
+          installation={data}
+          me={me}
+          onUpgrade={(to) => setUpgrading({ to, reason: data.statusReason })}
+        />
+      )}
     </QueryView>
   );
 }
 
-function InstallationView({ installation, me }: { installation: Installation; me: Me }) {
+function InstallationView({
+  installation,
+  me,
+  onUpgrade,
+}: {
+  installation: Installation;
+  me: Me;
+  onUpgrade: (version: string) => void;
+}) {
   const client = useQueryClient();
   const notify = useNotify();
   const navigate = useNavigate();
@@ -87,6 +110,9 @@ function InstallationView({ installation, me }: { installation: Installation; me
           )}
         </dl>
         {isOrgAdmin(me) && installation.status === 'active' && (
+          <AdminActions installation={installation} onUpgrade={onUpgrade} />
+        )}
+        {isOrgAdmin(me) && installation.status === 'active' && (
           <ConfirmButton
             label="Remove installation"
             question={`Remove ${installation.listingSlug}? Its runtime is destroyed and its secrets revoked; its history stays.`}
@@ -99,6 +125,85 @@ function InstallationView({ installation, me }: { installation: Installation; me
       </section>
       {installation.status === 'active' && <RunPanel installation={installation} />}
       <History installationId={installation.id} />
+    </>
+  );
+}
+
+function AdminActions({
+  installation,
+  onUpgrade,
+}: {
+  installation: Installation;
+  onUpgrade: (version: string) => void;
+}) {
+  const client = useQueryClient();
+  const notify = useNotify();
+  const [budget, setBudget] = useState(installation.monthlyBudget ?? '');
+  const refresh = () => client.invalidateQueries({ queryKey: ['installation', installation.id] });
+  const setMonthlyBudget = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.PATCH('/v1/installations/{id}', {
+          params: { path: { id: installation.id } },
+          body: { monthlyBudget: budget === '' ? null : Number(budget) },
+        }),
+      ),
+    onSuccess: (updated) => {
+      notify(
+        updated.monthlyBudget ? `Monthly budget set to ${updated.monthlyBudget}` : 'Monthly budget removed',
+      );
+      void refresh();
+    },
+  });
+  const upgrade = useMutation({
+    mutationFn: (version: string) =>
+      unwrap(
+        api.POST('/v1/installations/{id}/upgrade', {
+          params: { path: { id: installation.id } },
+          body: { version },
+        }),
+      ),
+    onSuccess: (_, version) => {
+      notify(`Upgrading to ${version}…`);
+      onUpgrade(version);
+      void refresh();
+    },
+  });
+  const budgetId = `budget-${installation.id}`;
+  return (
+    <>
+      <form
+        className="inline"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setMonthlyBudget.mutate();
+        }}
+      >
+        <label htmlFor={budgetId}>Monthly budget (empty: none)</label>
+        <input
+          id={budgetId}
+          type="number"
+          min="0"
+          step="0.01"
+          value={budget}
+          onChange={(event) => setBudget(event.target.value)}
+        />
+        <button type="submit" disabled={setMonthlyBudget.isPending}>
+          Save budget
+        </button>
+      </form>
+      {setMonthlyBudget.error && (
+        <ErrorNotice error={setMonthlyBudget.error} title="Could not set the budget" />
+      )}
+      {installation.upgradeAvailable && (
+        <ConfirmButton
+          label={`Upgrade to ${installation.upgradeAvailable}`}
+          question={`Move this installation to ${installation.upgradeAvailable}? The new version is provisioned beside the current one and takes over when ready; a failure rolls back.`}
+          confirmLabel="Upgrade"
+          onConfirm={() => upgrade.mutate(installation.upgradeAvailable!)}
+        />
+      )}
+      {upgrade.error && <ErrorNotice error={upgrade.error} title="Could not upgrade" />}
     </>
   );
 }

@@ -126,7 +126,68 @@ export default function OrganizationsPage() {
           </div>
         )}
       </section>
+      <PlatformKeys />
     </>
+  );
+}
+
+function PlatformKeys() {
+  const notify = useNotify();
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<'reviewer' | 'platform-admin'>('reviewer');
+  const [issued, setIssued] = useState<Schemas['IssuedKey'] | null>(null);
+  const issue = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/platform/keys', { body: { name: name.trim(), role } })),
+    onSuccess: (created) => {
+      setIssued(created);
+      setName('');
+      notify(`Platform key ${created.key.name} (${created.key.role}) issued`);
+    },
+  });
+  return (
+    <section aria-labelledby="platform-keys" className="panel">
+      <h2 id="platform-keys">Issue a platform key</h2>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          issue.mutate();
+        }}
+      >
+        <label htmlFor="platform-key-name">Name</label>
+        <input
+          id="platform-key-name"
+          required
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+        />
+        <label htmlFor="platform-key-role">Role</label>
+        <select
+          id="platform-key-role"
+          value={role}
+          onChange={(event) => setRole(event.target.value as 'reviewer')}
+        >
+          <option value="reviewer">reviewer</option>
+          <option value="platform-admin">platform-admin</option>
+        </select>
+        <button type="submit" className="primary" disabled={issue.isPending}>
+          Issue key
+        </button>
+      </form>
+      {issue.error && <ErrorNotice error={issue.error} title="Could not issue" />}
+      {issued && (
+        <div className="notice" role="alert">
+          <p>
+            The token of <strong>{issued.key.name}</strong>, shown this once:
+          </p>
+          <pre className="json" tabIndex={0}>
+            {issued.token}
+          </pre>
+          <button type="button" onClick={() => setIssued(null)}>
+            I have copied it
+          </button>
+        </div>
+      )}
+    </section>
   );
 }
 

@@ -85,6 +85,19 @@ function VersionRow({ listingId, version }: { listingId: string; version: Versio
       void refresh();
     },
   });
+  const deprecate = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/listings/{id}/versions/{version}/deprecate', {
+          params: { path: { id: listingId, version: version.version } },
+          body: {},
+        }),
+      ),
+    onSuccess: () => {
+      notify(`Version ${version.version} deprecated`);
+      void refresh();
+    },
+  });
   const needsCode = version.manifest.runtime.kind === 'process';
   return (
     <li className="panel" data-testid={`version-${version.version}`}>
@@ -113,6 +126,16 @@ function VersionRow({ listingId, version }: { listingId: string; version: Versio
           {submit.error && <ErrorNotice error={submit.error} title="Could not submit" />}
         </>
       )}
+      {version.status === 'published' && (
+        <ConfirmButton
+          label={`Deprecate ${version.version}`}
+          question={`Deprecate ${version.version}? Installations keep running it, but nobody can install it any more.`}
+          confirmLabel="Deprecate"
+          danger
+          onConfirm={() => deprecate.mutate()}
+        />
+      )}
+      {deprecate.error && <ErrorNotice error={deprecate.error} title="Could not deprecate" />}
       <details>
         <summary>Manifest</summary>
         <pre className="json" tabIndex={0}>

@@ -1,11 +1,13 @@
 // The publisher's own listings (every status), and creating a new one.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, unwrap } from '../api';
 import { useNotify } from '../components/notify';
-import { Empty, ErrorNotice, QueryView } from '../components/states';
-import { when } from '../format';
+import { Empty, ErrorNotice, Loading, QueryView } from '../components/states';
+import { money, when } from '../format';
+
+const DailyChart = lazy(() => import('../components/daily-chart'));
 
 /** The "My listings" page. */
 export default function PublisherPage() {
@@ -78,6 +80,7 @@ export default function PublisherPage() {
           )
         }
       </QueryView>
+      <Payouts />
       <section aria-labelledby="new-listing" className="panel">
         <h2 id="new-listing">Create a listing</h2>
         <form
@@ -114,5 +117,63 @@ export default function PublisherPage() {
         {create.error && <ErrorNotice error={create.error} title="Could not create the listing" />}
       </section>
     </>
+  );
+}
+
+function Payouts() {
+  const payouts = useQuery({ queryKey: ['payouts'], queryFn: () => unwrap(api.GET('/v1/payouts')) });
+  return (
+    <section aria-labelledby="payouts">
+      <h2 id="payouts">Payouts</h2>
+      <QueryView query={payouts} what="payouts">
+        {({ payouts: list }) => {
+          if (list.length === 0)
+            return <Empty>No payouts yet: they come from final invoices of your listings' users.</Empty>;
+          const byPeriod = new Map<string, { day: string; cost: number }>();
+          for (const p of list) {
+            const period = p.period.slice(0, 7);
+            const entry = byPeriod.get(period) ?? { day: period, cost: 0 };
+            entry.cost += Number(p.payout);
+            byPeriod.set(period, entry);
+          }
+          const currency = list[0]?.currency ?? 'usd';
+          return (
+            <>
+              <Suspense fallback={<Loading what="Drawing the chart" />}>
+                <DailyChart
+                  points={[...byPeriod.values()].sort((a, b) => a.day.localeCompare(b.day))}
+                  currency={currency}
+                  caption="Payout per month, all listings"
+                />
+              </Suspense>
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Month</th>
+                      <th scope="col">Listing</th>
+                      <th scope="col">Gross</th>
+                      <th scope="col">Platform fee</th>
+                      <th scope="col">Payout</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.map((p) => (
+                      <tr key={`${p.period}-${p.listingId}-${p.currency}`}>
+                        <td>{p.period.slice(0, 7)}</td>
+                        <td>{p.listingSlug}</td>
+                        <td>{money(p.gross, p.currency)}</td>
+                        <td>{money(p.platformFee, p.currency)}</td>
+                        <td>{money(p.payout, p.currency)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
+          );
+        }}
+      </QueryView>
+    </section>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../api';
 import { ConfirmButton } from '../components/confirm';
 import { JsonView } from '../components/json-view';
+import { JsonDiff } from '../components/line-diff';
 import { useNotify } from '../components/notify';
 import { Empty, ErrorNotice, QueryView } from '../components/states';
 import { explainPricing, when } from '../format';
@@ -34,6 +35,32 @@ export default function ReviewsPage() {
         }
       </QueryView>
     </>
+  );
+}
+
+function PublishedDiff({ review, published }: { review: Review; published: string }) {
+  const listing = useQuery({
+    queryKey: ['listing', review.listing.id],
+    queryFn: () => unwrap(api.GET('/v1/listings/{id}', { params: { path: { id: review.listing.id } } })),
+  });
+  return (
+    <details>
+      <summary>Changes from the published version {published}</summary>
+      <QueryView query={listing} what="the published version">
+        {(data) => {
+          const previous = data.versions.find((v) => v.version === published);
+          return previous ? (
+            <JsonDiff
+              before={previous.manifest}
+              after={review.version.manifest}
+              label={`Manifest changes from ${published} to ${review.version.version}`}
+            />
+          ) : (
+            <p className="muted">The published version could not be read.</p>
+          );
+        }}
+      </QueryView>
+    </details>
   );
 }
 
@@ -70,6 +97,7 @@ function ReviewItem({ review }: { review: Review }) {
         <summary>Manifest</summary>
         <JsonView value={version.manifest} label={`Manifest of ${listing.name} ${version.version}`} />
       </details>
+      {listing.latestVersion && <PublishedDiff review={review} published={listing.latestVersion} />}
       <label htmlFor={reasonId}>Reason (needed to reject; shown to the publisher)</label>
       <textarea id={reasonId} rows={2} value={reason} onChange={(event) => setReason(event.target.value)} />
       <div className="row">
