@@ -208,6 +208,7 @@ describe('the web console in Chromium', () => {
       ['Credentials', 'credentials'],
       ['API keys', 'keys'],
       ['Audit', 'audit'],
+      ['Events', 'events'],
       ['Invoices', 'invoices'],
     ] as const) {
       await page.getByRole('link', { name: link, exact: true }).click();

@@ -16,6 +16,7 @@ const InvoicesPage = lazy(() => import('./pages/invoices'));
 const CredentialsPage = lazy(() => import('./pages/credentials'));
 const KeysPage = lazy(() => import('./pages/keys'));
 const AuditPage = lazy(() => import('./pages/audit'));
+const EventsPage = lazy(() => import('./pages/events'));
 const PublisherPage = lazy(() => import('./pages/publisher'));
 const PublisherListingPage = lazy(() => import('./pages/publisher-listing'));
 const ReviewsPage = lazy(() => import('./pages/reviews'));
@@ -37,6 +38,7 @@ const nav: NavItem[] = [
   { to: '/credentials', label: 'Credentials', show: isOrgAdmin },
   { to: '/keys', label: 'API keys', show: isOrgAdmin },
   { to: '/audit', label: 'Audit', show: isOrgAdmin },
+  { to: '/events', label: 'Events', show: isOrgAdmin },
   { to: '/reviews', label: 'Reviews', show: canReview },
   { to: '/admin/organizations', label: 'Organisations', show: (me) => me.role === 'platform-admin' },
   { to: '/admin/billing', label: 'Billing runs', show: (me) => me.role === 'platform-admin' },
@@ -159,6 +161,14 @@ function SignedIn({ me }: { me: Me }) {
               element={
                 <OrgOnly me={me}>
                   <KeysPage me={me} />
+                </OrgOnly>
+              }
+            />
+            <Route
+              path="/events"
+              element={
+                <OrgOnly me={me}>
+                  <EventsPage />
                 </OrgOnly>
               }
             />

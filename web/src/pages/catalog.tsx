@@ -1,5 +1,5 @@
 // The catalog: describe a problem, results appear as you type (debounced), narrowed by filters.
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api';
@@ -54,17 +54,19 @@ export function CatalogPage() {
       return next;
     });
 
-  const search = useQuery({
+  const search = useInfiniteQuery({
     queryKey: ['search', q, category, pricingModel, tags, minRating],
     enabled: q.length > 0,
     placeholderData: keepPreviousData,
-    queryFn: () =>
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
       unwrap(
         api.GET('/v1/search', {
           params: {
             query: {
               q,
-              limit: 50,
+              limit: 24,
+              ...(pageParam ? { cursor: pageParam } : {}),
               ...(category ? { category } : {}),
               ...(pricingModel ? { pricingModel: pricingModel as 'free' } : {}),
               ...(tags ? { tags } : {}),
@@ -73,9 +75,10 @@ export function CatalogPage() {
           },
         }),
       ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
 
-  const results = search.data?.results ?? [];
+  const results = search.data?.pages.flatMap((page) => page.results) ?? [];
   return (
     <>
       <h1 tabIndex={-1}>Find an agent</h1>
@@ -139,7 +142,7 @@ export function CatalogPage() {
             <p className="count" data-testid="result-count">
               {results.length === 0
                 ? 'No agents match'
-                : `${results.length}${search.data.nextCursor ? '+' : ''} ${results.length === 1 ? 'agent' : 'agents'} found`}
+                : `${results.length}${search.hasNextPage ? '+' : ''} ${results.length === 1 ? 'agent' : 'agents'} found`}
             </p>
             {results.length === 0 && <Empty>Try other words, or fewer filters.</Empty>}
             <ul className="cards">
@@ -164,6 +167,15 @@ export function CatalogPage() {
                 </li>
               ))}
             </ul>
+            {search.hasNextPage && (
+              <button
+                type="button"
+                onClick={() => void search.fetchNextPage()}
+                disabled={search.isFetchingNextPage}
+              >
+                {search.isFetchingNextPage ? 'Loading…' : 'Show more agents'}
+              </button>
+            )}
           </>
         )}
       </div>
