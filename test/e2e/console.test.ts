@@ -297,6 +297,20 @@ describe('the web console in Chromium', () => {
     await capture(page, 'billing-runs');
   });
 
+  it('goes back to sign-in when the session dies because its key was revoked', async () => {
+    const issued = await h.call('POST', `/v1/orgs/${consumer.org.id}/keys`, {
+      token: consumer.token,
+      body: { name: 'laptop', role: 'member' },
+    });
+    const page = await signedIn(issued.token);
+    await page.getByText('Globex Retail · member').waitFor();
+    expect((await h.request('DELETE', `/v1/keys/${issued.key.id}`, { token: consumer.token })).status).toBe(
+      204,
+    );
+    await page.getByRole('link', { name: 'Installations' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Bazaar' }).waitFor();
+  });
+
   it('finds no serious accessibility violation on any page (axe-core)', () => {
     expect(Object.keys(a11y).length).toBeGreaterThanOrEqual(15);
     for (const [pageName, violations] of Object.entries(a11y)) expect(violations, pageName).toEqual([]);
