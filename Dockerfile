@@ -8,6 +8,15 @@ COPY package.json package-lock.json ./
 # Dev dependencies (typescript, eslint, vitest) are not needed at run time: tsx runs the sources.
 RUN npm install --omit=dev --no-fund --no-audit --loglevel=error
 
+# The web console, built to static files that the API serves at / (its libraries are dev dependencies).
+FROM node:20-bookworm-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-fund --no-audit --loglevel=error
+COPY web ./web
+COPY src/client ./src/client
+RUN NODE_ENV=production npx vite build --config web/vite.config.ts --logLevel warn
+
 FROM node:20-bookworm-slim
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends bubblewrap tini \
   && rm -rf /var/lib/apt/lists/*
@@ -16,6 +25,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY src ./src
 COPY agents ./agents
+COPY --from=web /app/web/dist ./web/dist
 ENV NODE_ENV=production \
     BAZAAR_MODE=production \
     TEMPORAL_DEV_SERVER=false \

@@ -7,7 +7,8 @@ source scripts/setup.sh
 source scripts/setup-openbao.sh
 source scripts/setup-stripe-mock.sh
 source scripts/setup-kubernetes.sh
-step "Typecheck"; npx tsc --noEmit
+source scripts/setup-chromium.sh
+step "Typecheck"; npx tsc --noEmit && npx tsc --noEmit -p web
 step "Lint"; npx eslint --max-warnings 0 . && npx knip --no-progress
 step "Format"; npx prettier --check --log-level warn .
 step "Generated API client is current"; npx tsx scripts/generate-client.ts --check

@@ -172,6 +172,20 @@ const configSchema = z.object({
     .min(1)
     .max(MAX_BILLING_BATCH_SIZE)
     .default(DEFAULT_BILLING_BATCH_SIZE),
+  /** How long a console session lasts after sign-in, in seconds (absolute, not sliding); default 12 h. */
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .default(12 * 3600),
+  /**
+   * Bazaar runs behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto: trust that
+   * header to tell whether the browser used https (the session cookie is then Secure).
+   */
+  TRUST_PROXY: booleanFromEnv.default(false),
+  /** The built console (index.html and assets/); default web/dist of this checkout. */
+  CONSOLE_DIR: z.string().min(1).optional(),
 });
 
 /** Bazaar's whole configuration, parsed once from the environment at start-up. */
@@ -250,6 +264,11 @@ function toConfig(env: z.infer<typeof configSchema>) {
         port: env.STRIPE_API_PORT,
         protocol: env.STRIPE_API_PROTOCOL,
       },
+    },
+    console: {
+      sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+      trustProxy: env.TRUST_PROXY,
+      dir: env.CONSOLE_DIR,
     },
   };
 }

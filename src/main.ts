@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   const banner = config.roles.includes('api')
     ? [
         'Bazaar is running.',
+        `  Console:      ${api}/   (sign in with an API key)`,
         `  API:          ${api}/v1`,
         `  API docs:     ${api}/docs   (OpenAPI: ${api}/openapi.json)`,
         `  Health:       ${api}/health`,

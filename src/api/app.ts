@@ -2,6 +2,7 @@ import { httpInstrumentationMiddleware } from '@hono/otel';
 import { swaggerUI } from '@hono/swagger-ui';
 import { requestId } from 'hono/request-id';
 import { AppError } from '../domain/errors.js';
+import { serveConsole } from './console-static.js';
 import type { ApiDeps } from './env.js';
 import { errorResponse, handleError } from './errors.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -28,6 +29,7 @@ import { payoutRoutes } from './routes/payouts.js';
 import { ratingRoutes } from './routes/ratings.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { searchRoutes } from './routes/search.js';
+import { sessionRoutes, signInRoutes } from './routes/sessions.js';
 import { signingSecretRoutes } from './routes/signing-secrets.js';
 import { usageEventRoutes } from './routes/usage-events.js';
 import { versionRoutes } from './routes/versions.js';
@@ -53,9 +55,13 @@ export function createApp(deps: ApiDeps) {
 
   app.route('/', healthRoutes(deps));
   app.use('/v1/*', throttleFailedAuth({ perMinute: deps.config.authFailuresPerMinute }));
+  // Signing in is the one public /v1 route: it comes before authentication (a bad key still counts
+  // towards the failed-authentication throttle).
+  app.route('/', signInRoutes(deps));
   app.use('/v1/*', authenticate(deps.db));
   app.use(refuseUnstorableInput());
   for (const routes of [
+    sessionRoutes,
     orgRoutes,
     keyRoutes,
     listingRoutes,
@@ -95,5 +101,8 @@ export function createApp(deps: ApiDeps) {
     },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  // Last: the web console at / (its files, else index.html), for whatever the API does not answer.
+  const consoleHandler = serveConsole({ dir: deps.config.console.dir });
+  app.get('*', consoleHandler);
   return app;
 }

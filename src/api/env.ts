@@ -3,6 +3,7 @@ import type { UsageEventBatcher } from '../domain/metering/usage-event-batcher.j
 import type { SearchService } from '../domain/search/search-service.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RequestSession } from '../services/console-sessions.js';
 import type { ServiceDeps } from '../services/deps.js';
 
 /** What the API's routes need: the use cases' dependencies, plus search and usage ingestion. */
@@ -20,5 +21,7 @@ export interface AppEnv {
     requestId: string;
     logger: Logger;
     principal: Principal;
+    /** The console session the request came with (unset for a request made with an API key). */
+    session?: RequestSession;
   };
 }

@@ -48,7 +48,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/v1/orgs': {
+  '/v1/sessions': {
     parameters: {
       query?: never;
       header?: never;
@@ -56,6 +56,302 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
+    put?: never;
+    /**
+     * Sign in to the console: exchange an API key for a session cookie
+     * @description Sets an HttpOnly, SameSite=Strict session cookie (Secure over https), valid for `SESSION_TTL_SECONDS` or until its key is revoked. The key itself is not kept by the browser. Requests made with the cookie that change state must send `session.csrfToken` in the `x-csrf-token` header.
+     *
+     *     **Access:** anyone, no key needed.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            apiKey: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Signed in; the cookie is set */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              principal: components['schemas']['Caller'];
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than this route accepts (64 KiB unless the route says otherwise) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who the caller is (session or key): kind, organisation, role, key name
+     * @description **Access:** any valid key.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The caller */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Caller'];
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sessions/current': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Sign out: end the console session this request came with
+     * @description **Access:** any valid key.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Ended; the cookie is cleared */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflicts with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/orgs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every organisation, newest first, with its status (platform-admin)
+     * @description **Access:** a platform-admin key.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Organisations */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              organizations: components['schemas']['Organization'][];
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     put?: never;
     /**
      * Create an organisation and its first admin key (platform-admin)
@@ -3352,13 +3648,15 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * An installation's executions, newest first
+     * An installation's executions, newest first (status, duration, tokens, cost, reason)
      * @description **Access:** an organisation's admin or member key; the installation named by `id` must be the caller's organisation's (404 otherwise).
      */
     get: {
       parameters: {
         query?: {
           limit?: number;
+          /** @description Only executions created before this (the last createdAt of a page) */
+          before?: string;
         };
         header?: never;
         path: {
@@ -3577,6 +3875,8 @@ export interface paths {
           to?: string;
           /** @description Listing id or slug */
           listing?: string;
+          /** @description `day`: one row per UTC day, listing and currency, with `day` set */
+          by?: 'listing' | 'day';
         };
         header?: never;
         path?: never;
@@ -3592,6 +3892,11 @@ export interface paths {
           content: {
             'application/json': {
               usage: {
+                /**
+                 * Format: date
+                 * @description The UTC day, with `by=day`
+                 */
+                day?: string;
                 /** Format: uuid */
                 listingId: string;
                 listingSlug: string;
@@ -6049,6 +6354,42 @@ export interface components {
       /** @description The manifest runtime kinds this Bazaar can install and run */
       agentRuntimes: ('process' | 'container' | 'remote')[];
     };
+    Caller: {
+      /** @enum {string} */
+      kind: 'org' | 'platform';
+      /** Format: uuid */
+      orgId?: string;
+      orgName?: string;
+      role: ('admin' | 'member') | ('platform-admin' | 'reviewer');
+      keyId: string;
+      keyName: string;
+      /** @description Only when the request came with the console session cookie */
+      session?: {
+        /** Format: date-time */
+        expiresAt: string;
+        /** @description Send it in the `x-csrf-token` header with every request that changes state */
+        csrfToken: string;
+      };
+    };
+    Error: {
+      error: {
+        /** @enum {string} */
+        code:
+          | 'invalid_request'
+          | 'unauthorized'
+          | 'forbidden'
+          | 'not_found'
+          | 'conflict'
+          | 'payload_too_large'
+          | 'rule_violation'
+          | 'rate_limited'
+          | 'internal'
+          | 'unavailable';
+        message: string;
+        requestId: string;
+        details?: unknown;
+      };
+    };
     Organization: {
       /** Format: uuid */
       id: string;
@@ -6077,25 +6418,6 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       revokedAt: string | null;
-    };
-    Error: {
-      error: {
-        /** @enum {string} */
-        code:
-          | 'invalid_request'
-          | 'unauthorized'
-          | 'forbidden'
-          | 'not_found'
-          | 'conflict'
-          | 'payload_too_large'
-          | 'rule_violation'
-          | 'rate_limited'
-          | 'internal'
-          | 'unavailable';
-        message: string;
-        requestId: string;
-        details?: unknown;
-      };
     };
     Listing: {
       /** Format: uuid */
@@ -6386,7 +6708,9 @@ export interface components {
         | 'webhook.created'
         | 'webhook.updated'
         | 'webhook.deleted'
-        | 'webhook.secret_rotated';
+        | 'webhook.secret_rotated'
+        | 'session.created'
+        | 'session.ended';
       subjectType: string;
       subjectId: string;
       reason: string | null;

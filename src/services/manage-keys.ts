@@ -8,6 +8,7 @@ import {
   revokeApiKey,
   type ApiKeyInfo,
 } from '../domain/auth/repository.js';
+import { deleteSessionsOfKey } from '../domain/auth/sessions.js';
 import { notFound } from '../domain/errors.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -45,6 +46,7 @@ export async function revokeKey(
   if (!key) throw notFound('key');
   await withTransaction(deps.db, async (tx) => {
     await revokeApiKey(tx, key.id);
+    await deleteSessionsOfKey(tx, key.id);
     await recordAudit(tx, {
       orgId: key.orgId,
       actor: principal,

@@ -60,22 +60,6 @@ const executeRoute = createRoute({
     'Refused before anything runs: 403 when the organisation is suspended; 429 when the per-minute rate limit, a free listing’s monthly quota or the installation’s monthly budget is reached.',
 });
 
-const listExecutionsRoute = createRoute({
-  method: 'get',
-  path: '/v1/installations/{id}/executions',
-  tags: ['executions'],
-  summary: "An installation's executions, newest first",
-  ...access('org-member', { param: 'id', kind: 'installation' }),
-  request: {
-    params: z.object({ id: z.string().min(1).max(64) }),
-    query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
-  },
-  responses: {
-    200: jsonResponse(z.object({ executions: z.array(executionSchema) }), 'Executions, newest first'),
-    ...errorResponses(400, 401, 403, 404),
-  },
-});
-
 const getExecutionRoute = createRoute({
   method: 'get',
   path: '/v1/executions/{id}',
@@ -97,6 +81,10 @@ const usageRoute = createRoute({
       from: z.iso.datetime({ offset: true }).optional(),
       to: z.iso.datetime({ offset: true }).optional(),
       listing: z.string().min(1).max(64).optional().openapi({ description: 'Listing id or slug' }),
+      by: z
+        .enum(['listing', 'day'])
+        .default('listing')
+        .openapi({ description: '`day`: one row per UTC day, listing and currency, with `day` set' }),
     }),
   },
   responses: {
@@ -104,6 +92,7 @@ const usageRoute = createRoute({
       z.object({
         usage: z.array(
           z.object({
+            day: z.iso.date().optional().openapi({ description: 'The UTC day, with `by=day`' }),
             listingId: z.uuid(),
             listingSlug: z.string(),
             currency: z.string(),
@@ -121,7 +110,29 @@ const usageRoute = createRoute({
   },
 });
 
-/** Executions: invoke an installed agent, list an installation's executions, read one. */
+const listExecutionsRoute = createRoute({
+  method: 'get',
+  path: '/v1/installations/{id}/executions',
+  tags: ['executions'],
+  summary: "An installation's executions, newest first (status, duration, tokens, cost, reason)",
+  ...access('org-member', { param: 'id', kind: 'installation' }),
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      before: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .openapi({ description: 'Only executions created before this (the last createdAt of a page)' }),
+    }),
+  },
+  responses: {
+    200: jsonResponse(z.object({ executions: z.array(executionSchema) }), 'Executions, newest first'),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+/** Executions: invoke an installed agent, read an execution. */
 export function executionRoutes(deps: ApiDeps) {
   return createRouter(deps)
     .openapi(executeRoute, async (c) => {
@@ -139,9 +150,9 @@ export function executionRoutes(deps: ApiDeps) {
     .openapi(listExecutionsRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
       const executions = await listExecutions(deps.db, {
-        installationId: c.req.valid('param').id,
         orgId: principal.orgId,
-        limit: c.req.valid('query').limit,
+        installationId: c.req.valid('param').id,
+        ...c.req.valid('query'),
       });
       return c.json({ executions: executions.map(toPublicExecution) }, 200);
     })

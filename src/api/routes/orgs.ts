@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { orgRoleSchema } from '../../domain/auth/principal.js';
-import { findOrganization, listApiKeys } from '../../domain/auth/repository.js';
+import { findOrganization, listApiKeys, listOrganizations } from '../../domain/auth/repository.js';
 import { notFound } from '../../domain/errors.js';
 import { issueKey } from '../../services/manage-keys.js';
 import { changeOrganizationStatus, createOrganization } from '../../services/manage-organizations.js';
@@ -21,6 +21,19 @@ const createOrgRoute = createRoute({
       z.object({ org: organizationSchema, apiKey: issuedKeySchema }),
       'Created; the key is shown once',
     ),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const listOrgsRoute = createRoute({
+  method: 'get',
+  path: '/v1/orgs',
+  tags: ['organisations'],
+  summary: 'Every organisation, newest first, with its status (platform-admin)',
+  ...access('platform-admin'),
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }) },
+  responses: {
+    200: jsonResponse(z.object({ organizations: z.array(organizationSchema) }), 'Organisations'),
     ...errorResponses(400, 401, 403),
   },
 });
@@ -82,6 +95,9 @@ export function orgRoutes(deps: ApiDeps) {
   return createRouter(deps)
     .openapi(createOrgRoute, async (c) =>
       c.json(await createOrganization(deps, c.get('principal'), c.req.valid('json')), 201),
+    )
+    .openapi(listOrgsRoute, async (c) =>
+      c.json({ organizations: await listOrganizations(deps.db, c.req.valid('query').limit) }, 200),
     )
     .openapi(createKeyRoute, async (c) => {
       const input = { orgId: c.req.valid('param').orgId, ...c.req.valid('json') };

@@ -36,6 +36,8 @@ export const auditActions = [
   'webhook.updated',
   'webhook.deleted',
   'webhook.secret_rotated',
+  'session.created',
+  'session.ended',
 ] as const;
 
 /** One action the audit trail records. */

@@ -44,6 +44,14 @@ export async function createOrganization(db: Queryable, name: string): Promise<O
   return toOrganization(rows[0]);
 }
 
+/** Every organisation, newest first (the platform admin's list). */
+export async function listOrganizations(db: Queryable, limit: number): Promise<Organization[]> {
+  const { rows } = await db.query('SELECT * FROM organizations ORDER BY created_at DESC, id LIMIT $1', [
+    limit,
+  ]);
+  return rows.map(toOrganization);
+}
+
 /** Finds an organisation by id (null when absent or the id is malformed). */
 export async function findOrganization(db: Queryable, id: string): Promise<Organization | null> {
   const { rows } = await db.query('SELECT * FROM organizations WHERE id::text = $1', [id]);

@@ -104,19 +104,6 @@ export async function findExecution(
   return rows[0] ? toExecution(rows[0]) : null;
 }
 
-/** An installation's executions, newest first (the caller checked the installation is its own). */
-export async function listExecutions(
-  db: Queryable,
-  input: { installationId: string; orgId: string; limit: number },
-): Promise<StoredExecution[]> {
-  const { rows } = await db.query(
-    `SELECT * FROM executions WHERE installation_id = $1 AND org_id = $2
-     ORDER BY created_at DESC, id DESC LIMIT $3`,
-    [input.installationId, input.orgId, input.limit],
-  );
-  return rows.map(toExecution);
-}
-
 /** Moves a queued execution to running; false when it is already past that. */
 export async function markExecutionRunning(db: Queryable, id: string): Promise<boolean> {
   const { rowCount } = await db.query(
@@ -179,8 +166,24 @@ export function toPublicExecution(execution: StoredExecution): Execution & { wor
   return { ...shown, workflowId: executeWorkflowId(execution.id) };
 }
 
+/** An installation's executions, newest first; `before` (a createdAt) pages back. */
+export async function listExecutions(
+  db: Queryable,
+  input: { orgId: string; installationId: string; limit: number; before?: string },
+): Promise<StoredExecution[]> {
+  const { rows } = await db.query(
+    `SELECT * FROM executions
+     WHERE installation_id = $1 AND org_id = $2 AND ($3::timestamptz IS NULL OR created_at < $3)
+     ORDER BY created_at DESC, id DESC LIMIT $4`,
+    [input.installationId, input.orgId, input.before ?? null, input.limit],
+  );
+  return rows.map(toExecution);
+}
+
 /** Usage totals for one listing over a period. */
 export interface UsageSummary {
+  /** The UTC day (YYYY-MM-DD), when summarised by day. */
+  day?: string;
   listingId: string;
   listingSlug: string;
   currency: string;
@@ -194,10 +197,13 @@ export interface UsageSummary {
 /** An organisation's metered usage in [from, to), per listing and currency, optionally for one listing. */
 export async function summarizeUsage(
   db: Queryable,
-  input: { orgId: string; from?: string; to?: string; listing?: string },
+  input: { orgId: string; from?: string; to?: string; listing?: string; by?: 'listing' | 'day' },
 ): Promise<UsageSummary[]> {
+  // By day: one row per UTC day, listing and currency (the console's chart), days in order.
+  const byDay = input.by === 'day';
+  const day = byDay ? `to_char(u.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : 'NULL';
   const { rows } = await db.query(
-    `SELECT u.listing_id, l.slug, u.currency, sum(u.invocations)::int AS invocations,
+    `SELECT ${day} AS day, u.listing_id, l.slug, u.currency, sum(u.invocations)::int AS invocations,
             sum(u.tokens_in)::bigint AS tokens_in, sum(u.tokens_out)::bigint AS tokens_out,
             round(avg(u.duration_ms))::int AS average_duration_ms, sum(u.cost)::text AS cost
      FROM usage_events u JOIN listings l ON l.id = u.listing_id
@@ -205,10 +211,11 @@ export async function summarizeUsage(
        AND ($2::timestamptz IS NULL OR u.occurred_at >= $2)
        AND ($3::timestamptz IS NULL OR u.occurred_at < $3)
        AND ($4::text IS NULL OR l.id::text = $4 OR l.slug = $4)
-     GROUP BY u.listing_id, l.slug, u.currency ORDER BY l.slug, u.currency`,
+     GROUP BY 1, u.listing_id, l.slug, u.currency ORDER BY 1, l.slug, u.currency`,
     [input.orgId, input.from ?? null, input.to ?? null, input.listing ?? null],
   );
   return rows.map((row) => ({
+    ...(byDay ? { day: row.day as string } : {}),
     listingId: row.listing_id,
     listingSlug: row.slug,
     currency: row.currency,

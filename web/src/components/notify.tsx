@@ -1,0 +1,37 @@
+// Every action confirms what happened: one live region at the top of the page says it.
+import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
+
+interface Note {
+  id: number;
+  text: string;
+  kind: 'ok' | 'error';
+}
+
+const NotifyContext = createContext<(text: string, kind?: Note['kind']) => void>(() => {});
+
+/** Provides notify() to the pages and shows the notes. */
+export function NotifyProvider({ children }: { children: ReactNode }) {
+  const [notes, setNotes] = useState<Note[]>([]);
+  const notify = useCallback((text: string, kind: Note['kind'] = 'ok') => {
+    const id = Date.now() + Math.random();
+    setNotes((current) => [...current.slice(-2), { id, text, kind }]);
+    setTimeout(() => setNotes((current) => current.filter((note) => note.id !== id)), 8000);
+  }, []);
+  return (
+    <NotifyContext.Provider value={notify}>
+      <div className="notes" role="status" aria-live="polite">
+        {notes.map((note) => (
+          <p key={note.id} className={`note ${note.kind}`}>
+            {note.text}
+          </p>
+        ))}
+      </div>
+      {children}
+    </NotifyContext.Provider>
+  );
+}
+
+/** Says what just happened, politely, to everyone. */
+export function useNotify() {
+  return useContext(NotifyContext);
+}
