@@ -55,11 +55,12 @@ export function createApp(deps: ApiDeps) {
 
   app.route('/', healthRoutes(deps));
   app.use('/v1/*', throttleFailedAuth({ perMinute: deps.config.authFailuresPerMinute }));
+  // Input PostgreSQL cannot store is refused before any route, signing in included.
+  app.use(refuseUnstorableInput());
   // Signing in is the one public /v1 route: it comes before authentication (a bad key still counts
   // towards the failed-authentication throttle).
   app.route('/', signInRoutes(deps));
   app.use('/v1/*', authenticate(deps.db));
-  app.use(refuseUnstorableInput());
   for (const routes of [
     sessionRoutes,
     orgRoutes,

@@ -1,6 +1,6 @@
 // Serves the built console (web/dist) at / on the API's origin: files by path, with long caching for
 // the content-hashed assets/, and index.html for any other non-API GET path (the console routes in
-// the browser). API paths (/v1, /docs, /health, /openapi.json) never reach it. When the console was
+// the browser). API paths (/v1, /docs, /health, /openapi.json, /metrics) never reach it. When the console was
 // not built, / says how to build it.
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
@@ -11,7 +11,8 @@ import type { AppEnv } from './env.js';
 /** Where the console is built to by default: web/dist of this checkout. */
 export const defaultConsoleDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-const apiPrefixes = ['/v1/', '/docs', '/health', '/openapi.json'];
+// /metrics is served on METRICS_PORT only: on the API's port it is a 404, not the console's page.
+const apiPrefixes = ['/v1/', '/docs', '/health', '/openapi.json', '/metrics'];
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -41,7 +42,8 @@ const contentSecurityPolicy = [
   "form-action 'self'",
 ].join('; ');
 
-function isApiPath(path: string): boolean {
+/** Whether the path belongs to the API (the console never answers it). */
+export function isApiPath(path: string): boolean {
   return path === '/v1' || apiPrefixes.some((prefix) => path.startsWith(prefix));
 }
 

@@ -78,7 +78,7 @@ describe('the bazaar CLI', () => {
       urlFrom: 'config',
     });
     const publisher = await cli(['whoami'], 'publisher');
-    expect(publisher.stdout).toMatch(/kind: +organisation\nrole: +admin/);
+    expect(publisher.stdout).toMatch(/kind: +organisation\nrole: +admin\norganisation: +Acme Support Tools/);
   });
 
   it('init writes a valid agent; validate accepts it and names every problem of bad ones', async () => {

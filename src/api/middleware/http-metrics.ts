@@ -1,16 +1,21 @@
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Metrics } from '../../observability/metrics.js';
+import { isApiPath } from '../console-static.js';
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
  * The route label of a request: the template of the last route (not middleware: those are
- * registered for ALL methods) the router matched, e.g. `/v1/installations/:id`; `unmatched` when
- * only middleware matched (a 404). Never the raw path, so the label's values stay bounded.
+ * registered for ALL methods, nor the console's catch-all `/*`) the router matched, e.g.
+ * `/v1/installations/:id`; `console` for a page or file of the web console; `unmatched` when only
+ * middleware matched (a 404). Never the raw path, so the label's values stay bounded.
  */
-export function routeLabel(matched: ReadonlyArray<{ method: string; path: string }>): string {
-  return matched.filter((route) => route.method !== 'ALL').at(-1)?.path ?? 'unmatched';
+export function routeLabel(matched: ReadonlyArray<{ method: string; path: string }>, path: string): string {
+  const routes = matched.filter((route) => route.method !== 'ALL');
+  const apiRoute = routes.filter((route) => route.path !== '*' && route.path !== '/*').at(-1);
+  if (apiRoute) return apiRoute.path;
+  return routes.length > 0 && !isApiPath(path) ? 'console' : 'unmatched';
 }
 
 /** The method label: the request's method when it is a usual one, else `other`. */
@@ -25,7 +30,11 @@ export function httpMetrics(metrics: Metrics): MiddlewareHandler {
     try {
       await next();
     } finally {
-      stop({ method: methodLabel(c.req.method), route: routeLabel(matchedRoutes(c)), status: c.res.status });
+      stop({
+        method: methodLabel(c.req.method),
+        route: routeLabel(matchedRoutes(c), c.req.path),
+        status: c.res.status,
+      });
     }
   };
 }

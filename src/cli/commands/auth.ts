@@ -32,11 +32,11 @@ export function registerAuth(program: Command) {
           throw usageError(`${url} is not a URL`);
         }
         url = url.replace(/\/+$/, '');
-        const who = await identify(apiClient(url, key), key);
+        const who = await identify(apiClient(url, key));
         await saveLogin(ctx.settings.configFile, { url, apiKey: key });
         ctx.print({ url, ...who, configFile: ctx.settings.configFile }, () =>
           [
-            `Logged in to ${url} with ${who.kind === 'organisation' ? `an organisation ${who.role}` : `a ${who.role}`} key.`,
+            `Logged in to ${url} with ${who.kind === 'organisation' ? `${who.orgName}'s ${who.role}` : `a ${who.role}`} key ${who.keyName}.`,
             `Saved to ${ctx.settings.configFile} (mode 0600). BAZAAR_URL and BAZAAR_API_KEY override it.`,
           ].join('\n'),
         );
@@ -48,7 +48,7 @@ export function registerAuth(program: Command) {
     .description('the API and the key in use, and what the key is')
     .action(
       action(async (ctx) => {
-        const who = await identify(ctx.client(), ctx.settings.apiKey!);
+        const who = await identify(ctx.client());
         const data = {
           url: ctx.settings.url,
           urlFrom: ctx.settings.urlFrom,
@@ -58,10 +58,10 @@ export function registerAuth(program: Command) {
         ctx.print(data, () =>
           fields([
             ['url', `${data.url} (from ${data.urlFrom})`],
-            ['key', `${who.keyId ?? 'not an issued bzr_ key (an ADMIN_TOKEN)'} (from ${data.keyFrom})`],
+            ['key', `${who.keyName} (${who.keyId}, from ${data.keyFrom})`],
             ['kind', who.kind],
             ['role', who.role],
-            ['note', 'worked out from what the key may do (this Bazaar serves no GET /v1/me yet)'],
+            ...(who.orgName ? [['organisation', `${who.orgName} (${who.orgId})`] as [string, string]] : []),
           ]),
         );
       }),
