@@ -55,7 +55,7 @@ describe('the bazaar CLI', () => {
     await waitFor(async () => terminal.screen().includes('API key (hidden)'), 'the hidden key prompt');
     terminal.type(`${bazaar.adminToken}\r`);
     expect(await terminal.exited).toBe(0);
-    expect(terminal.screen()).toContain(`Logged in to ${bazaar.url} with a platform-admin key.`);
+    expect(terminal.screen()).toContain(`Logged in to ${bazaar.url} with a platform-admin key `);
     expect(terminal.screen()).not.toContain(bazaar.adminToken);
     const login = await cli(['login', '--url', bazaar.url, '--key', bazaar.adminToken, '--json']);
     expect(login.code).toBe(0);
