@@ -2,7 +2,8 @@
 // API, Temporal, PostgreSQL, the worker and the agent sandbox. One journey across the roles: a
 // publisher publishes an agent with its code, a reviewer approves it, a consumer finds it by
 // describing the problem, installs it with a credential, runs it from the generated form and sees the
-// run and its cost in the history and in usage. Each main page is screenshotted into docs/screenshots/
+// run and its cost in the history and in usage. Each main page is screenshotted (into docs/screenshots/
+// with BAZAAR_SCREENSHOTS=1, else into a temporary directory, so a test run leaves the checkout clean)
 // and checked by axe-core for serious accessibility violations.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -19,7 +20,10 @@ import { launchChromium, seriousAccessibilityViolations } from '../support/brows
 import { startHarness, type Harness } from '../support/harness.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const screenshots = join(root, 'docs/screenshots');
+const screenshots =
+  process.env.BAZAAR_SCREENSHOTS === '1'
+    ? join(root, 'docs/screenshots')
+    : join(tmpdir(), `bazaar-console-screenshots-${process.pid}`);
 const agentDir = join(root, 'agents/refund-policy');
 
 describe('the web console in Chromium', () => {

@@ -1,15 +1,11 @@
 // A publisher's remote agent endpoint for tests: a real HTTPS server on 127.0.0.1 with a self-signed
 // certificate (made with the openssl CLI), which verifies Bazaar's Standard Webhooks signature on
 // every request with its own code (not Bazaar's) and records what it received.
-import { execFile } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { createLoopbackCertificate } from './loopback-certificate.js';
 
 const TOLERANCE_SECONDS = 300;
 
@@ -64,97 +60,73 @@ export interface ReceivedRequest {
  * `/redirect` answers 302; `/fail` answers 500.
  */
 export async function startHttpsEndpoint() {
-  const dir = await mkdtemp(join(tmpdir(), 'bazaar-endpoint-'));
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
+  const certificate = await createLoopbackCertificate('bazaar-endpoint-');
   let secret: string | null = null;
   const received: ReceivedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
-  const server = createServer(
-    { key: await readFile(keyFile), cert: await readFile(certFile) },
-    async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks).toString('utf8');
-      const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
-      const signatureProblem = secret
-        ? verifyStandardWebhook(secret, req.headers, body)
-        : 'the endpoint has no secret';
-      received.push({ path, headers: req.headers, body, signatureProblem });
-      const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(value));
-      };
-      if (signatureProblem) return json(401, { error: `signature rejected: ${signatureProblem}` });
-      switch (path) {
-        case '/echo': {
-          const credentials = req.headers['x-bazaar-credentials'];
-          const names =
-            typeof credentials === 'string'
-              ? Object.keys(JSON.parse(Buffer.from(credentials, 'base64url').toString('utf8')))
-              : [];
-          return json(
-            200,
-            { echo: JSON.parse(body), credentials: names },
-            { 'x-bazaar-usage': JSON.stringify({ tokensIn: 12, tokensOut: 34 }) },
-          );
-        }
-        case '/leak': {
-          // A careless endpoint echoing what it got: credential values and its request headers.
-          const header = req.headers['x-bazaar-credentials'];
-          const values: Record<string, string> =
-            typeof header === 'string' ? JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) : {};
-          const echoed = Object.values(values).flatMap((value) => [
-            value,
-            Buffer.from(value).toString('base64'),
-            encodeURIComponent(value),
-          ]);
-          const { leak } = JSON.parse(body) as { leak: 'json' | 'prose' | 'error' };
-          if (leak === 'json') return json(200, { echoed, keyed: values, headers: req.headers });
-          res.writeHead(leak === 'prose' ? 200 : 500, { 'content-type': 'text/plain' });
-          return res.end(`could not use ${echoed.join(' ')} (header ${header})`);
-        }
-        case '/slow': {
-          const timer = setTimeout(() => json(200, { late: true }), 10_000);
-          timers.add(timer);
-          res.on('close', () => clearTimeout(timer));
-          return;
-        }
-        case '/big':
-          return json(200, { padding: 'x'.repeat(64 * 1024) });
-        case '/not-json':
-          res.writeHead(200, { 'content-type': 'text/plain' });
-          return res.end('this is not JSON');
-        case '/redirect':
-          res.writeHead(302, { location: 'https://127.0.0.1/echo' });
-          return res.end();
-        case '/fail':
-          return json(500, { error: 'the shop API said no' });
-        default:
-          return json(404, { error: 'no such path' });
+  const server = createServer(certificate.tls, async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
+    const signatureProblem = secret
+      ? verifyStandardWebhook(secret, req.headers, body)
+      : 'the endpoint has no secret';
+    received.push({ path, headers: req.headers, body, signatureProblem });
+    const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(value));
+    };
+    if (signatureProblem) return json(401, { error: `signature rejected: ${signatureProblem}` });
+    switch (path) {
+      case '/echo': {
+        const credentials = req.headers['x-bazaar-credentials'];
+        const names =
+          typeof credentials === 'string'
+            ? Object.keys(JSON.parse(Buffer.from(credentials, 'base64url').toString('utf8')))
+            : [];
+        return json(
+          200,
+          { echo: JSON.parse(body), credentials: names },
+          { 'x-bazaar-usage': JSON.stringify({ tokensIn: 12, tokensOut: 34 }) },
+        );
       }
-    },
-  );
+      case '/leak': {
+        // A careless endpoint echoing what it got: credential values and its request headers.
+        const header = req.headers['x-bazaar-credentials'];
+        const values: Record<string, string> =
+          typeof header === 'string' ? JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) : {};
+        const echoed = Object.values(values).flatMap((value) => [
+          value,
+          Buffer.from(value).toString('base64'),
+          encodeURIComponent(value),
+        ]);
+        const { leak } = JSON.parse(body) as { leak: 'json' | 'prose' | 'error' };
+        if (leak === 'json') return json(200, { echoed, keyed: values, headers: req.headers });
+        res.writeHead(leak === 'prose' ? 200 : 500, { 'content-type': 'text/plain' });
+        return res.end(`could not use ${echoed.join(' ')} (header ${header})`);
+      }
+      case '/slow': {
+        const timer = setTimeout(() => json(200, { late: true }), 10_000);
+        timers.add(timer);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
+      case '/big':
+        return json(200, { padding: 'x'.repeat(64 * 1024) });
+      case '/not-json':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end('this is not JSON');
+      case '/redirect':
+        res.writeHead(302, { location: 'https://127.0.0.1/echo' });
+        return res.end();
+      case '/fail':
+        return json(500, { error: 'the shop API said no' });
+      default:
+        return json(404, { error: 'no such path' });
+    }
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -162,7 +134,7 @@ export async function startHttpsEndpoint() {
     /** The endpoint URL of a path, e.g. url('/echo'). */
     url: (path: string) => `https://127.0.0.1:${port}${path}`,
     /** The self-signed certificate, to trust as REMOTE_AGENTS_CA_FILE. */
-    caFile: certFile,
+    caFile: certificate.certFile,
     received,
     /** Sets the signing secret the endpoint verifies with (the publisher deploying it). */
     useSecret(value: string | null) {
@@ -172,7 +144,7 @@ export async function startHttpsEndpoint() {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await rm(dir, { recursive: true, force: true });
+      await certificate.remove();
     },
   };
 }

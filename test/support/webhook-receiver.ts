@@ -1,15 +1,11 @@
 // A tenant's webhook receiver for tests and benchmarks: a real HTTPS server on 127.0.0.1 with a
 // self-signed certificate (openssl CLI), which records every delivery, checks its Standard Webhooks
 // signature against each secret it was given with its own code (not Bazaar's), and answers as told.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { verifyStandardWebhook } from './https-endpoint.js';
+import { createLoopbackCertificate } from './loopback-certificate.js';
 
 /** One delivery the receiver got. */
 export interface ReceivedWebhook {
@@ -30,69 +26,45 @@ export type Responder = (count: number) => number | 'hang';
 
 /** Starts the receiver: every path answers 200 unless told otherwise with respond(path, …). */
 export async function startWebhookReceiver() {
-  const dir = await mkdtemp(join(tmpdir(), 'bazaar-receiver-'));
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
+  const certificate = await createLoopbackCertificate('bazaar-receiver-');
   const secrets: string[] = [];
   const received: ReceivedWebhook[] = [];
   const responders = new Map<string, Responder>();
   const counts = new Map<string, number>();
   const hanging = new Set<ServerResponse>();
 
-  const server = createServer(
-    { key: await readFile(keyFile), cert: await readFile(certFile) },
-    async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks).toString('utf8');
-      const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
-      const count = (counts.get(path) ?? 0) + 1;
-      counts.set(path, count);
-      const signatureHeader = req.headers['webhook-signature'];
-      let event: ReceivedWebhook['event'];
-      try {
-        event = JSON.parse(body);
-      } catch {
-        event = { id: '', type: '', occurredAt: '', orgId: '', data: {} };
-      }
-      received.push({
-        path,
-        headers: req.headers,
-        body,
-        receivedAt: Date.now(),
-        verifiedWith: secrets.filter((secret) => verifyStandardWebhook(secret, req.headers, body) === null),
-        signatures: typeof signatureHeader === 'string' ? signatureHeader.split(' ') : [],
-        event,
-      });
-      const answer = responders.get(path)?.(count) ?? 200;
-      if (answer === 'hang') {
-        hanging.add(res);
-        res.on('close', () => hanging.delete(res));
-        return;
-      }
-      res.writeHead(answer, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ answered: answer, note: 'x'.repeat(2000) }));
-    },
-  );
+  const server = createServer(certificate.tls, async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
+    const count = (counts.get(path) ?? 0) + 1;
+    counts.set(path, count);
+    const signatureHeader = req.headers['webhook-signature'];
+    let event: ReceivedWebhook['event'];
+    try {
+      event = JSON.parse(body);
+    } catch {
+      event = { id: '', type: '', occurredAt: '', orgId: '', data: {} };
+    }
+    received.push({
+      path,
+      headers: req.headers,
+      body,
+      receivedAt: Date.now(),
+      verifiedWith: secrets.filter((secret) => verifyStandardWebhook(secret, req.headers, body) === null),
+      signatures: typeof signatureHeader === 'string' ? signatureHeader.split(' ') : [],
+      event,
+    });
+    const answer = responders.get(path)?.(count) ?? 200;
+    if (answer === 'hang') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    res.writeHead(answer, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ answered: answer, note: 'x'.repeat(2000) }));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -100,7 +72,7 @@ export async function startWebhookReceiver() {
     /** The URL of a path, e.g. url('/a'). */
     url: (path: string) => `https://127.0.0.1:${port}${path}`,
     /** The self-signed certificate, to trust as WEBHOOKS_CA_FILE. */
-    caFile: certFile,
+    caFile: certificate.certFile,
     received,
     /** What a path received, in arrival order. */
     at: (path: string) => received.filter((request) => request.path === path),
@@ -116,7 +88,7 @@ export async function startWebhookReceiver() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await rm(dir, { recursive: true, force: true });
+      await certificate.remove();
     },
   };
 }
