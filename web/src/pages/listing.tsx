@@ -28,10 +28,27 @@ export default function ListingPage({ me }: { me: Me }) {
   );
 }
 
+/** The listing's stats as a person reads them: a label and a formatted value each. */
+function statLines(stats: ListingWithVersions['stats']): Array<[string, string]> {
+  const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)} %`);
+  return [
+    [
+      'Rating',
+      stats.ratingAverage === null
+        ? 'no ratings yet'
+        : `${stats.ratingAverage.toFixed(1)} of 5 (${stats.ratingCount} ratings)`,
+    ],
+    ['Installations', `${stats.activeInstallations} active of ${stats.installations}`],
+    ['Runs, last 30 days', String(stats.executions30d)],
+    ['Succeeded, last 30 days', percent(stats.successRate30d)],
+    ['Typical run (p50)', stats.p50DurationMs30d === null ? '—' : `${stats.p50DurationMs30d} ms`],
+  ];
+}
+
 function Listing({ listing, me }: { listing: ListingWithVersions; me: Me }) {
   const shown = listing.versions.filter((v) => v.status === 'published' || v.status === 'deprecated');
   const latest = listing.versions.find((v) => v.version === listing.latestVersion) ?? shown[0];
-  const stats = (listing as { stats?: Record<string, number | null> }).stats;
+  const { stats } = listing;
   if (!latest) {
     return (
       <>
@@ -124,18 +141,14 @@ function Listing({ listing, me }: { listing: ListingWithVersions; me: Me }) {
           </section>
           <section aria-labelledby="ratings" className="panel" data-testid="ratings">
             <h2 id="ratings">Ratings and use</h2>
-            {stats ? (
-              <dl className="stats">
-                {Object.entries(stats).map(([name, value]) => (
-                  <div key={name}>
-                    <dt>{name}</dt>
-                    <dd>{value ?? '—'}</dd>
-                  </div>
-                ))}
-              </dl>
-            ) : (
-              <p className="muted">No ratings yet.</p>
-            )}
+            <dl className="stats">
+              {statLines(stats).map(([name, value]) => (
+                <div key={name}>
+                  <dt>{name}</dt>
+                  <dd>{value}</dd>
+                </div>
+              ))}
+            </dl>
           </section>
           {isOrgAdmin(me) && <InstallPanel listing={listing} version={latest} />}
           {me.kind === 'org' && !isOrgAdmin(me) && (
