@@ -42,9 +42,20 @@ const configSchema = z.object({
   BAZAAR_ROLES: z
     .string()
     .transform((value) => [...new Set(value.split(',').map((role) => role.trim()))])
-    .pipe(z.array(z.enum(['api', 'worker'])).min(1))
-    .default(['api', 'worker']),
+    .pipe(z.array(z.enum(['api', 'worker', 'gateway'])).min(1))
+    .default(['api', 'worker', 'gateway']),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The tool and LLM gateway's own port (role `gateway`), which agents call with their execution's token. */
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(3100),
+  /**
+   * The Unix socket on which a worker serves the gateway to its local sandboxes (bind-mounted into
+   * each sandbox, whose network has nothing else); default <DATA_DIR>/gateway.sock.
+   */
+  GATEWAY_SOCKET: z.string().min(1).optional(),
+  /** The gateway's address as publisher-hosted agents reach it (sent in the signed request). */
+  GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The gateway's address as agents in Kubernetes Jobs reach it (its Service; the NetworkPolicy allows it). */
+  GATEWAY_INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Serve Prometheus metrics at /metrics on this port of its own (0: any free port); unset: not served. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Where to send traces over OTLP/HTTP (e.g. http://collector:4318); unset: no tracing. */
@@ -203,6 +214,12 @@ function toConfig(env: z.infer<typeof configSchema>) {
     roles: env.BAZAAR_ROLES,
     port: env.PORT,
     metricsPort: env.METRICS_PORT,
+    gateway: {
+      port: env.GATEWAY_PORT,
+      socketPath: env.GATEWAY_SOCKET ?? `${env.DATA_DIR}/gateway.sock`,
+      publicUrl: env.GATEWAY_PUBLIC_URL ?? `http://localhost:${env.GATEWAY_PORT}`,
+      internalUrl: env.GATEWAY_INTERNAL_URL ?? `http://bazaar-gateway.bazaar.svc:${env.GATEWAY_PORT}`,
+    },
     tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }
       : null,

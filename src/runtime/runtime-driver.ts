@@ -29,11 +29,29 @@ export interface RuntimeSpec extends RuntimeSlot {
   artifact?: Uint8Array | null;
 }
 
+/** A tool of the platform catalog, as a run is granted it. */
+export interface GrantedTool {
+  name: string;
+  kind: 'llm' | 'http';
+}
+
+/**
+ * What one execution may use of the tool and LLM gateway: a short-lived token naming the execution
+ * and allowing exactly its version's declared tools. Each driver tells the agent where the gateway
+ * is for its kind of runtime (see gatewayEnvironment); the tools' real credentials stay with the gateway.
+ */
+export interface GatewayGrant {
+  token: string;
+  tools: GrantedTool[];
+}
+
 /** One invocation of the agent in an installation's runtime. */
 export interface Invocation {
   executionId: string;
   input: unknown;
   manifest: Manifest;
+  /** Present when the version declares tools: the agent reaches them only through the gateway. */
+  gateway?: GatewayGrant;
   /** Aborting stops the agent (e.g. the activity was cancelled). */
   signal?: AbortSignal;
 }
