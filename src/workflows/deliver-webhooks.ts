@@ -16,7 +16,7 @@ export const wakeWebhookDeliveries = defineSignal('wake');
 export const webhookDeliveryWorkflowId = (endpointId: string) => `webhooks:${endpointId}`;
 
 // Rounds per run before continuing as new: about 6 history events a round keeps a run under ~1,500.
-const ROUNDS_PER_RUN = 200;
+const DEFAULT_ROUNDS_PER_RUN = 200;
 // With nothing pending, how long the loop waits for a wake-up before ending (the next one starts it again).
 const IDLE_MS = 10 * 60 * 1000;
 
@@ -25,12 +25,19 @@ const IDLE_MS = 10 * 60 * 1000;
  * the next retry is due or a wake-up signal arrives; ends when the endpoint is gone or idle long
  * enough. The deliveries live in PostgreSQL, so this loop holds no state a crash could lose.
  */
-export async function deliverWebhooks({ endpointId }: { endpointId: string }): Promise<void> {
+export async function deliverWebhooks({
+  endpointId,
+  roundsPerRun = DEFAULT_ROUNDS_PER_RUN,
+}: {
+  endpointId: string;
+  /** Rounds before the loop continues as a new run (a test sets it low to see that happen). */
+  roundsPerRun?: number;
+}): Promise<void> {
   let woken = false;
   setHandler(wakeWebhookDeliveries, () => {
     woken = true;
   });
-  for (let round = 0; round < ROUNDS_PER_RUN; round++) {
+  for (let round = 0; round < roundsPerRun; round++) {
     woken = false;
     const result = await deliverDueWebhooks({ endpointId });
     if (result.next === 'gone') return;
@@ -40,5 +47,5 @@ export async function deliverWebhooks({ endpointId }: { endpointId: string }): P
     // A wake-up handled in the same activation as the timer still counts: never end with one unseen.
     if (!woken && result.next === 'idle') return;
   }
-  await continueAsNew<typeof deliverWebhooks>({ endpointId });
+  await continueAsNew<typeof deliverWebhooks>({ endpointId, roundsPerRun });
 }

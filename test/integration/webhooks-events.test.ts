@@ -22,6 +22,7 @@ describe('every event type reaches its endpoint from the flow that causes it', (
   let receiver: WebhookReceiver;
   const secrets: string[] = [];
   const allTypes = eventTypes.filter((type) => type !== 'webhook.test');
+  let beforeCredentialCheck: (() => Promise<void>) | null = null;
 
   const subscribe = async (org: { token: string }, path: string) => {
     const created = await h.request('POST', '/v1/webhooks', {
@@ -44,6 +45,13 @@ describe('every event type reaches its endpoint from the flow that causes it', (
     // Short, so a version nobody reviews times out within the test.
     h = await startHarness({
       reviewTimeoutSeconds: 15,
+      // installation.failed: the consumer's credential is deleted after its install was accepted.
+      activities: (real) => ({
+        checkInstallationCredentials: async (input) => {
+          await beforeCredentialCheck?.();
+          await real.checkInstallationCredentials(input);
+        },
+      }),
       env: {
         WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
         WEBHOOKS_CA_FILE: receiver.caFile,
@@ -157,6 +165,30 @@ describe('every event type reaches its endpoint from the flow that causes it', (
     });
     expect(waiting.status).toBe(202);
 
+    // installation.failed: the credential it needs is deleted once the install was accepted.
+    const needsCredential = await publishAgent(h, {
+      publisherToken: publisher.token,
+      reviewerToken: reviewer,
+      artifact: echoArtifact(),
+      manifest: { requiredCredentials: [{ name: 'SHOP_API_KEY' }] },
+    });
+    beforeCredentialCheck = async () => {
+      beforeCredentialCheck = null;
+      await h.request('DELETE', '/v1/credentials/SHOP_API_KEY', { token: consumer.token });
+    };
+    const accepted = await h.request('POST', '/v1/installations', {
+      token: consumer.token,
+      body: { listing: needsCredential.slug },
+    });
+    expect(accepted.status).toBe(202);
+    await h.temporal.workflow
+      .getHandle(accepted.body.workflowId)
+      .result()
+      .catch(() => undefined);
+    const failed = (await arrived('/consumer', 'installation.failed'))!.event.data;
+    expect(failed).toMatchObject({ installationId: accepted.body.installationId });
+    expect(JSON.stringify(failed)).toContain('SHOP_API_KEY');
+
     // installation.removed.
     const removal = await h.request('DELETE', `/v1/installations/${installationId}`, {
       token: consumer.token,
@@ -212,6 +244,7 @@ describe('every event type reaches its endpoint from the flow that causes it', (
       'installation.upgrade_available',
       'installation.upgraded',
       'installation.removed',
+      'installation.failed',
       'execution.failed',
       'usage.budget_threshold',
       'invoice.finalized',
@@ -227,7 +260,7 @@ describe('every event type reaches its endpoint from the flow that causes it', (
       'version.review_timed_out',
       30_000,
     );
-    expect(typesAt('/publisher').filter((type) => type === 'version.published')).toHaveLength(3);
+    expect(typesAt('/publisher').filter((type) => type === 'version.published')).toHaveLength(4);
     // Order: each endpoint receives its events in the order they happened (no retries here).
     const order = typesAt('/consumer');
     expect(order.slice(0, 3)).toEqual(['installation.active', 'execution.succeeded', 'quota.free_exhausted']);

@@ -17,7 +17,10 @@ export interface StubCall {
 /** What a stub does for one workflow: the activities that fail (with this message), and answers. */
 export interface StubScript {
   fail?: Record<string, string>;
-  /** What an activity returns (default undefined), e.g. checkVersion's problems. */
+  /**
+   * What an activity returns (default undefined), e.g. checkVersion's problems; a function is
+   * called with how many times that activity was called before for this key (0 the first time).
+   */
   returns?: Record<string, unknown>;
 }
 
@@ -33,7 +36,7 @@ export async function startStubWorker(names: string[]) {
   const recorded = new Map<string, StubCall[]>();
   const aliases = new Map<string, string>();
   const keyOf = (input: Record<string, unknown>) => {
-    const id = String(input.installationId ?? input.versionId ?? input.listingId);
+    const id = String(input.installationId ?? input.versionId ?? input.listingId ?? input.endpointId);
     return aliases.get(id) ?? id;
   };
 
@@ -43,11 +46,13 @@ export async function startStubWorker(names: string[]) {
       async (input: Record<string, unknown>) => {
         const key = keyOf(input);
         if (!recorded.has(key)) recorded.set(key, []);
+        const calledBefore = recorded.get(key)!.filter((call) => call.activity === activity).length;
         recorded.get(key)!.push({ activity, input });
         const script = scripts.get(key) ?? {};
         const failure = script.fail?.[activity];
         if (failure !== undefined) throw ApplicationFailure.nonRetryable(failure, 'Injected');
-        return script.returns?.[activity];
+        const answer = script.returns?.[activity];
+        return typeof answer === 'function' ? (answer as (calls: number) => unknown)(calledBefore) : answer;
       },
     ]),
   );
