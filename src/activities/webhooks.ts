@@ -51,6 +51,33 @@ const BATCH = 100;
 const ROUND_MS = 20_000;
 const EXCERPT_CHARS = 1024;
 const HEARTBEAT_EVERY_MS = 2000;
+// Successful attempts being recorded at once while the next ones are sent (each holds a pooled connection).
+const RECORDS_IN_FLIGHT = 4;
+
+/** Promises run alongside the caller, at most `limit` at once; settle() waits for all and rethrows the first failure. */
+class RecordingWindow {
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown = null;
+  constructor(private readonly limit: number) {}
+
+  /** Adds one (waiting first while `limit` are in flight); a failure is kept for settle(). */
+  async add(work: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Waits for everything added; throws the first failure, if any. */
+  async settle(): Promise<void> {
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
+}
 
 /** The webhook delivery activities. */
 export type WebhookActivities = ReturnType<typeof createWebhookActivities>;
@@ -163,20 +190,34 @@ export function createWebhookActivities({ db, secrets, logger, metrics, webhooks
               : new HttpsAgent({ ...agentOptions, ...(webhooks.ca ? { ca: webhooks.ca } : {}) });
             let index = 0;
             let disabled = false;
+            const record = async (result: AttemptResult) => {
+              const recorded = await recordAttempt(db, result, webhooks);
+              if (recorded.outcome) metrics.webhookDeliveries.inc({ outcome: recorded.outcome });
+              if (recorded.disabledEndpoint) {
+                disabled = true;
+                logger.warn({ endpointId }, 'webhook endpoint disabled after failing too long');
+              }
+            };
+            // A success is recorded while the next delivery is sent (the order of sends is kept); a
+            // worker killed before it is recorded sends it again, with the same webhook-id. A failure
+            // is recorded before going on: it may disable the endpoint.
+            const successes = new RecordingWindow(RECORDS_IN_FLIGHT);
             const lane = async () => {
               while (!disabled && index < due.length && inTime()) {
                 const result = await attempt(endpointId, target, signing, due[index++]!, agent);
-                const recorded = await recordAttempt(db, result, webhooks);
-                if (recorded.outcome) metrics.webhookDeliveries.inc({ outcome: recorded.outcome });
-                if (recorded.disabledEndpoint) {
-                  disabled = true;
-                  logger.warn({ endpointId }, 'webhook endpoint disabled after failing too long');
+                if (result.succeeded) await successes.add(record(result));
+                else {
+                  // After the successes before it, so the endpoint's failure streak ends on the latest attempt.
+                  await successes.settle();
+                  await record(result);
                 }
               }
             };
             await Promise.all(
               Array.from({ length: Math.min(webhooks.endpointConcurrency, due.length) }, lane),
-            ).finally(() => agent.destroy());
+            )
+              .finally(() => successes.settle())
+              .finally(() => agent.destroy());
             if (disabled) return { next: 'idle' };
             if (index < due.length) return { next: 'more' };
           }
