@@ -83,7 +83,12 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     // sandbox directories under DATA_DIR (the local driver), container agents as Kubernetes Jobs
     // when configured, remote agents on their publisher's endpoint.
     const runtime = new RuntimeRouter({
-      process: parts.runtime ?? new LocalRuntimeDriver(join(config.dataDir, 'runtimes')),
+      process:
+        parts.runtime ??
+        new LocalRuntimeDriver(join(config.dataDir, 'runtimes'), {
+          socketPath: config.gateway.socketPath,
+          port: config.gateway.port,
+        }),
       container: config.kubernetes.enabled ? createKubernetesRuntimeDriver(config.kubernetes) : undefined,
       remote: await createRemoteRuntimeDriver({ config: config.remoteAgents, db, secrets }),
     });
