@@ -89,7 +89,9 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
           socketPath: config.gateway.socketPath,
           port: config.gateway.port,
         }),
-      container: config.kubernetes.enabled ? createKubernetesRuntimeDriver(config.kubernetes) : undefined,
+      container: config.kubernetes.enabled
+        ? createKubernetesRuntimeDriver(config.kubernetes, config.gateway)
+        : undefined,
       remote: await createRemoteRuntimeDriver({ config: config.remoteAgents, db, secrets }),
     });
     // Stripe when a secret key is configured; otherwise invoices live in PostgreSQL only.
