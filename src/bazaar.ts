@@ -92,7 +92,12 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       container: config.kubernetes.enabled
         ? createKubernetesRuntimeDriver(config.kubernetes, config.gateway)
         : undefined,
-      remote: await createRemoteRuntimeDriver({ config: config.remoteAgents, db, secrets }),
+      remote: await createRemoteRuntimeDriver({
+        config: config.remoteAgents,
+        db,
+        secrets,
+        gatewayUrl: config.gateway.publicUrl,
+      }),
     });
     // Stripe when a secret key is configured; otherwise invoices live in PostgreSQL only.
     const payments = createPayments(config.billing.stripe);
