@@ -83,9 +83,21 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     // sandbox directories under DATA_DIR (the local driver), container agents as Kubernetes Jobs
     // when configured, remote agents on their publisher's endpoint.
     const runtime = new RuntimeRouter({
-      process: parts.runtime ?? new LocalRuntimeDriver(join(config.dataDir, 'runtimes')),
-      container: config.kubernetes.enabled ? createKubernetesRuntimeDriver(config.kubernetes) : undefined,
-      remote: await createRemoteRuntimeDriver({ config: config.remoteAgents, db, secrets }),
+      process:
+        parts.runtime ??
+        new LocalRuntimeDriver(join(config.dataDir, 'runtimes'), {
+          socketPath: config.gateway.socketPath,
+          port: config.gateway.port,
+        }),
+      container: config.kubernetes.enabled
+        ? createKubernetesRuntimeDriver(config.kubernetes, config.gateway)
+        : undefined,
+      remote: await createRemoteRuntimeDriver({
+        config: config.remoteAgents,
+        db,
+        secrets,
+        gatewayUrl: config.gateway.publicUrl,
+      }),
     });
     // Stripe when a secret key is configured; otherwise invoices live in PostgreSQL only.
     const payments = createPayments(config.billing.stripe);

@@ -10,13 +10,14 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   loadAllYaml,
+  NetworkingV1Api,
   RbacAuthorizationV1Api,
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../src/domain/catalog/schemas.js';
 import { KubernetesRuntimeDriver } from '../../src/runtime/kubernetes/kubernetes-runtime-driver.js';
-import { workerRoleBinding } from '../../src/runtime/kubernetes/objects.js';
+import { GATEWAY_POD_LABELS, workerRoleBinding } from '../../src/runtime/kubernetes/objects.js';
 import { startKubernetesCluster, type KubernetesCluster } from '../support/kubernetes-cluster.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -108,10 +109,52 @@ describe('k8s/ manifests on a real API server', () => {
     });
   });
 
+  it('runs the gateway on its own, where the worker sends agents and the agent policy lets them through', async () => {
+    const objects = await kustomizationObjects();
+    const find = <T>(kind: string, name: string) =>
+      objects.find((object) => object.kind === kind && object.metadata?.name === name) as T;
+    type Deployment = {
+      spec: {
+        replicas: number;
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: { containers: Array<Record<string, any>> };
+        };
+      };
+    };
+    const deployment = find<Deployment>('Deployment', 'bazaar-gateway');
+    const container = deployment.spec.template.spec.containers[0]!;
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(container.env).toEqual([{ name: 'BAZAAR_ROLES', value: 'gateway' }]);
+    expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/health', port: 'gateway' } });
+    const config = find<{ data: Record<string, string> }>('ConfigMap', 'bazaar-config').data;
+    const port = Number(config.GATEWAY_PORT);
+    expect(container.ports).toContainEqual({ name: 'gateway', containerPort: port });
+    // The labels the agent namespaces' policy selects (the driver's GATEWAY_POD_LABELS).
+    expect(deployment.spec.template.metadata.labels).toMatchObject(GATEWAY_POD_LABELS);
+    const service = find<{ metadata: { name: string; namespace: string }; spec: any }>(
+      'Service',
+      'bazaar-gateway',
+    );
+    const url = new URL(config.GATEWAY_INTERNAL_URL!);
+    expect(url.hostname).toBe(`${service.metadata.name}.${service.metadata.namespace}.svc`);
+    expect(service.spec.ports).toContainEqual({
+      name: 'gateway',
+      port: Number(url.port),
+      targetPort: 'gateway',
+    });
+    expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+  });
+
   it("lets the worker's identity run the driver's whole cycle in an agent namespace", async () => {
     const driver = new KubernetesRuntimeDriver(worker, {
       namespacePrefix: 'bazaar-t-',
       workerServiceAccount: { namespace: 'bazaar-system', name: 'bazaar-worker' },
+      gateway: {
+        url: 'http://bazaar-gateway.bazaar-system.svc:3100',
+        port: 3100,
+        namespace: 'bazaar-system',
+      },
     });
     const spec = {
       orgId: randomUUID(),
@@ -128,6 +171,14 @@ describe('k8s/ manifests on a real API server', () => {
       }),
     };
     const ref = await driver.createRuntime(spec);
+    // Including the namespace's gateway-egress policy.
+    const policies = await cluster.kubeConfig
+      .makeApiClient(NetworkingV1Api)
+      .listNamespacedNetworkPolicy({ namespace: `bazaar-t-${spec.orgId}` });
+    expect(policies.items.map((policy) => policy.metadata?.name).sort()).toEqual([
+      'default-deny',
+      'gateway-egress',
+    ]);
     await driver.injectSecrets(ref, { MODEL_API_KEY: 'sk-test' });
     expect(await driver.secretNames(ref)).toEqual(['MODEL_API_KEY']);
     await driver.revokeSecrets(ref);

@@ -335,6 +335,72 @@ describe('KubernetesRuntimeDriver against a real kube-apiserver', () => {
     await driver.destroyRuntime(ref);
   }, 120_000);
 
+  it("lets a tenant's pods reach the gateway's pods only, and gives a granted Job the gateway, not the tool's key", async () => {
+    const gatewayDriver = new KubernetesRuntimeDriver(cluster.kubeConfig, {
+      namespacePrefix: PREFIX,
+      ttlSecondsAfterFinished: 120,
+      pollIntervalMs: 200,
+      // A name, as a Service's is: the driver resolves it for the pod (the namespace has no DNS).
+      gateway: { url: 'http://localhost:3100', port: 3100, namespace: 'bazaar-system' },
+    });
+    const spec = runtimeSpec();
+    created.push(gatewayDriver.refFor(spec));
+    const ref = await gatewayDriver.createRuntime(spec);
+    // The tenant's own OpenAI key, stored for the version's llm tool: the gateway's to use, not the agent's.
+    await gatewayDriver.injectSecrets(ref, { MODEL_API_KEY: 'model-key', OPENAI_API_KEY: SECRET_VALUE });
+    const namespace = tenantNamespace(PREFIX, spec.orgId);
+
+    const policy = await networking.readNamespacedNetworkPolicy({ name: 'gateway-egress', namespace });
+    expect(policy.spec).toMatchObject({
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'bazaar-system' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'bazaar-gateway' } },
+            },
+          ],
+          ports: [{ port: 3100, protocol: 'TCP' }],
+        },
+      ],
+    });
+    expect(policy.spec?.egress?.[0]?.to?.[0]?.ipBlock).toBeUndefined();
+
+    const executionId = randomUUID();
+    const grant = { token: 'bzgw_k8s-execution-token', tools: [{ name: 'openai', kind: 'llm' as const }] };
+    const result = await gatewayDriver.invoke(ref, {
+      executionId,
+      input: { q: 'hi' },
+      manifest: spec.manifest,
+      gateway: grant,
+    });
+    expect(result.status).toBe('succeeded');
+    expect(result.secretsGiven.BAZAAR_TOOLS_TOKEN).toBe(grant.token);
+    const run = standIn.runOfJob(jobName(executionId))!;
+    expect(run.environment).toMatchObject({
+      BAZAAR_TOOLS_URL: 'http://localhost:3100',
+      BAZAAR_TOOLS_TOKEN: grant.token,
+      OPENAI_BASE_URL: 'http://localhost:3100/v1',
+      OPENAI_API_KEY: grant.token,
+      MODEL_API_KEY: 'model-key',
+    });
+    expect(Object.values(run.environment)).not.toContain(SECRET_VALUE);
+    expect(run.pod.spec?.hostAliases).toEqual([
+      { ip: expect.stringMatching(/^(127\.0\.0\.1|::1)$/), hostnames: ['localhost'] },
+    ]);
+
+    // A run without a grant gets none of it.
+    const plainId = randomUUID();
+    await gatewayDriver.invoke(ref, { executionId: plainId, input: {}, manifest: spec.manifest });
+    const plain = standIn.runOfJob(jobName(plainId))!;
+    expect(Object.keys(plain.environment).filter((name) => name.startsWith('BAZAAR_TOOLS'))).toEqual([]);
+    expect(plain.environment.OPENAI_API_KEY).toBe(SECRET_VALUE);
+    expect(plain.pod.spec?.hostAliases).toBeUndefined();
+    await gatewayDriver.destroyRuntime(ref);
+  }, 120_000);
+
   it('reports an agent that exits non-zero as failed, with its exit code and message', async () => {
     const spec = runtimeSpec();
     const ref = await provision(spec);

@@ -5,16 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findVersionById } from '../../src/domain/catalog/repository.js';
 import type { Manifest } from '../../src/domain/catalog/schemas.js';
 import { RemoteEndpointRefusedError } from '../../src/runtime/remote/resolve-endpoint.js';
+import { redactInvocationResult } from '../../src/runtime/redact-invocation-result.js';
 import { RemoteRuntimeDriver } from '../../src/runtime/remote/remote-runtime-driver.js';
 import { activeSigningSecrets, SIGNING_SECRET_GRACE_MS } from '../../src/runtime/remote/signing-secrets.js';
 import type { Invocation, RuntimeRef } from '../../src/runtime/runtime-driver.js';
 import { installAgent } from '../support/agents.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { startHttpsEndpoint, type HttpsEndpoint } from '../support/https-endpoint.js';
+import { startHttpsEndpoint, verifyStandardWebhook, type HttpsEndpoint } from '../support/https-endpoint.js';
 import { publishListing } from '../support/publish.js';
 import { secretLeaks, storedAboutRun } from '../support/secret-leaks.js';
 
 const MAX_RESPONSE_BYTES = 16 * 1024;
+const GATEWAY_PUBLIC_URL = 'https://gateway.bazaar.test';
 
 describe('remote runtime: publisher-hosted agents', () => {
   let endpoint: HttpsEndpoint;
@@ -96,6 +98,7 @@ describe('remote runtime: publisher-hosted agents', () => {
         REMOTE_AGENTS_ALLOW_PRIVATE_NETWORKS: 'true',
         REMOTE_AGENTS_CA_FILE: endpoint.caFile,
         REMOTE_AGENTS_MAX_RESPONSE_BYTES: String(MAX_RESPONSE_BYTES),
+        GATEWAY_PUBLIC_URL,
       },
     });
     publisher = await h.createOrg('remote-publisher');
@@ -165,6 +168,33 @@ describe('remote runtime: publisher-hosted agents', () => {
     expect(bare.status).toBe('succeeded');
     expect(bare.output).toMatchObject({ credentials: [] });
     expect(endpoint.received.at(-1)!.headers['x-bazaar-credentials']).toBeUndefined();
+  });
+
+  it('sends a run granted tools the public gateway and its token inside the signed body, and no credential there', async () => {
+    endpoint.useSecret(echo.secret);
+    const grant = { token: `bzgw_${randomUUID()}`, tools: [{ name: 'openai', kind: 'llm' as const }] };
+    const input = { question: 'which boots?' };
+    const result = await h.runtime.invoke(target.ref, invocation(target.manifest, { input, gateway: grant }));
+    expect(result.status).toBe('succeeded');
+    const sent = endpoint.received.at(-1)!;
+    // The endpoint verified the signature over the body that carries the gateway.
+    expect(sent.signatureProblem).toBeNull();
+    expect(JSON.parse(sent.body)).toEqual({
+      input,
+      gateway: { url: GATEWAY_PUBLIC_URL, token: grant.token },
+    });
+    for (const value of Object.values(installed.values)) expect(sent.body).not.toContain(value);
+    // Swapping the gateway on the way breaks the signature.
+    const swapped = sent.body.replace(GATEWAY_PUBLIC_URL, 'https://gateway.attacker.test');
+    expect(verifyStandardWebhook(echo.secret, sent.headers, swapped)).toBe('no signature matches');
+    // The endpoint echoed its body: the token is redacted from what is kept, like a credential.
+    const kept = JSON.stringify(redactInvocationResult(result));
+    expect(kept).not.toContain(grant.token);
+    expect(kept).toContain(GATEWAY_PUBLIC_URL);
+
+    // A version without tools still gets its bare input.
+    await h.runtime.invoke(target.ref, invocation(target.manifest, { input }));
+    expect(JSON.parse(endpoint.received.at(-1)!.body)).toEqual(input);
   });
 
   it('signing secrets: publisher admins only, shown once, never listed as credentials, rotation audited', async () => {

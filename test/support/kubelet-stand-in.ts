@@ -27,6 +27,8 @@ export interface RunRecord {
   credentialNames: string[];
   /** The credential values the container's environment would hold, by name. */
   credentials: Record<string, string>;
+  /** The container's whole environment as a kubelet builds it: envFrom, then env over it. */
+  environment: Record<string, string>;
 }
 
 const NODE_NAME = 'bazaar-test-node';
@@ -197,7 +199,10 @@ export class KubeletStandIn {
       ? await this.batch.readNamespacedJob({ name: owner.name, namespace }).catch(() => undefined)
       : undefined;
     const credentialNames = Object.keys(credentials).sort();
-    return { pod, job, inputSecret: secret.metadata, input, credentialNames, credentials };
+    const environment = { ...credentials };
+    for (const variable of pod.spec?.containers[0]?.env ?? [])
+      if (variable.value !== undefined) environment[variable.name] = variable.value;
+    return { pod, job, inputSecret: secret.metadata, input, credentialNames, credentials, environment };
   }
 
   private async writeStatus(pod: V1Pod, status: V1PodStatus): Promise<void> {

@@ -12,7 +12,7 @@ import {
   runtimeName,
   tenantNamespace,
 } from '../../src/runtime/kubernetes/names.js';
-import { jobObject } from '../../src/runtime/kubernetes/objects.js';
+import { gatewayEgressPolicy, jobObject } from '../../src/runtime/kubernetes/objects.js';
 import { redactInvocationResult } from '../../src/runtime/redact-invocation-result.js';
 import { secretLeaks } from '../support/secret-leaks.js';
 
@@ -88,6 +88,56 @@ describe('Kubernetes Job object', () => {
         ttlSecondsAfterFinished: 1,
       }),
     ).toThrow(/container/);
+  });
+});
+
+describe('Kubernetes and the tool gateway', () => {
+  const address = runtimeAddress('bazaar-t-', { orgId, installationId, versionId });
+
+  it("gives a granted Job the gateway's variables (over the credentials) and the gateway host's address", () => {
+    const gateway = {
+      env: { BAZAAR_TOOLS_URL: 'http://bazaar-gateway.bazaar-system.svc:3100', BAZAAR_TOOLS_TOKEN: 't' },
+      hostAliases: [{ ip: '10.96.0.20', hostnames: ['bazaar-gateway.bazaar-system.svc'] }],
+    };
+    const pod = jobObject(address, executionId, container, { ttlSecondsAfterFinished: 1, gateway }).spec!
+      .template.spec!;
+    expect(pod.containers[0]!.env).toEqual([
+      { name: 'BAZAAR_INPUT_FILE', value: '/var/run/bazaar/input/input.json' },
+      { name: 'BAZAAR_RESULT_FILE', value: '/dev/termination-log' },
+      { name: 'BAZAAR_TOOLS_URL', value: 'http://bazaar-gateway.bazaar-system.svc:3100' },
+      { name: 'BAZAAR_TOOLS_TOKEN', value: 't' },
+    ]);
+    expect(pod.hostAliases).toEqual(gateway.hostAliases);
+    const plain = jobObject(address, executionId, container, { ttlSecondsAfterFinished: 1 }).spec!.template
+      .spec!;
+    expect(plain.containers[0]!.env!.map((variable) => variable.name)).toEqual([
+      'BAZAAR_INPUT_FILE',
+      'BAZAAR_RESULT_FILE',
+    ]);
+    expect(plain.hostAliases).toBeUndefined();
+  });
+
+  it("lets every pod of the tenant namespace reach the gateway's pods on its port, and nothing else", () => {
+    const policy = gatewayEgressPolicy('bazaar-t-x', 'x', {
+      url: 'http://bazaar-gateway.bazaar-system.svc:3100',
+      namespace: 'bazaar-system',
+      port: 3100,
+    });
+    expect(policy.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'bazaar-system' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'bazaar-gateway' } },
+            },
+          ],
+          ports: [{ port: 3100, protocol: 'TCP' }],
+        },
+      ],
+    });
   });
 });
 

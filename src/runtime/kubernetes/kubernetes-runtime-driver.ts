@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchV1Api,
@@ -5,10 +7,13 @@ import {
   NetworkingV1Api,
   RbacAuthorizationV1Api,
   type KubeConfig,
+  type V1HostAlias,
   type V1Job,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { gatewayEnvironment } from '../gateway-env.js';
 import type {
+  GatewayGrant,
   Invocation,
   InvocationResult,
   RuntimeDriver,
@@ -43,6 +48,8 @@ import {
   credentialsSecret,
   defaultDenyPolicy,
   egressPolicy,
+  gatewayEgressPolicy,
+  type GatewayTarget,
   inputSecret,
   jobObject,
   namespaceObject,
@@ -81,6 +88,11 @@ export interface KubernetesRuntimeDriverOptions {
   workerServiceAccount?: WorkerIdentity;
   /** Called at every poll of a running Job (an activity passes Temporal's heartbeat here). */
   heartbeat?: (progress: KubernetesProgress) => void;
+  /**
+   * The tool and LLM gateway: every agent namespace lets its pods reach it, and a Job granted tools
+   * gets its variables. Unset: no gateway egress, and a run granted tools is refused.
+   */
+  gateway?: GatewayTarget;
 }
 
 const LOG_LIMIT_BYTES = 64 * 1024;
@@ -108,9 +120,9 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
   private readonly networking: NetworkingV1Api;
   private readonly rbac: RbacAuthorizationV1Api;
   private readonly options: Required<
-    Omit<KubernetesRuntimeDriverOptions, 'heartbeat' | 'workerServiceAccount'>
+    Omit<KubernetesRuntimeDriverOptions, 'heartbeat' | 'workerServiceAccount' | 'gateway'>
   > &
-    Pick<KubernetesRuntimeDriverOptions, 'heartbeat' | 'workerServiceAccount'>;
+    Pick<KubernetesRuntimeDriverOptions, 'heartbeat' | 'workerServiceAccount' | 'gateway'>;
 
   constructor(kubeConfig: KubeConfig, options: KubernetesRuntimeDriverOptions) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
@@ -132,7 +144,10 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     };
   }
 
-  /** The tenant's namespace (PSA restricted, default-deny), and the runtime's ServiceAccount in it. */
+  /**
+   * The tenant's namespace (PSA restricted, default-deny, egress to the gateway only), and the
+   * runtime's ServiceAccount in it.
+   */
   async createRuntime(spec: RuntimeSpec): Promise<RuntimeRef> {
     if (spec.manifest.runtime.kind !== 'container')
       throw new Error(
@@ -151,6 +166,16 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         ),
       ),
     );
+    const { gateway } = this.options;
+    if (gateway)
+      await this.call('create the gateway egress NetworkPolicy', () =>
+        createOrExisting(() =>
+          this.networking.createNamespacedNetworkPolicy({
+            namespace,
+            body: gatewayEgressPolicy(namespace, address.orgId, gateway),
+          }),
+        ),
+      );
     const egress = egressPolicy(address, spec.manifest);
     if (egress)
       await this.call('create the runtime egress NetworkPolicy', () =>
@@ -287,6 +312,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       };
     // The values the pod takes its environment from, for the caller to redact from the result.
     const secretsGiven = await this.readCredentials(address);
+    if (invocation.gateway) secretsGiven.BAZAAR_TOOLS_TOKEN = invocation.gateway.token;
     const started = Date.now();
     const job = await this.startJob(address, invocation);
     // When polling fails the Job is left running: the retried activity finds it and waits again.
@@ -303,6 +329,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     const name = jobName(invocation.executionId);
     const body = jobObject(address, invocation.executionId, invocation.manifest, {
       ttlSecondsAfterFinished: this.options.ttlSecondsAfterFinished,
+      ...(invocation.gateway ? { gateway: await this.gatewayFor(invocation.gateway) } : {}),
     });
     const job =
       (await this.call('create the execution Job', () =>
@@ -333,6 +360,28 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       true,
     );
     return job;
+  }
+
+  /**
+   * The gateway's variables for this grant, and the address of the gateway's host for the pod's
+   * hostAliases (resolved here, in the cluster: the agent namespace allows no DNS). Failing to
+   * resolve is the platform's failure: it throws, so the activity is retried.
+   */
+  private async gatewayFor(
+    grant: GatewayGrant,
+  ): Promise<{ env: Record<string, string>; hostAliases: V1HostAlias[] }> {
+    const { gateway } = this.options;
+    if (!gateway)
+      throw new Error(
+        'this worker was started without a tool gateway for Kubernetes agents; the run needs one',
+      );
+    const env = gatewayEnvironment(gateway.url, grant);
+    const host = new URL(gateway.url).hostname.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(host)) return { env, hostAliases: [] };
+    const resolved = await lookup(host).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot resolve the tool gateway's address ${host} (${error.code ?? 'error'})`);
+    });
+    return { env, hostAliases: [{ ip: resolved.address, hostnames: [host] }] };
   }
 
   /** Polls the Job until it finishes, the invocation is cancelled, or the driver's own deadline passes. */

@@ -1,4 +1,5 @@
 import type {
+  V1HostAlias,
   V1Job,
   V1RoleBinding,
   V1Namespace,
@@ -90,6 +91,56 @@ export function egressPolicy(address: RuntimeAddress, manifest: Manifest): V1Net
   };
 }
 
+/** The labels of the tool gateway's pods (k8s/gateway.yaml): the one in-cluster egress agents get. */
+export const GATEWAY_POD_LABELS = { 'app.kubernetes.io/name': 'bazaar-gateway' } as const;
+
+/** The name of the namespace-wide NetworkPolicy that lets agents call the tool gateway. */
+export const GATEWAY_EGRESS_POLICY = 'gateway-egress';
+
+/** Where agent pods reach the tool and LLM gateway. */
+export interface GatewayTarget {
+  /** The gateway as agents call it (its Service), e.g. config.gateway.internalUrl. */
+  url: string;
+  /** The namespace its pods run in. */
+  namespace: string;
+  /** The port its pods listen on (config.gateway.port): a policy sees the pod's port, not the Service's. */
+  port: number;
+}
+
+/**
+ * Next to the namespace's default-deny, lets every pod in the tenant namespace open TCP connections
+ * to the gateway's pods (by namespace and label, on the gateway's port) and nowhere else. DNS stays
+ * closed: a Job finds the gateway's address in its hostAliases.
+ */
+export function gatewayEgressPolicy(
+  namespace: string,
+  orgId: string,
+  gateway: GatewayTarget,
+): V1NetworkPolicy {
+  return {
+    metadata: {
+      name: GATEWAY_EGRESS_POLICY,
+      namespace,
+      labels: { ...MANAGED_BY, [labelKeys.tenant]: orgId },
+    },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': gateway.namespace } },
+              podSelector: { matchLabels: { ...GATEWAY_POD_LABELS } },
+            },
+          ],
+          ports: [{ port: gateway.port, protocol: 'TCP' }],
+        },
+      ],
+    },
+  };
+}
+
 /** The runtime's identity: bound to no Role, and never mounted into its pods. */
 export function serviceAccountObject(address: RuntimeAddress): V1ServiceAccount {
   return {
@@ -134,6 +185,11 @@ export function inputSecret(
 export interface JobOptions {
   /** How long a finished Job (and its pod) stays for inspection before Kubernetes removes it. */
   ttlSecondsAfterFinished: number;
+  /**
+   * For a run granted tools: the gateway's variables (see gatewayEnvironment), which win over a
+   * credential of the same name, and the gateway host's address (the namespace has no DNS).
+   */
+  gateway?: { env: Record<string, string>; hostAliases: V1HostAlias[] };
 }
 
 /**
@@ -141,7 +197,8 @@ export interface JobOptions {
  * (requests = limits), `activeDeadlineSeconds` from its timeout, no retries (Temporal owns them), and
  * every restriction PSA `restricted` asks for and more: non-root fixed uid, read-only root
  * filesystem, no capabilities, no privilege escalation, seccomp RuntimeDefault, no API token, no
- * service links. Credentials come from the runtime's Secret as environment variables.
+ * service links. Credentials come from the runtime's Secret as environment variables; a run granted
+ * tools also gets the gateway's variables.
  */
 export function jobObject(
   address: RuntimeAddress,
@@ -165,6 +222,7 @@ export function jobObject(
           serviceAccountName: runtimeName(address),
           automountServiceAccountToken: false,
           enableServiceLinks: false,
+          ...(options.gateway?.hostAliases.length ? { hostAliases: options.gateway.hostAliases } : {}),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: AGENT_UID,
@@ -180,6 +238,8 @@ export function jobObject(
               env: [
                 { name: 'BAZAAR_INPUT_FILE', value: containerContract.inputFile },
                 { name: 'BAZAAR_RESULT_FILE', value: containerContract.resultFile },
+                // `env` wins over `envFrom`: a tool's real key of the same name never reaches the agent.
+                ...Object.entries(options.gateway?.env ?? {}).map(([name, value]) => ({ name, value })),
               ],
               // Optional: a runtime whose credentials were revoked still starts, without them.
               envFrom: [{ secretRef: { name: credentialsSecretName(address), optional: true } }],

@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node
 import { dirname, join, resolve, sep } from 'node:path';
 import { unpackArtifact } from '../artifacts/unpack-artifact.js';
 import type {
+  GatewayGrant,
   Invocation,
   InvocationResult,
   RuntimeDriver,
@@ -11,23 +12,34 @@ import type {
 } from '../runtime-driver.js';
 import { limitsFromManifest } from './sandbox/limits-from-manifest.js';
 import { runAgent } from './sandbox/run-agent.js';
+import type { SandboxGateway } from './sandbox/sandbox-types.js';
 
 const SECRETS_FILE = 'secrets.json';
 const AGENT_DIR = 'agent';
 const CONFIG_FILE = 'runtime.json';
 const idPattern = /^[A-Za-z0-9-]{1,64}$/;
 
+/** Where this worker serves the tool and LLM gateway (config.gateway): its Unix socket and TCP port. */
+export interface LocalGatewayAddress {
+  socketPath: string;
+  port: number;
+}
+
 /**
  * The embedded default: each installation version gets a directory under `<root>/<tenant>/<installation>/<version>/`
  * (owner-only), holding its runtime configuration and, once injected, its secrets in an owner-only
- * file. Executions (the sandbox that runs the agent) read them from there.
+ * file. Executions (the sandbox that runs the agent) read them from there. An invocation with a
+ * gateway grant reaches the gateway at `gateway` (its socket mounted into the sandbox) and nothing else.
  */
 export class LocalRuntimeDriver implements RuntimeDriver {
   readonly kind = 'local';
   private readonly root: string;
+  private readonly gateway?: LocalGatewayAddress;
 
-  constructor(root: string) {
+  constructor(root: string, gateway?: LocalGatewayAddress) {
     this.root = resolve(root);
+    // Absolute: bubblewrap mounts it from whatever directory the worker runs in.
+    if (gateway) this.gateway = { ...gateway, socketPath: resolve(gateway.socketPath) };
   }
 
   refFor(slot: RuntimeSlot): RuntimeRef {
@@ -96,6 +108,7 @@ export class LocalRuntimeDriver implements RuntimeDriver {
       return failed('this version has no agent code: its publisher uploaded no artifact');
     }
     const secrets = (await this.readSecrets(location)) ?? {};
+    const gateway = invocation.gateway ? await this.gatewayFor(invocation.gateway) : undefined;
     const scratchDir = join(location, 'scratch', invocation.executionId);
     await mkdir(scratchDir, { recursive: true, mode: 0o700 });
     try {
@@ -107,6 +120,7 @@ export class LocalRuntimeDriver implements RuntimeDriver {
         scratchDir,
         limits: limitsFromManifest(invocation.manifest.resources),
         signal: invocation.signal,
+        gateway,
       });
       return {
         status: result.status === 'killed' ? 'failed' : result.status,
@@ -115,7 +129,10 @@ export class LocalRuntimeDriver implements RuntimeDriver {
         durationMs: result.durationMs,
         reason: result.reason,
         logTail: result.stderrTail,
-        secretsGiven: secrets,
+        // The token too: an agent that echoes it must not put it in the execution's record.
+        secretsGiven: invocation.gateway
+          ? { ...secrets, BAZAAR_TOOLS_TOKEN: invocation.gateway.token }
+          : secrets,
       };
     } finally {
       await rm(scratchDir, { recursive: true, force: true });
@@ -124,6 +141,18 @@ export class LocalRuntimeDriver implements RuntimeDriver {
 
   async secretNames(ref: RuntimeRef): Promise<string[]> {
     return Object.keys((await this.readSecrets(this.locate(ref))) ?? {}).sort();
+  }
+
+  /**
+   * Where the sandbox finds the gateway for this grant. A worker that serves no gateway socket is
+   * the platform's failure, not the agent's: it throws, so the activity is retried.
+   */
+  private async gatewayFor(grant: GatewayGrant): Promise<SandboxGateway> {
+    if (!this.gateway) throw new Error('this worker was started without a tool gateway; the run needs one');
+    const socket = await stat(this.gateway.socketPath).catch(() => null);
+    if (!socket?.isSocket())
+      throw new Error(`the tool gateway is not being served on ${this.gateway.socketPath}`);
+    return { grant, ...this.gateway };
   }
 
   /** The injected secrets, or null when none are; a damaged file throws without quoting its content. */

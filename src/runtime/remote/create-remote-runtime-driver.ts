@@ -10,6 +10,8 @@ export async function createRemoteRuntimeDriver(deps: {
   config: Config['remoteAgents'];
   db: Queryable;
   secrets: SecretStore;
+  /** The tool gateway's public address (config.gateway.publicUrl). */
+  gatewayUrl: string;
 }): Promise<RemoteRuntimeDriver> {
   const { config } = deps;
   // Node replaces its default roots with `ca`, so the extra CA is added to them, not swapped in.
@@ -20,5 +22,6 @@ export async function createRemoteRuntimeDriver(deps: {
     policy: { allowPrivateNetworks: config.allowPrivateNetworks },
     maxResponseBytes: config.maxResponseBytes,
     ca,
+    gatewayUrl: deps.gatewayUrl,
   });
 }

@@ -40,6 +40,8 @@ export interface RemoteRuntimeDriverOptions {
   ca?: string[];
   /** Resolves endpoint hosts; the system resolver unless a test supplies one. */
   lookup?: HostLookup;
+  /** The tool gateway as publishers' servers reach it (config.gateway.publicUrl), sent to runs granted tools. */
+  gatewayUrl?: string;
 }
 
 const idPattern = /^[A-Za-z0-9-]{1,64}$/;
@@ -160,7 +162,21 @@ export class RemoteRuntimeDriver implements RuntimeDriver {
       credentials[name] = value;
     }
 
-    const body = JSON.stringify(invocation.input ?? null);
+    // A version that declares tools gets its input wrapped, beside the gateway's address and the
+    // execution's token: inside the signed body, so nobody on the way can swap the gateway it calls.
+    let payload: unknown = invocation.input ?? null;
+    if (invocation.gateway) {
+      if (!this.options.gatewayUrl)
+        throw new Error(
+          'this worker was started without a tool gateway for remote agents; the run needs one',
+        );
+      payload = {
+        input: payload,
+        gateway: { url: this.options.gatewayUrl, token: invocation.gateway.token },
+      };
+      secretsGiven.BAZAAR_TOOLS_TOKEN = invocation.gateway.token;
+    }
+    const body = JSON.stringify(payload);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',

@@ -31,11 +31,12 @@ const bwrapCandidates = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
 const descriptions: Record<IsolationLevel, string> = {
   namespaces:
     'bubblewrap: new mount, PID, network, IPC and UTS namespaces; the agent sees only its code (read-only), ' +
-    `a private ${agentScratchMiB} MiB scratch tmpfs and read-only system directories, has no network, and runs as an unprivileged ` +
+    `a private ${agentScratchMiB} MiB scratch tmpfs and read-only system directories, has no network but the tool gateway (when its run is granted tools), and runs as an unprivileged ` +
     'uid of its own with rlimits on memory (per process), CPU time and tasks',
   process:
     'plain child process: clean environment, own process group and rlimits on memory and CPU time only; ' +
-    'no filesystem, network or process-count isolation (bubblewrap missing or not running as root)',
+    'no filesystem, network or process-count isolation (bubblewrap missing or not running as root): ' +
+    "an agent granted tools reaches the gateway's TCP port, and whatever else the host can",
 };
 
 async function findBwrap(): Promise<string | undefined> {

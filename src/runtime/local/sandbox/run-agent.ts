@@ -48,6 +48,9 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
         uid: lease.uid,
         seccompFilter: isolation.seccomp ? seccompFilterFor(process.arch) : null,
         disableUserns: isolation.disableUserns ?? false,
+        ...(request.gateway
+          ? { gateway: { socketPath: request.gateway.socketPath, grant: request.gateway.grant } }
+          : {}),
       });
       if (isolation.memoryCgroups) {
         cgroup = await createSandboxCgroup(limits.memoryMiB * 1024 * 1024);
@@ -60,6 +63,7 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
         command: request.command,
         credentials: request.env,
         limits,
+        ...(request.gateway ? { gateway: { port: request.gateway.port, grant: request.gateway.grant } } : {}),
       });
     }
     const outOfMemory = () => cgroup?.outOfMemory() ?? false;

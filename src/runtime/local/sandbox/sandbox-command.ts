@@ -1,6 +1,8 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { agentScratchMiB } from '../../runtime-driver.js';
+import { fileURLToPath } from 'node:url';
+import { gatewayEnvironment } from '../../gateway-env.js';
+import { agentScratchMiB, type GatewayGrant } from '../../runtime-driver.js';
 import { agentEnvironment } from './sandbox-env.js';
 import type { SandboxLimits } from './sandbox-types.js';
 
@@ -18,6 +20,20 @@ export interface SandboxCommand {
 
 /** Where the agent's directories appear inside the namespaces sandbox. */
 export const sandboxPaths = { agent: '/agent', scratch: '/scratch', tmp: '/tmp' } as const;
+
+/**
+ * Where the gateway appears inside a namespaces sandbox: its Unix socket and the forwarder script
+ * (both mounted read-only), and the port on the sandbox's own loopback the forwarder serves it on.
+ */
+export const sandboxGateway = {
+  dir: '/run/bazaar',
+  socket: '/run/bazaar/gateway.sock',
+  forwarder: '/run/bazaar/gateway-forwarder.mjs',
+  port: 3100,
+} as const;
+const forwarderScript = fileURLToPath(new URL('./gateway-forwarder.mjs', import.meta.url));
+// How long the sandbox waits for the forwarder to listen before it gives up on the run.
+const forwarderStartSeconds = 10;
 const tmpfsBytes = 16 * 1024 * 1024;
 // The file descriptors the spawned bubblewrap reads its options and its seccomp filter from.
 const argsFd = '3';
@@ -124,6 +140,41 @@ export function disableUsernsProbeArgs(bwrapPath: string, uid: number): string[]
   ];
 }
 
+/**
+ * A shell (still root, inside the sandbox) that starts the gateway forwarder, waits until it listens,
+ * then execs the agent's chain (its arguments). The forwarder runs as root with no capability at all
+ * (an empty bounding set) and no_new_privs: the agent's uid can neither signal nor trace it, and it
+ * is not counted in the agent's RLIMIT_NPROC. It gets no environment, no stdin, no stderr (nothing
+ * of it may land in the agent's logs or usage line) and no inherited descriptor but its stdout pipe,
+ * which tells the shell it is listening. It dies with the sandbox's PID namespace, like the agent.
+ */
+function withGatewayForwarder(socketPath: string, limits: SandboxLimits): string[] {
+  const forwarder = [
+    '/usr/bin/setpriv',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--no-new-privs',
+    '--',
+    '/usr/bin/prlimit',
+    ...rlimitArgs(limits),
+    '--',
+    '/usr/bin/env',
+    '-i',
+    realpathSync(process.execPath),
+    sandboxGateway.forwarder,
+    String(sandboxGateway.port),
+    socketPath,
+  ];
+  const script = [
+    'n=$1; shift; forwarder=("${@:1:n}"); shift "$n"',
+    'exec 5< <(for fd in /proc/self/fd/*; do k=${fd##*/}; [ "$k" -gt 2 ] && eval "exec $k>&-"; done; exec "${forwarder[@]}" </dev/null 2>/dev/null)',
+    `read -r -t ${forwarderStartSeconds} -u 5 ready; exec 5<&-`,
+    '[ "$ready" = listening ] || { echo "bazaar: the gateway forwarder did not start" >&2; exit 125; }',
+    'exec "$@"',
+  ].join('\n');
+  return ['/bin/bash', '-c', script, 'gateway-forwarder', String(forwarder.length), ...forwarder];
+}
+
 /** setpriv switching to the run's uid with no capabilities, for good (no_new_privs). */
 function dropToUid(uid: number): string[] {
   return [
@@ -167,6 +218,9 @@ function userNamespaceGuard(bwrapPath: string, withSeccomp: boolean): string[] {
  * rlimits, RLIMIT_NPROC included (it binds because the uid is not root and is this run's alone).
  * With `disableUserns`, a second bubblewrap keeps the agent from creating user namespaces; the
  * seccomp filter, when given, is loaded last, just before the agent's command.
+ * The network namespace has only loopback. With a `gateway`, the gateway's Unix socket is mounted
+ * in and a forwarder serves it on 127.0.0.1:<sandboxGateway.port>, the one address the agent's
+ * gateway variables name (see withGatewayForwarder); without one there is no socket and no forwarder.
  */
 export function namespacedCommand(input: {
   bwrapPath: string;
@@ -177,13 +231,15 @@ export function namespacedCommand(input: {
   uid: number;
   seccompFilter: Buffer | null;
   disableUserns: boolean;
+  gateway?: { socketPath: string; grant: GatewayGrant };
 }): SandboxCommand {
   const nodeDir = nodeBinDir();
-  const env = agentEnvironment(input.credentials, {
-    path: agentPath(),
-    home: sandboxPaths.scratch,
-    tmp: sandboxPaths.tmp,
-  });
+  const { gateway } = input;
+  const env = agentEnvironment(
+    input.credentials,
+    { path: agentPath(), home: sandboxPaths.scratch, tmp: sandboxPaths.tmp },
+    gateway ? gatewayEnvironment(`http://127.0.0.1:${sandboxGateway.port}`, gateway.grant) : {},
+  );
   const bwrapArgs = [
     '--unshare-net',
     '--unshare-pid',
@@ -220,6 +276,19 @@ export function namespacedCommand(input: {
     '--ro-bind',
     input.agentDir,
     sandboxPaths.agent,
+    // Connecting needs no write access to the mount: read-only like everything else.
+    ...(gateway
+      ? [
+          '--dir',
+          sandboxGateway.dir,
+          '--ro-bind',
+          gateway.socketPath,
+          sandboxGateway.socket,
+          '--ro-bind',
+          forwarderScript,
+          sandboxGateway.forwarder,
+        ]
+      : []),
     '--remount-ro',
     '/',
     '--chdir',
@@ -230,6 +299,7 @@ export function namespacedCommand(input: {
   ];
   // bubblewrap reads only options from fd 3; the command (no secrets in it) stays on its argv.
   const sandboxed = [
+    ...(gateway ? withGatewayForwarder(sandboxGateway.socket, input.limits) : []),
     ...dropToUid(input.uid),
     ...(input.disableUserns ? userNamespaceGuard(input.bwrapPath, input.seccompFilter !== null) : []),
     '/usr/bin/prlimit',
@@ -252,6 +322,8 @@ export function namespacedCommand(input: {
  * The fallback: the agent as a plain child process in the agent directory, with a clean
  * environment and rlimits on memory and CPU time. RLIMIT_NPROC is left out: without a uid of its
  * own it would count (or, as root, ignore) every process of the platform's user.
+ * With a `gateway`, the agent's variables name the gateway's TCP port on the host's loopback; this
+ * level isolates no network, so the agent can reach whatever the host can.
  */
 export function plainCommand(input: {
   agentDir: string;
@@ -259,12 +331,13 @@ export function plainCommand(input: {
   command: string[];
   credentials: Record<string, string>;
   limits: SandboxLimits;
+  gateway?: { port: number; grant: GatewayGrant };
 }): SandboxCommand {
-  const env = agentEnvironment(input.credentials, {
-    path: agentPath(),
-    home: input.scratchDir,
-    tmp: input.scratchDir,
-  });
+  const env = agentEnvironment(
+    input.credentials,
+    { path: agentPath(), home: input.scratchDir, tmp: input.scratchDir },
+    input.gateway ? gatewayEnvironment(`http://127.0.0.1:${input.gateway.port}`, input.gateway.grant) : {},
+  );
   return {
     file: '/usr/bin/prlimit',
     args: [...rlimitArgs(input.limits), '--', ...withOnlyStdio, ...input.command],

@@ -13,11 +13,23 @@ export function checkCredentialNames(env: Record<string, string>): void {
   }
 }
 
-/** The agent's whole environment: the platform's few variables, then the declared credentials. */
+/**
+ * The agent's whole environment: the platform's few variables, the declared credentials, then the
+ * gateway's variables (see gatewayEnvironment), which win over a credential of the same name: a
+ * tool's real key (e.g. OPENAI_API_KEY) stays with the gateway, the agent gets its run's token.
+ */
 export function agentEnvironment(
   credentials: Record<string, string>,
   paths: { path: string; home: string; tmp: string },
+  gateway: Record<string, string> = {},
 ): Record<string, string> {
   checkCredentialNames(credentials);
-  return { PATH: paths.path, HOME: paths.home, TMPDIR: paths.tmp, LANG: 'C.UTF-8', ...credentials };
+  return {
+    PATH: paths.path,
+    HOME: paths.home,
+    TMPDIR: paths.tmp,
+    LANG: 'C.UTF-8',
+    ...credentials,
+    ...gateway,
+  };
 }

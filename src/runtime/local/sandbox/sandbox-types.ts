@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GatewayGrant } from '../../runtime-driver.js';
 
 /** Limits on one agent invocation. */
 export const sandboxLimitsSchema = z.object({
@@ -38,6 +39,21 @@ export interface RunAgentRequest {
   signal?: AbortSignal;
   /** Force an isolation level (tests); by default the strongest available one. */
   isolation?: IsolationLevel;
+  /** The run's gateway grant and where the worker serves the gateway; absent: no gateway at all. */
+  gateway?: SandboxGateway;
+}
+
+/**
+ * How a sandboxed agent reaches the tool and LLM gateway. Under namespaces the Unix socket is
+ * mounted in and a forwarder inside serves it on the sandbox's own loopback; under process
+ * isolation the agent calls the gateway's TCP port on the host's loopback.
+ */
+export interface SandboxGateway {
+  grant: GatewayGrant;
+  /** The Unix socket the worker serves the gateway on (config.gateway.socketPath). */
+  socketPath: string;
+  /** The gateway's TCP port on the host (config.gateway.port), for process isolation only. */
+  port: number;
 }
 
 /** How one invocation ended. */
