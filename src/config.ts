@@ -218,7 +218,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
       port: env.GATEWAY_PORT,
       socketPath: env.GATEWAY_SOCKET ?? `${env.DATA_DIR}/gateway.sock`,
       publicUrl: env.GATEWAY_PUBLIC_URL ?? `http://localhost:${env.GATEWAY_PORT}`,
-      internalUrl: env.GATEWAY_INTERNAL_URL ?? `http://bazaar-gateway.bazaar.svc:${env.GATEWAY_PORT}`,
+      internalUrl: env.GATEWAY_INTERNAL_URL ?? `http://bazaar-gateway.bazaar-system.svc:${env.GATEWAY_PORT}`,
     },
     tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }
