@@ -8,6 +8,8 @@ import { createSecretStore } from './adapters/secrets/create-secret-store.js';
 import { PostgresSecretStore } from './adapters/secrets/postgres-secret-store.js';
 import type { SecretStore } from './adapters/secrets/secret-store.js';
 import { createApp } from './api/app.js';
+import { createGateway, type Gateway } from './gateway/gateway-app.js';
+import { serveGatewaySocket } from './gateway/serve-gateway.js';
 import { webhookAddressPolicy } from './services/manage-webhooks.js';
 import type { Config } from './config.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
@@ -143,6 +145,26 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       runtime,
       usage,
     });
+    // The tool gateway: served on its own port by main.ts for role `gateway`, and by every worker on
+    // the Unix socket its local sandboxes get bind-mounted (their only way out).
+    let gateway: Gateway | null = null;
+    if (config.roles.includes('gateway') || config.roles.includes('worker')) {
+      const built = createGateway({
+        db,
+        secrets,
+        logger,
+        // Node replaces its default roots with `ca`, so the extra CA is added to them, not swapped in.
+        upstreamCa: config.gateway.upstreamCaFile
+          ? [...rootCertificates, await readFile(config.gateway.upstreamCaFile, 'utf8')]
+          : undefined,
+      });
+      gateway = built;
+      stops.push(() => built.close());
+    }
+    if (gateway && config.roles.includes('worker')) {
+      const socket = await serveGatewaySocket(gateway.app, { socketPath: config.gateway.socketPath, logger });
+      stops.push(() => socket.close());
+    }
     // Its own port, never the API's: Prometheus scrapes it inside the cluster without a key.
     let metricsUrl: string | null = null;
     if (config.metricsPort !== undefined) {
@@ -150,7 +172,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       stops.push(() => new Promise((done) => served.server.close(done)));
       metricsUrl = served.url;
     }
-    return { app, db, temporal, secrets, runtime, search, metrics, metricsUrl, workerRun, stop };
+    return { app, gateway, db, temporal, secrets, runtime, search, metrics, metricsUrl, workerRun, stop };
   } catch (error) {
     await stop();
     throw error;

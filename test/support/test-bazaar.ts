@@ -74,7 +74,7 @@ export async function createTestBazaar(options: TestBazaarOptions) {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const { app, db, temporal, secrets, runtime, search, metricsUrl } = bazaar;
+  const { app, gateway, db, temporal, secrets, runtime, search, metricsUrl } = bazaar;
   const runtimeRoot = join(dataDir, 'runtimes');
 
   /** Calls the API in process and reads the JSON answer. */
@@ -138,6 +138,8 @@ export async function createTestBazaar(options: TestBazaarOptions) {
 
   return {
     app,
+    /** The tool gateway's app (served on its socket by the worker; tests may listen on a port too). */
+    gateway,
     db,
     search,
     secrets,

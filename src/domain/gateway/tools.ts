@@ -95,21 +95,20 @@ export interface Tool {
   updatedAt: string;
 }
 
-function toTool(row: Record<string, any>): Tool {
+function toTool(row: Record<string, unknown>): Tool {
+  const price = (value: unknown) => (value === null ? null : Number(value));
   return {
-    name: row.name,
-    kind: row.kind,
-    description: row.description,
-    baseUrl: row.base_url,
-    credentialName: row.credential_name,
-    injection: { header: row.auth_header, template: row.auth_template },
-    models: row.models,
-    allowedMethods: row.allowed_methods,
-    allowedPathPrefixes: row.allowed_path_prefixes,
-    pricePer1kInputTokens:
-      row.price_per_1k_input_tokens === null ? null : Number(row.price_per_1k_input_tokens),
-    pricePer1kOutputTokens:
-      row.price_per_1k_output_tokens === null ? null : Number(row.price_per_1k_output_tokens),
+    name: row.name as string,
+    kind: row.kind as Tool['kind'],
+    description: row.description as string,
+    baseUrl: row.base_url as string,
+    credentialName: row.credential_name as string,
+    injection: { header: row.auth_header as string, template: row.auth_template as string },
+    models: row.models as string[],
+    allowedMethods: row.allowed_methods as string[],
+    allowedPathPrefixes: row.allowed_path_prefixes as string[],
+    pricePer1kInputTokens: price(row.price_per_1k_input_tokens),
+    pricePer1kOutputTokens: price(row.price_per_1k_output_tokens),
     createdAt: (row.created_at as Date).toISOString(),
     updatedAt: (row.updated_at as Date).toISOString(),
   };
