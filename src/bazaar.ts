@@ -149,8 +149,14 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     // the Unix socket its local sandboxes get bind-mounted (their only way out).
     let gateway: Gateway | null = null;
     if (config.roles.includes('gateway') || config.roles.includes('worker')) {
+      // A pool of its own: agents' calls never wait behind the API's or the worker's queries, and its
+      // writes (call counters, tool call records) commit without waiting for the disk flush. They
+      // become durable with the WAL's next flush, at the latest with the run's own (durable) finish,
+      // which is what bills them; a database crash mid-run may lose the last fraction of a second.
+      const gatewayDb = createPool(asyncCommitUrl(config.databaseUrl), logger, 20);
+      stops.push(() => gatewayDb.end());
       const built = createGateway({
-        db,
+        db: gatewayDb,
         secrets,
         logger,
         // Node replaces its default roots with `ca`, so the extra CA is added to them, not swapped in.
@@ -177,6 +183,13 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     await stop();
     throw error;
   }
+}
+
+/** The database URL with synchronous_commit off for every session opened on it. */
+function asyncCommitUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', '-c synchronous_commit=off');
+  return url.toString();
 }
 
 /** Starts the worker (stopped by stop()); `run` settles when it stops, and rejects if it fails. */

@@ -10,7 +10,7 @@ import type { Db } from '../db/pool.js';
 import { AppError } from '../domain/errors.js';
 import { recordToolCall } from '../domain/gateway/tool-calls.js';
 import type { Logger } from '../logger.js';
-import { authorizeCall, bearerToken, type AuthorizedCall, type CallTarget } from './authorize-call.js';
+import { bearerToken, CallAuthorizer, type AuthorizedCall, type CallTarget } from './authorize-call.js';
 import { CredentialCache } from './credential-cache.js';
 import { meteredEventStream, redactBytes, usageOfJson, type UpstreamUsage } from './upstream.js';
 
@@ -41,6 +41,7 @@ export function createGateway(deps: GatewayDeps) {
     keepAliveTimeout: 30_000,
   });
   const credentials = new CredentialCache(deps);
+  const authorizer = new CallAuthorizer(deps.db);
 
   /** The tenant's credential for the tool, or a 422 naming it. */
   async function credentialFor(call: AuthorizedCall): Promise<string> {
@@ -146,7 +147,7 @@ export function createGateway(deps: GatewayDeps) {
     const streaming = endpoint === 'chat/completions' && body.stream === true;
     // The final chunk then carries the usage, which is what the platform bills.
     if (streaming) body.stream_options = { ...asObject(body.stream_options), include_usage: true };
-    const call = await authorizeCall(deps.db, token, { kind: 'llm', model });
+    const call = await authorizer.authorize(token, { kind: 'llm', model });
     const credential = await credentialFor(call);
     const startedAt = performance.now();
     const url = new URL(`${call.tool.baseUrl}/${endpoint}`);
@@ -202,7 +203,7 @@ export function createGateway(deps: GatewayDeps) {
     const url = new URL(c.req.url);
     const path = url.pathname.slice(`/tools/${name}`.length) || '/';
     refuseDotSegments(path);
-    const call = await authorizeCall(deps.db, token, { kind: 'http', tool: name } satisfies CallTarget);
+    const call = await authorizer.authorize(token, { kind: 'http', tool: name } satisfies CallTarget);
     const method = c.req.method.toUpperCase();
     if (!call.tool.allowedMethods.includes(method)) {
       throw new AppError(

@@ -66,13 +66,13 @@ export interface GatewayGrantRecord {
 export type TokenLookup =
   { ok: true; grant: GatewayGrantRecord } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' };
 
-/** Looks a presented token up by its hash. */
-export async function lookUpGatewayToken(db: Queryable, token: string): Promise<TokenLookup> {
+/** Looks a token up by its hash. */
+export async function lookUpGatewayToken(db: Queryable, tokenHash: string): Promise<TokenLookup> {
   const { rows } = await db.query(
     `SELECT token_sha256, execution_id, installation_id, org_id, tools, max_tool_calls, max_tokens, calls,
             tokens_in + tokens_out AS tokens_used, revoked_at IS NOT NULL AS revoked, expires_at <= now() AS expired
      FROM gateway_tokens WHERE token_sha256 = $1`,
-    [sha256(token)],
+    [tokenHash],
   );
   const row = rows[0];
   if (!row) return { ok: false, reason: 'unknown' };
@@ -94,16 +94,28 @@ export async function lookUpGatewayToken(db: Queryable, token: string): Promise<
   };
 }
 
+/** The token's hash, as it is stored and looked up. */
+export const gatewayTokenHash = sha256;
+
 /**
- * Takes one call from the token's allowance, atomically (concurrent calls cannot pass the cap
- * together); false when the token died meanwhile or its calls are used up.
+ * Takes one call from the token's allowance, atomically (concurrent calls cannot pass a cap
+ * together): only while the token lives, its calls are under max_tool_calls and its tokens under
+ * max_tokens. False otherwise; lookUpGatewayToken then tells which.
  */
 export async function reserveGatewayCall(db: Queryable, tokenHash: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE gateway_tokens SET calls = calls + 1
      WHERE token_sha256 = $1 AND revoked_at IS NULL AND expires_at > now()
-       AND (max_tool_calls IS NULL OR calls < max_tool_calls)`,
+       AND (max_tool_calls IS NULL OR calls < max_tool_calls)
+       AND (max_tokens IS NULL OR tokens_in + tokens_out < max_tokens)`,
     [tokenHash],
   );
   return rowCount === 1;
+}
+
+/** Gives back a call reserved for a request that was then refused. */
+export async function releaseGatewayCall(db: Queryable, tokenHash: string): Promise<void> {
+  await db.query('UPDATE gateway_tokens SET calls = calls - 1 WHERE token_sha256 = $1 AND calls > 0', [
+    tokenHash,
+  ]);
 }
