@@ -117,8 +117,9 @@ export function createGateway(deps: GatewayDeps) {
 
   /** An upstream's whole answer, passed back with its status, the credential redacted from it. */
   function answer(response: Dispatcher.ResponseData, body: Buffer, credential: string, call: AuthorizedCall) {
-    // The tenant's credential was refused upstream: say so in Bazaar's words, not the upstream's.
-    if (response.statusCode === 401 || response.statusCode === 403) {
+    // The tenant's credential was refused upstream: say so in Bazaar's words, not the upstream's (an
+    // http tool's 403 is the API's own answer about a resource, passed back like any other).
+    if (response.statusCode === 401 || (response.statusCode === 403 && call.tool.kind === 'llm')) {
       throw new AppError(
         'bad_gateway',
         `the upstream of tool ${call.tool.name} refused the organisation's credential ${call.tool.credentialName} (HTTP ${response.statusCode})`,
