@@ -79,11 +79,9 @@ export const catalogToolSchema = z
     name: z.string(),
     kind: z.enum(['llm', 'http']),
     description: z.string(),
-    credentialName: z
-      .string()
-      .openapi({
-        description: 'The consumer credential the gateway uses upstream; never given to the agent',
-      }),
+    credentialName: z.string().openapi({
+      description: 'The consumer credential the gateway uses upstream; never given to the agent',
+    }),
     models: z.array(z.string()).optional().openapi({ description: 'llm tools: the models allowed' }),
   })
   .openapi('CatalogTool');
