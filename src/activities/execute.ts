@@ -122,8 +122,9 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
 
       const manifest = version.manifest as Manifest;
       const runtimeKind = manifest.runtime.kind;
+      const usesTools = (manifest.requiredTools?.length ?? 0) > 0;
       // A new attempt (the worker died mid-run) replaces the last one's token: that agent is gone.
-      await revokeExecutionTokens(db, executionId);
+      if (usesTools) await revokeExecutionTokens(db, executionId);
       const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         // Made here, not in the workflow, so the token never enters workflow history.
@@ -211,7 +212,7 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
       } finally {
         clearInterval(beat);
         // Whatever happened, the run's token dies with it (already gone is fine).
-        await revokeExecutionTokens(db, executionId);
+        if (usesTools) await revokeExecutionTokens(db, executionId);
       }
     },
 
