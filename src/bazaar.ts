@@ -8,6 +8,8 @@ import { createSecretStore } from './adapters/secrets/create-secret-store.js';
 import { PostgresSecretStore } from './adapters/secrets/postgres-secret-store.js';
 import type { SecretStore } from './adapters/secrets/secret-store.js';
 import { createApp } from './api/app.js';
+import { createGateway, type Gateway } from './gateway/gateway-app.js';
+import { serveGatewaySocket } from './gateway/serve-gateway.js';
 import { webhookAddressPolicy } from './services/manage-webhooks.js';
 import type { Config } from './config.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
@@ -155,6 +157,32 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       runtime,
       usage,
     });
+    // The tool gateway: served on its own port by main.ts for role `gateway`, and by every worker on
+    // the Unix socket its local sandboxes get bind-mounted (their only way out).
+    let gateway: Gateway | null = null;
+    if (config.roles.includes('gateway') || config.roles.includes('worker')) {
+      // A pool of its own: agents' calls never wait behind the API's or the worker's queries, and its
+      // writes (call counters, tool call records) commit without waiting for the disk flush. They
+      // become durable with the WAL's next flush, at the latest with the run's own (durable) finish,
+      // which is what bills them; a database crash mid-run may lose the last fraction of a second.
+      const gatewayDb = createPool(asyncCommitUrl(config.databaseUrl), logger, 20);
+      stops.push(() => gatewayDb.end());
+      const built = createGateway({
+        db: gatewayDb,
+        secrets,
+        logger,
+        // Node replaces its default roots with `ca`, so the extra CA is added to them, not swapped in.
+        upstreamCa: config.gateway.upstreamCaFile
+          ? [...rootCertificates, await readFile(config.gateway.upstreamCaFile, 'utf8')]
+          : undefined,
+      });
+      gateway = built;
+      stops.push(() => built.close());
+    }
+    if (gateway && config.roles.includes('worker')) {
+      const socket = await serveGatewaySocket(gateway.app, { socketPath: config.gateway.socketPath, logger });
+      stops.push(() => socket.close());
+    }
     // Its own port, never the API's: Prometheus scrapes it inside the cluster without a key.
     let metricsUrl: string | null = null;
     if (config.metricsPort !== undefined) {
@@ -162,11 +190,18 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       stops.push(() => new Promise((done) => served.server.close(done)));
       metricsUrl = served.url;
     }
-    return { app, db, temporal, secrets, runtime, search, metrics, metricsUrl, workerRun, stop };
+    return { app, gateway, db, temporal, secrets, runtime, search, metrics, metricsUrl, workerRun, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The database URL with synchronous_commit off for every session opened on it. */
+function asyncCommitUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', '-c synchronous_commit=off');
+  return url.toString();
 }
 
 /** Starts the worker (stopped by stop()); `run` settles when it stops, and rejects if it fails. */

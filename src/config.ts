@@ -56,6 +56,8 @@ const configSchema = z.object({
   GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The gateway's address as agents in Kubernetes Jobs reach it (its Service; the NetworkPolicy allows it). */
   GATEWAY_INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** A PEM file of extra certificate authorities to trust for tools' upstreams (private PKI, tests). */
+  GATEWAY_UPSTREAM_CA_FILE: z.string().min(1).optional(),
   /** Serve Prometheus metrics at /metrics on this port of its own (0: any free port); unset: not served. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Where to send traces over OTLP/HTTP (e.g. http://collector:4318); unset: no tracing. */
@@ -219,6 +221,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
       socketPath: env.GATEWAY_SOCKET ?? `${env.DATA_DIR}/gateway.sock`,
       publicUrl: env.GATEWAY_PUBLIC_URL ?? `http://localhost:${env.GATEWAY_PORT}`,
       internalUrl: env.GATEWAY_INTERNAL_URL ?? `http://bazaar-gateway.bazaar-system.svc:${env.GATEWAY_PORT}`,
+      upstreamCaFile: env.GATEWAY_UPSTREAM_CA_FILE,
     },
     tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }

@@ -63,6 +63,17 @@ async function main(): Promise<void> {
     cleanups.push(() => new Promise((done) => server.close(done)));
   }
 
+  let gatewayLine: string | null = null;
+  if (config.roles.includes('gateway') && bazaar.gateway) {
+    const server = await listen(bazaar.gateway.app, {
+      port: config.gateway.port,
+      hostname: '0.0.0.0',
+      logger,
+    });
+    cleanups.push(() => new Promise((done) => server.close(done)));
+    gatewayLine = `  Tool gateway: http://localhost:${config.gateway.port}   (agents call it with their execution's token)`;
+  }
+
   const api = `http://localhost:${config.port}`;
   const banner = config.roles.includes('api')
     ? [
@@ -75,6 +86,7 @@ async function main(): Promise<void> {
         `  Admin token:  ${admin.source.startsWith('the ') ? admin.source : `in ${resolve(admin.source)}`}`,
       ]
     : [`Bazaar worker is running on task queue ${config.temporal.taskQueue} (${config.temporal.address}).`];
+  if (gatewayLine) banner.push(gatewayLine);
   if (bazaar.metricsUrl)
     banner.push(`  Metrics:      ${bazaar.metricsUrl.replace('127.0.0.1', 'localhost')}`);
   process.stdout.write(['', ...banner, 'Press Ctrl-C to stop.', ''].join('\n'));

@@ -15,10 +15,13 @@ import { recordBudgetThresholds } from '../domain/metering/budget-thresholds.js'
 import { recordFreeQuotaExhausted } from '../domain/metering/free-quota.js';
 import { insertUsageEvents } from '../domain/metering/usage-events.js';
 import { findInstallation } from '../domain/installations/repository.js';
+import { meteredUsage } from '../domain/gateway/tool-calls.js';
+import { issueGatewayToken, revokeExecutionTokens, TOKEN_MARGIN_SECONDS } from '../domain/gateway/tokens.js';
+import { listTools } from '../domain/gateway/tools.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { redactInvocationResult } from '../runtime/redact-invocation-result.js';
-import type { RuntimeDriver } from '../runtime/runtime-driver.js';
+import type { GatewayGrant, RuntimeDriver } from '../runtime/runtime-driver.js';
 import { withRuntimeRefusals } from './runtime-refusals.js';
 
 /** What the execution activities need. */
@@ -61,6 +64,29 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
     return rows[0] ?? { cost: '0', currency: 'usd' };
   }
 
+  /**
+   * The gateway grant of a run whose version declares tools: a fresh token allowing exactly the
+   * declared tools still in the catalog, until the run's timeout (plus a margin); undefined otherwise.
+   */
+  async function grantGateway(
+    executionId: string,
+    installation: { id: string; orgId: string },
+    manifest: Manifest,
+  ): Promise<GatewayGrant | undefined> {
+    if (!manifest.requiredTools?.length) return undefined;
+    const tools = await listTools(db, manifest.requiredTools);
+    const token = await issueGatewayToken(db, {
+      executionId,
+      installationId: installation.id,
+      orgId: installation.orgId,
+      tools: tools.map((tool) => tool.name),
+      maxToolCalls: manifest.resources.maxToolCalls,
+      maxTokens: manifest.resources.maxTokens,
+      ttlSeconds: manifest.resources.timeoutSeconds + TOKEN_MARGIN_SECONDS,
+    });
+    return { token, tools: tools.map((tool) => ({ name: tool.name, kind: tool.kind })) };
+  }
+
   return withRuntimeRefusals({
     /**
      * Checks again, now that it is its turn, that it may run (installation active, organisation not
@@ -94,9 +120,15 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
       if (!installation || !version)
         throw nonRetryable('NotEntitled', 'the installation or its version is gone');
 
-      const runtimeKind = (version.manifest as Manifest).runtime.kind;
+      const manifest = version.manifest as Manifest;
+      const runtimeKind = manifest.runtime.kind;
+      const usesTools = (manifest.requiredTools?.length ?? 0) > 0;
+      // A new attempt (the worker died mid-run) replaces the last one's token: that agent is gone.
+      if (usesTools) await revokeExecutionTokens(db, executionId);
       const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
       try {
+        // Made here, not in the workflow, so the token never enters workflow history.
+        const gateway = await grantGateway(executionId, installation, manifest);
         // Redacted before anything of it is stored, logged or returned (to the workflow, into history).
         const result = redactInvocationResult(
           await runtime.invoke(
@@ -109,13 +141,18 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
             {
               executionId,
               input: execution.input,
-              manifest: version.manifest as Manifest,
+              manifest,
+              ...(gateway ? { gateway } : {}),
               signal: Context.current().cancellationSignal,
             },
           ),
         );
-        const tokensIn = result.usage?.tokensIn ?? 0;
-        const tokensOut = result.usage?.tokensOut ?? 0;
+        // The run is over: no more calls, then what the gateway measured is what counts.
+        if (gateway) await revokeExecutionTokens(db, executionId);
+        const metered = gateway ? await meteredUsage(db, executionId) : null;
+        const usageSource = metered && metered.calls > 0 ? ('gateway' as const) : ('agent' as const);
+        const tokensIn = usageSource === 'gateway' ? metered!.tokensIn : (result.usage?.tokensIn ?? 0);
+        const tokensOut = usageSource === 'gateway' ? metered!.tokensOut : (result.usage?.tokensOut ?? 0);
         const price =
           result.status === 'succeeded'
             ? await priceOf(installation.id, tokensIn + tokensOut)
@@ -130,6 +167,9 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
             tokensOut,
             durationMs: Math.round(result.durationMs),
             ...price,
+            usageSource,
+            agentTokensIn: result.usage?.tokensIn ?? null,
+            agentTokensOut: result.usage?.tokensOut ?? null,
           });
           if (!finished) return false;
           // One event per execution, keyed by its id; only a successful run is a billable invocation.
@@ -167,10 +207,12 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
         });
         // Counted after the commit, once: a retried attempt finds the execution already finished.
         if (finished) metrics.executions.inc({ status: result.status, runtime: runtimeKind });
-        logger.info({ executionId, status: result.status }, 'execution finished');
+        logger.info({ executionId, status: result.status, usageSource }, 'execution finished');
         return { status: result.status, reason: result.reason ?? null };
       } finally {
         clearInterval(beat);
+        // Whatever happened, the run's token dies with it (already gone is fine).
+        if (usesTools) await revokeExecutionTokens(db, executionId);
       }
     },
 

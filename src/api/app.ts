@@ -31,6 +31,7 @@ import { reviewRoutes } from './routes/reviews.js';
 import { searchRoutes } from './routes/search.js';
 import { sessionRoutes, signInRoutes } from './routes/sessions.js';
 import { signingSecretRoutes } from './routes/signing-secrets.js';
+import { toolRoutes } from './routes/tools.js';
 import { usageEventRoutes } from './routes/usage-events.js';
 import { versionRoutes } from './routes/versions.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -83,6 +84,7 @@ export function createApp(deps: ApiDeps) {
     billingRunRoutes,
     advisoryRoutes,
     ratingRoutes,
+    toolRoutes,
   ]) {
     app.route('/', routes(deps));
   }

@@ -73,8 +73,28 @@ export const listingSchema = z
   .openapi('Listing');
 
 /** A listing with the versions the caller may see and its trust signals. */
+/** A tool of the catalog as any key sees it (GET /v1/tools, and on listings). */
+export const catalogToolSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['llm', 'http']),
+    description: z.string(),
+    credentialName: z.string().openapi({
+      description: 'The consumer credential the gateway uses upstream; never given to the agent',
+    }),
+    models: z.array(z.string()).optional().openapi({ description: 'llm tools: the models allowed' }),
+  })
+  .openapi('CatalogTool');
+
 export const listingWithVersionsSchema = listingSchema
-  .extend({ versions: z.array(versionSchema), stats: listingStatsSchema })
+  .extend({
+    versions: z.array(versionSchema),
+    stats: listingStatsSchema,
+    tools: z.array(catalogToolSchema).openapi({
+      description:
+        'The tools the newest version shown declares (requiredTools), as the catalog describes them',
+    }),
+  })
   .openapi('ListingWithVersions');
 
 /** The answer of every call that starts or signals a workflow. */

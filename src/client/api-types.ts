@@ -1309,6 +1309,8 @@ export interface paths {
               memory?: string;
               /** @default 60 */
               timeoutSeconds?: number;
+              maxToolCalls?: number;
+              maxTokens?: number;
             };
             /**
              * @default {
@@ -1563,6 +1565,8 @@ export interface paths {
               memory?: string;
               /** @default 60 */
               timeoutSeconds?: number;
+              maxToolCalls?: number;
+              maxTokens?: number;
             };
             /**
              * @default {
@@ -3985,7 +3989,10 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['Execution'];
+            'application/json': components['schemas']['Execution'] & {
+              /** @description Each call the agent made through the tool gateway, in order */
+              toolCalls: components['schemas']['ToolCall'][];
+            };
           };
         };
         /** @description Invalid input; details lists each field path and problem */
@@ -6332,6 +6339,398 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/tools': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The platform's tool catalog: what agents may declare in requiredTools
+     * @description **Access:** any valid key.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Tools, by name */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              tools: components['schemas']['CatalogTool'][];
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/platform/tools': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Add a tool to the catalog (platform-admin, audited)
+     * @description An `llm` tool is an OpenAI-compatible upstream (`baseUrl` up to where `/chat/completions` starts) and the models it allows; an `http` tool an upstream with the methods and path prefixes allowed. The gateway authenticates upstream with the consumer’s credential `credentialName`, never given to the agent.
+     *
+     *     **Access:** a platform-admin key.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json':
+            | {
+                name: string;
+                description: string;
+                /** Format: uri */
+                baseUrl: string;
+                credentialName: string;
+                pricePer1kInputTokens?: number | null;
+                pricePer1kOutputTokens?: number | null;
+                /** @enum {string} */
+                kind: 'llm';
+                models: string[];
+              }
+            | {
+                name: string;
+                description: string;
+                /** Format: uri */
+                baseUrl: string;
+                credentialName: string;
+                pricePer1kInputTokens?: number | null;
+                pricePer1kOutputTokens?: number | null;
+                /** @enum {string} */
+                kind: 'http';
+                /**
+                 * @default {
+                 *       "header": "authorization",
+                 *       "template": "Bearer {credential}"
+                 *     }
+                 */
+                injection?: {
+                  header: string;
+                  template: string;
+                };
+                allowedMethods: ('GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[];
+                allowedPathPrefixes: string[];
+              };
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Tool'];
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflicts with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than this route accepts (64 KiB unless the route says otherwise) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/platform/tools/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a tool (platform-admin, audited); 409 while a submitted or published version needs it
+     * @description **Access:** a platform-admin key.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflicts with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a tool (platform-admin, audited); its name and kind stay
+     * @description **Access:** a platform-admin key.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** Format: uri */
+            baseUrl?: string;
+            credentialName?: string;
+            pricePer1kInputTokens?: number | null;
+            pricePer1kOutputTokens?: number | null;
+            models?: string[];
+            injection?: {
+              header: string;
+              template: string;
+            };
+            allowedMethods?: ('GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[];
+            allowedPathPrefixes?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Changed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Tool'];
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than this route accepts (64 KiB unless the route says otherwise) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6384,6 +6783,7 @@ export interface components {
           | 'rule_violation'
           | 'rate_limited'
           | 'internal'
+          | 'bad_gateway'
           | 'unavailable';
         message: string;
         requestId: string;
@@ -6447,6 +6847,8 @@ export interface components {
         successRate30d: number | null;
         p50DurationMs30d: number | null;
       };
+      /** @description The tools the newest version shown declares (requiredTools), as the catalog describes them */
+      tools: components['schemas']['CatalogTool'][];
     };
     Version: {
       /** Format: uuid */
@@ -6519,6 +6921,8 @@ export interface components {
           memory: string;
           /** @default 60 */
           timeoutSeconds: number;
+          maxToolCalls?: number;
+          maxTokens?: number;
         };
         /**
          * @default {
@@ -6554,6 +6958,16 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+    };
+    CatalogTool: {
+      name: string;
+      /** @enum {string} */
+      kind: 'llm' | 'http';
+      description: string;
+      /** @description The consumer credential the gateway uses upstream; never given to the agent */
+      credentialName: string;
+      /** @description llm tools: the models allowed */
+      models?: string[];
     };
     WorkflowAccepted: {
       workflowId: string;
@@ -6662,11 +7076,25 @@ export interface components {
       /** @description Exact decimal, from the installation’s pricing snapshot */
       cost: string | null;
       currency: string | null;
+      /**
+       * @description Where the tokens come from: measured by the tool gateway (then billed, whatever the agent reported), or reported by the agent
+       * @enum {string|null}
+       */
+      usageSource: 'gateway' | 'agent' | null;
       workflowId: string;
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
       finishedAt: string | null;
+    };
+    ToolCall: {
+      tool: string;
+      model?: string;
+      /** @enum {string} */
+      status: 'succeeded' | 'failed';
+      tokensIn: number;
+      tokensOut: number;
+      durationMs: number;
     };
     AuditEvent: {
       id: string;
@@ -6710,7 +7138,10 @@ export interface components {
         | 'webhook.deleted'
         | 'webhook.secret_rotated'
         | 'session.created'
-        | 'session.ended';
+        | 'session.ended'
+        | 'tool.created'
+        | 'tool.updated'
+        | 'tool.deleted';
       subjectType: string;
       subjectId: string;
       reason: string | null;
@@ -6856,6 +7287,27 @@ export interface components {
       gross: string;
       platformFee: string;
       payout: string;
+    };
+    Tool: {
+      name: string;
+      /** @enum {string} */
+      kind: 'llm' | 'http';
+      description: string;
+      baseUrl: string;
+      credentialName: string;
+      injection: {
+        header: string;
+        template: string;
+      };
+      models: string[];
+      allowedMethods: string[];
+      allowedPathPrefixes: string[];
+      pricePer1kInputTokens: number | null;
+      pricePer1kOutputTokens: number | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
     };
   };
   responses: never;

@@ -9,6 +9,7 @@ export const errorStatus = {
   rule_violation: 422,
   rate_limited: 429,
   internal: 500,
+  bad_gateway: 502,
   unavailable: 503,
 } as const;
 

@@ -2,11 +2,13 @@ import { findOrganization } from '../domain/auth/repository.js';
 import type { ListingVersion } from '../domain/catalog/repository.js';
 import { findMissingCredentials } from '../domain/credentials/missing-credentials.js';
 import { AppError, forbidden } from '../domain/errors.js';
+import { listTools } from '../domain/gateway/tools.js';
 import type { ServiceDeps } from './deps.js';
 
 /**
  * Refuses a suspended organisation (403), and (422) a version that is not published, that no
- * configured runtime can run, or whose credentials the tenant does not all hold.
+ * configured runtime can run, or whose credentials (its own and its tools') the tenant does not all
+ * hold. Returns the credentials the runtime gets: the version's own, never its tools'.
  */
 export async function assertInstallable(
   deps: ServiceDeps,
@@ -31,7 +33,14 @@ export async function assertInstallable(
     );
   }
   const required = version.manifest.requiredCredentials.map((credential) => credential.name);
-  const missing = await findMissingCredentials(deps.secrets, orgId, required);
+  // The declared tools' credentials are needed too, though only the gateway reads them (never the runtime).
+  const toolCredentials =
+    version.manifest.requiredTools.length > 0
+      ? (await listTools(deps.db, version.manifest.requiredTools)).map((tool) => tool.credentialName)
+      : [];
+  const missing = await findMissingCredentials(deps.secrets, orgId, [
+    ...new Set([...required, ...toolCredentials]),
+  ]);
   if (missing.length > 0) {
     throw new AppError(
       'rule_violation',

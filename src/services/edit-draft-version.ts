@@ -1,6 +1,7 @@
 import { updateDraftVersion, type ListingVersion } from '../domain/catalog/repository.js';
 import type { Manifest } from '../domain/catalog/schemas.js';
 import { AppError } from '../domain/errors.js';
+import { assertDeclarableTools } from '../domain/gateway/declared-tools.js';
 import type { ServiceDeps } from './deps.js';
 import { findListingVersion } from './find-listing-version.js';
 
@@ -15,5 +16,6 @@ export async function editDraftVersion(
       { path: 'json.version', message: `must be ${input.version}` },
     ]);
   }
+  await assertDeclarableTools(deps.db, input.manifest);
   return updateDraftVersion(deps.db, version.id, input.manifest);
 }

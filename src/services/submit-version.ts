@@ -2,6 +2,7 @@ import { findArtifactInfo } from '../domain/catalog/artifacts.js';
 import { findListing, findVersion, transitionVersion } from '../domain/catalog/repository.js';
 import type { Principal } from '../domain/auth/principal.js';
 import { AppError, conflict, notFound } from '../domain/errors.js';
+import { assertDeclarableTools } from '../domain/gateway/declared-tools.js';
 import { startOwnedWorkflow } from '../temporal/start-workflow.js';
 import { listingIdKey, listingSlugKey, publisherOrgKey } from '../workflows/search-attribute-keys.js';
 import { publishReview, publishWorkflowId } from '../workflows/publish-review.js';
@@ -24,6 +25,8 @@ export async function submitVersion(
   if (version.status !== 'draft' && version.status !== 'in_review') {
     throw conflict(`version ${version.version} is ${version.status}; only a draft can be submitted`);
   }
+  // The catalog may have changed since the draft was written.
+  if (version.status === 'draft') await assertDeclarableTools(deps.db, version.manifest);
   // A process agent is its code: without it, review would approve something that cannot run.
   if (
     version.status === 'draft' &&

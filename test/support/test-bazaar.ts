@@ -10,6 +10,7 @@ import { startBazaar } from '../../src/bazaar.js';
 import { loadConfig } from '../../src/config.js';
 import { upsertBootstrapAdminKey } from '../../src/domain/auth/repository.js';
 import { createLogger } from '../../src/logger.js';
+import type { RuntimeDriver } from '../../src/runtime/runtime-driver.js';
 
 /** A response as tests read it. */
 export interface TestResponse<T = any> {
@@ -41,6 +42,8 @@ export interface TestBazaarOptions {
   env?: Record<string, string>;
   /** Replace some real activities, e.g. to inject a failure at one step. */
   activities?: (real: Activities) => Partial<Activities>;
+  /** The driver for process agents, instead of the local sandbox under DATA_DIR/runtimes. */
+  runtime?: (runtimeRoot: string) => RuntimeDriver;
 }
 
 /** Starts Bazaar on the given database and Temporal; call stop() when done. */
@@ -67,14 +70,17 @@ export async function createTestBazaar(options: TestBazaarOptions) {
   );
   let bazaar;
   try {
-    bazaar = await startBazaar(config, logger, { activities: options.activities });
+    bazaar = await startBazaar(config, logger, {
+      activities: options.activities,
+      runtime: options.runtime?.(join(dataDir, 'runtimes')),
+    });
     await upsertBootstrapAdminKey(bazaar.db, adminToken);
   } catch (error) {
     await bazaar?.stop();
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const { app, db, temporal, secrets, runtime, search, metricsUrl } = bazaar;
+  const { app, gateway, db, temporal, secrets, runtime, search, metricsUrl } = bazaar;
   const runtimeRoot = join(dataDir, 'runtimes');
 
   /** Calls the API in process and reads the JSON answer. */
@@ -138,6 +144,8 @@ export async function createTestBazaar(options: TestBazaarOptions) {
 
   return {
     app,
+    /** The tool gateway's app (served on its socket by the worker; tests may listen on a port too). */
+    gateway,
     db,
     search,
     secrets,

@@ -8,6 +8,7 @@ import {
   summarizeUsage,
   toPublicExecution,
 } from '../../domain/executions/repository.js';
+import { listToolCalls } from '../../domain/gateway/tool-calls.js';
 import { invokeInstallation } from '../../services/invoke-installation.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
@@ -28,6 +29,10 @@ const executionSchema = z
       .nullable()
       .openapi({ description: 'Exact decimal, from the installation’s pricing snapshot' }),
     currency: z.string().nullable(),
+    usageSource: z.enum(['gateway', 'agent']).nullable().openapi({
+      description:
+        'Where the tokens come from: measured by the tool gateway (then billed, whatever the agent reported), or reported by the agent',
+    }),
     workflowId: z.string(),
     createdAt: z.iso.datetime(),
     finishedAt: z.iso.datetime().nullable(),
@@ -60,6 +65,17 @@ const executeRoute = createRoute({
     'Refused before anything runs: 403 when the organisation is suspended; 429 when the per-minute rate limit, a free listing’s monthly quota or the installation’s monthly budget is reached.',
 });
 
+const toolCallSchema = z
+  .object({
+    tool: z.string(),
+    model: z.string().optional(),
+    status: z.enum(['succeeded', 'failed']),
+    tokensIn: z.number().int(),
+    tokensOut: z.number().int(),
+    durationMs: z.number().int(),
+  })
+  .openapi('ToolCall');
+
 const getExecutionRoute = createRoute({
   method: 'get',
   path: '/v1/executions/{id}',
@@ -67,7 +83,17 @@ const getExecutionRoute = createRoute({
   summary: 'Status, output, tokens, duration and cost of an execution',
   ...access('org-member', { param: 'id', kind: 'execution' }),
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
-  responses: { 200: jsonResponse(executionSchema, 'The execution'), ...errorResponses(401, 404) },
+  responses: {
+    200: jsonResponse(
+      executionSchema.extend({
+        toolCalls: z
+          .array(toolCallSchema)
+          .openapi({ description: 'Each call the agent made through the tool gateway, in order' }),
+      }),
+      'The execution',
+    ),
+    ...errorResponses(401, 404),
+  },
 });
 
 const usageRoute = createRoute({
@@ -167,6 +193,9 @@ export function executionRoutes(deps: ApiDeps) {
       const principal = asOrgPrincipal(c.get('principal'));
       const execution = await findExecution(deps.db, c.req.valid('param').id, principal.orgId);
       if (!execution) throw notFound('execution');
-      return c.json(toPublicExecution(execution), 200);
+      const toolCalls = (await listToolCalls(deps.db, execution.id)).map(({ model, ...call }) =>
+        model === null ? call : { ...call, model },
+      );
+      return c.json({ ...toPublicExecution(execution), toolCalls }, 200);
     });
 }

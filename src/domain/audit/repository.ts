@@ -38,6 +38,9 @@ export const auditActions = [
   'webhook.secret_rotated',
   'session.created',
   'session.ended',
+  'tool.created',
+  'tool.updated',
+  'tool.deleted',
 ] as const;
 
 /** One action the audit trail records. */

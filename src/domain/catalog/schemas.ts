@@ -152,6 +152,10 @@ export const manifestSchema = z
           .regex(/^\d+(Ki|Mi|Gi)$/, 'a memory quantity such as 256Mi')
           .default('256Mi'),
         timeoutSeconds: z.number().int().min(1).max(3600).default(60),
+        /** The most calls one run may make through the tool gateway (unset: no cap). */
+        maxToolCalls: z.number().int().min(1).max(100_000).optional(),
+        /** The most tokens (in + out, as upstreams report them) one run may use through the gateway. */
+        maxTokens: z.number().int().min(1).max(1_000_000_000).optional(),
       })
       .default({ cpu: '500m', memory: '256Mi', timeoutSeconds: 60 }),
     /**

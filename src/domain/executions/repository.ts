@@ -21,6 +21,8 @@ export interface Execution {
   durationMs: number | null;
   cost: string | null;
   currency: string | null;
+  /** Where tokensIn/tokensOut come from: measured by the gateway, or the agent's own report. */
+  usageSource: 'gateway' | 'agent' | null;
   createdAt: string;
   finishedAt: string | null;
 }
@@ -31,6 +33,9 @@ export interface StoredExecution extends Execution {
   versionId: string;
   input: unknown;
   requestSha256: string;
+  /** What the agent reported about itself; billed only when the gateway measured nothing. */
+  agentTokensIn: number | null;
+  agentTokensOut: number | null;
 }
 
 function toExecution(row: Record<string, unknown>): StoredExecution {
@@ -48,6 +53,9 @@ function toExecution(row: Record<string, unknown>): StoredExecution {
     durationMs: (row.duration_ms as number | null) ?? null,
     cost: (row.cost as string | null) ?? null,
     currency: (row.currency as string | null) ?? null,
+    usageSource: (row.usage_source as 'gateway' | 'agent' | null) ?? null,
+    agentTokensIn: (row.agent_tokens_in as number | null) ?? null,
+    agentTokensOut: (row.agent_tokens_out as number | null) ?? null,
     requestSha256: row.request_sha256 as string,
     createdAt: (row.created_at as Date).toISOString(),
     finishedAt: row.finished_at ? (row.finished_at as Date).toISOString() : null,
@@ -132,11 +140,14 @@ export async function finishExecution(
     durationMs?: number | null;
     cost?: string | null;
     currency?: string | null;
+    usageSource?: 'gateway' | 'agent' | null;
+    agentTokensIn?: number | null;
+    agentTokensOut?: number | null;
   },
 ): Promise<boolean> {
   const { rows } = await db.query(
     `UPDATE executions SET status = $2, output = $3, reason = $4, tokens_in = $5, tokens_out = $6, duration_ms = $7,
-       cost = $8, currency = $9, finished_at = now()
+       cost = $8, currency = $9, usage_source = $10, agent_tokens_in = $11, agent_tokens_out = $12, finished_at = now()
      WHERE id = $1 AND status IN ('queued', 'running') RETURNING installation_id`,
     [
       input.id,
@@ -148,6 +159,9 @@ export async function finishExecution(
       input.durationMs ?? null,
       input.cost ?? null,
       input.currency ?? null,
+      input.usageSource ?? null,
+      input.agentTokensIn ?? null,
+      input.agentTokensOut ?? null,
     ],
   );
   if (!rows[0]) return false;
@@ -162,7 +176,15 @@ export async function finishExecution(
 
 /** Strips what only Bazaar reads. */
 export function toPublicExecution(execution: StoredExecution): Execution & { workflowId: string } {
-  const { orgId: _orgId, versionId: _versionId, input: _input, requestSha256: _hash, ...shown } = execution;
+  const {
+    orgId: _orgId,
+    versionId: _versionId,
+    input: _input,
+    requestSha256: _hash,
+    agentTokensIn: _agentIn,
+    agentTokensOut: _agentOut,
+    ...shown
+  } = execution;
   return { ...shown, workflowId: executeWorkflowId(execution.id) };
 }
 
