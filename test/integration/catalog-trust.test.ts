@@ -6,6 +6,7 @@ import { packFiles } from '../support/artifacts.js';
 import { echoManifest, installAgent } from '../support/agents.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { approveSubmission, publishAgent, uploadCodeIfProcess } from '../support/publish.js';
+import { waitFor } from '../support/wait-for.js';
 
 type Org = { org: { id: string }; token: string };
 
@@ -43,6 +44,15 @@ describe('catalog trust', () => {
     return response.body as { status: string };
   };
   const stats = async () => (await call('GET', `/v1/listings/${listing.slug}`, consumers.b.token)).body.stats;
+  /** The listing's hit when searching for it with these extra parameters, or undefined. */
+  const searchHit = async (params: Record<string, string> = {}) => {
+    const query = new URLSearchParams({ q: 'echoes its input back', limit: '50', ...params });
+    const response = await call('GET', `/v1/search?${query}`, consumers.b.token);
+    expect(response.status).toBe(200);
+    return (response.body.results as { listing: { slug: string; stats: unknown } }[]).find(
+      (result) => result.listing.slug === listing.slug,
+    );
+  };
   const rate = (who: Org, body: Record<string, unknown>) =>
     call('PUT', `/v1/listings/${listing.slug}/ratings/mine`, who.token, body);
 
@@ -264,6 +274,19 @@ describe('catalog trust', () => {
     expect((await rate(consumers.a, { stars: 4 })).status).toBe(201);
   });
 
+  it('filters search by minRating on the visible ratings (average 4.00 now)', async () => {
+    expect(await stats()).toMatchObject({ ratingAverage: 4, ratingCount: 1 });
+    // The vector index learns the new average through the search change feed: wait for it.
+    await waitFor(async () => (await searchHit({ minRating: '4' })) !== undefined, 'kept at minRating 4');
+    await waitFor(async () => (await searchHit({ minRating: '4.5' })) === undefined, 'gone at 4.5');
+    expect(await searchHit({ minRating: '0' })).toBeDefined();
+    for (const bad of ['5.5', '-1', 'four']) {
+      const refused = await call('GET', `/v1/search?q=echo&minRating=${bad}`, consumers.b.token);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toContainEqual(expect.objectContaining({ path: 'query.minRating' }));
+    }
+  });
+
   it('keeps usage stats from aggregates: installations, 30-day executions, success rate, p50', async () => {
     expect((await run('a', { fail: true })).status).toBe('failed');
     expect((await run('d')).status).toBe('succeeded');
@@ -281,6 +304,8 @@ describe('catalog trust', () => {
       [listing.id],
     );
     expect(rollup.rows).toEqual([{ executions: 4, succeeded: 3, timed: 4 }]);
+    // Search hits carry the same stats as the listing page.
+    expect((await searchHit())?.listing.stats).toEqual(now);
 
     const removal = await call('DELETE', `/v1/installations/${installations.c}`, consumers.c.token);
     await h.temporal.workflow.getHandle(removal.body.workflowId).result();
