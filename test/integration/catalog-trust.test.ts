@@ -396,4 +396,90 @@ describe('catalog trust', () => {
     expect(byPlatform.status).toBe(200);
     expect(byPlatform.body.status).toBe('suspended');
   });
+
+  it('keeps a yanked version running for the installation pinned to it; only new installs are refused', async () => {
+    expect((await run('d')).status).toBe('succeeded');
+    const fresh = await h.createOrg();
+    const refused = await call('POST', '/v1/installations', fresh.token, {
+      listing: listing.slug,
+      version: '1.0.0',
+    });
+    // A yanked version is no longer shown to other organisations, so it cannot even be named.
+    expect(refused.status).toBe(404);
+  });
+
+  describe('an install racing a yank of the same version', () => {
+    /** Sessions of this database waiting for a lock while running a statement like the pattern. */
+    const lockWaiters = async (pattern: string) =>
+      (
+        await h.db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
+             AND wait_event_type = 'Lock' AND query ILIKE $1`,
+          [pattern],
+        )
+      ).rows[0].n as number;
+    const install = (org: Org, version: string) =>
+      call('POST', '/v1/installations', org.token, { listing: listing.slug, version });
+    const yank = (version: string, token?: string) =>
+      call('POST', `/v1/listings/${listing.slug}/versions/${version}/yank`, token, { reason: 'withdrawn' });
+
+    it("counts an install that committed first: the publisher's yank is refused", async () => {
+      await publishVersion({ version: '1.3.0' });
+      const org = await h.createOrg('racing-installer');
+      // Hold the install inside its transaction: its insert waits for this lock on its organisation.
+      const blocker = await h.db.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [org.org.id]);
+        const installing = install(org, '1.3.0');
+        await waitFor(
+          async () => (await lockWaiters('%INSERT INTO installations%')) === 1,
+          'install waiting',
+        );
+        const yanking = yank('1.3.0', publisher.token);
+        // The yank must wait for the install's transaction rather than count without it.
+        await waitFor(async () => (await lockWaiters('%listing_versions%')) === 1, 'yank waiting');
+        await blocker.query('ROLLBACK');
+        expect((await installing).status).toBe(202);
+        const refused = await yanking;
+        expect(refused.status).toBe(422);
+        expect(refused.body.error.details).toEqual({ pinnedInstallations: 1 });
+      } finally {
+        blocker.release();
+      }
+    });
+
+    it('makes an install that started during a yank wait for it, then refuses it', async () => {
+      await publishVersion({ version: '1.4.0' });
+      const org = await h.createOrg('late-installer');
+      // Hold the platform's yank inside its transaction: it updates the listing row after the version's.
+      const blocker = await h.db.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM listings WHERE id = $1 FOR UPDATE', [listing.id]);
+        const yanking = yank('1.4.0');
+        await waitFor(async () => (await lockWaiters('%UPDATE listings%')) === 1, 'yank waiting');
+        const installing = install(org, '1.4.0');
+        await waitFor(
+          async () =>
+            (await lockWaiters('%listing_versions%')) + (await lockWaiters('%INSERT INTO installations%')) ===
+            1,
+          'install waiting',
+        );
+        await blocker.query('ROLLBACK');
+        expect((await yanking).status).toBe(200);
+        const refused = await installing;
+        expect(refused.status).toBe(422);
+        expect(refused.body.error.message).toMatch(/suspended/);
+        const landed = await h.db.query(
+          `SELECT count(*)::int AS n FROM installations i JOIN listing_versions v ON v.id = i.version_id
+            WHERE v.listing_id = $1 AND v.version = '1.4.0'`,
+          [listing.id],
+        );
+        expect(landed.rows[0].n).toBe(0);
+      } finally {
+        blocker.release();
+      }
+    });
+  });
 });
