@@ -1,10 +1,12 @@
 // What search's quality tie-break adds per query: loadQualitySignals for the candidates it looks up (the
 // page window, typically 20–60; at most all 400 fused) on N listings with 30 days of rollups each.
-// Run: npx tsx bench/quality-signals.bench.ts [--listings=10000] [--candidates=400] [--queries=500]
+// Also the stats every search hit carries: readListingsStats for one page (--page, default 20).
+// Run: npx tsx bench/quality-signals.bench.ts [--listings=10000] [--candidates=400] [--queries=500] [--page=20]
 // Never part of the test suite.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ensureDatabase, migrate } from '../src/db/migrate.js';
+import { readListingsStats } from '../src/domain/catalog/listing-stats.js';
 import { loadQualitySignals } from '../src/domain/search/search-repository.js';
 import { seedOrg, seedPublishedListings } from '../test/support/seed.js';
 import { percentile } from './bench-bazaar.js';
@@ -15,6 +17,7 @@ const args = new Map(
 const listingCount = Number(args.get('listings') ?? 10_000);
 const candidates = Number(args.get('candidates') ?? 400);
 const queries = Number(args.get('queries') ?? 500);
+const pageSize = Number(args.get('page') ?? 20);
 
 const admin = process.env.BAZAAR_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const url = new URL(admin);
@@ -35,8 +38,9 @@ try {
        active_installation_count = (random() * 100)::int`,
   );
   await db.query(
-    `INSERT INTO listing_execution_days (listing_id, day, executions, succeeded)
-     SELECT id, (now() AT TIME ZONE 'UTC')::date - d, 100, 90 FROM listings, generate_series(0, 29) AS d`,
+    `INSERT INTO listing_execution_days (listing_id, day, executions, succeeded, duration_buckets)
+     SELECT id, (now() AT TIME ZONE 'UTC')::date - d, 100, 90, array_fill(1, ARRAY[72])
+     FROM listings, generate_series(0, 29) AS d`,
   );
   await db.query('ANALYZE');
   const measure = async (label: string, load: (batch: string[]) => Promise<unknown>) => {
@@ -58,6 +62,9 @@ try {
     db.query('SELECT id, rating_average FROM listings WHERE id = ANY($1::uuid[])', [batch]),
   );
   await measure('loadQualitySignals', (batch) => loadQualitySignals(db, batch));
+  await measure(`readListingsStats, a page of ${pageSize} (of the candidates)`, (batch) =>
+    readListingsStats(db, batch.slice(0, pageSize)),
+  );
   if (args.has('explain')) {
     const batch = ids.slice(0, candidates);
     const plan = await db.query(

@@ -1,13 +1,19 @@
 // Search latency, throughput, ANN recall, build time and memory on synthetic catalogs.
 // Run: npx tsx --expose-gc bench/search.bench.ts [--sizes=10000,100000] [--ef=96] [--efc=64] [--m=16] [--index-only]
 //   [--seed-texts=N]: also embed N generated listing texts as seeds, for a catalog with more distinct
-//   listings (by default every synthetic listing mixes two of the relevance set's 108 embeddings)
+//   listings (by default every synthetic listing mixes two of the relevance set's embeddings)
+//   [--hnswlib]: also build hnswlib-node (the C++ hnswlib) on the same catalog, with the same m,
+//   efConstruction and efSearch, and measure its build, recall against the same exact search and latency
 // Never part of the test suite.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CachedEmbedder } from '../src/adapters/embeddings/cached-embedder.js';
 import { normalizeVector, type Embedder } from '../src/adapters/embeddings/embedder.js';
 import { LocalEmbedder } from '../src/adapters/embeddings/local-embedder.js';
 import { InMemoryVectorIndex } from '../src/adapters/vector-index/in-memory-vector-index.js';
+import { matchesFilter } from '../src/adapters/vector-index/payload-filter.js';
 import type { VectorFilter, VectorPayload } from '../src/adapters/vector-index/vector-index.js';
 import { fuseByScore } from '../src/domain/search/hybrid-fusion.js';
 import { listingEmbeddingText } from '../src/domain/search/listing-search-text.js';
@@ -277,6 +283,7 @@ for (const size of sizes) {
   }
   exactTimes.sort((a, b) => a - b);
   console.log(`exact scan for comparison: p50 ${ms(percentile(exactTimes, 50))}`);
+  if (args.has('hnswlib')) await measureHnswlib(points, probeVectors, index);
   if (indexOnly) continue;
 
   const cold = await sequentialLatency(local, index, uniqueQueries(150));
@@ -312,3 +319,54 @@ for (const size of sizes) {
   );
 }
 await local.close();
+
+/** The same catalog in hnswlib-node: build time, recall@10 against the same exact search, latency, a saved graph. */
+async function measureHnswlib(
+  points: { vector: Float32Array; payload: VectorPayload }[],
+  probeVectors: Float32Array[],
+  reference: InMemoryVectorIndex,
+): Promise<void> {
+  // CommonJS, and optional: a machine where its native build failed still runs the rest of the bench.
+  const { HierarchicalNSW } = (await import('hnswlib-node')).default;
+  const m = linksPerNode ?? 16;
+  const efc = efConstruction ?? 128;
+  const native = new HierarchicalNSW('cosine', points[0]!.vector.length);
+  let began = performance.now();
+  native.initIndex(points.length, m, efc, 100);
+  points.forEach((point, label) => native.addPoint(Array.from(point.vector), label));
+  const buildMs = performance.now() - began;
+  const accept = (label: number) => matchesFilter(points[label]!.payload, viewer);
+  const search = (v: Float32Array, k: number) =>
+    native.searchKnn(Array.from(v), k, accept).neighbors.map((label) => `listing-${label}`);
+  for (const ef of efValues) {
+    native.setEf(Math.max(ef, CANDIDATES));
+    let found = 0;
+    const times: number[] = [];
+    for (const v of probeVectors) {
+      const approximate = new Set(search(v, 10));
+      found += (await reference.searchExact(v, 10, viewer)).filter((h) => approximate.has(h.id)).length;
+      const t = performance.now();
+      search(v, CANDIDATES);
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    console.log(
+      `hnswlib-node, efSearch ${ef}: recall@10 vs exact ${(found / (probeVectors.length * 10)).toFixed(4)}; ANN p50 ${ms(percentile(times, 50))} p95 ${ms(percentile(times, 95))}; build ${(buildMs / 1000).toFixed(1)} s`,
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-hnsw-'));
+  try {
+    const file = join(dir, 'graph.bin');
+    began = performance.now();
+    native.writeIndexSync(file);
+    const writeMs = performance.now() - began;
+    const loaded = new HierarchicalNSW('cosine', points[0]!.vector.length);
+    began = performance.now();
+    loaded.readIndexSync(file);
+    console.log(
+      `hnswlib-node graph saved in ${ms(writeMs)} (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB), loaded in ${ms(performance.now() - began)} (${loaded.getCurrentCount()} points)`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

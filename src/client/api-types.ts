@@ -1252,6 +1252,7 @@ export interface paths {
             description: string;
             longDescription?: string;
             changelog?: string;
+            exampleTasks?: string[];
             pricing: {
               /** @enum {string} */
               model: 'free' | 'usage_based' | 'subscription' | 'one_time';
@@ -1508,6 +1509,7 @@ export interface paths {
             description: string;
             longDescription?: string;
             changelog?: string;
+            exampleTasks?: string[];
             pricing: {
               /** @enum {string} */
               model: 'free' | 'usage_based' | 'subscription' | 'one_time';
@@ -6864,6 +6866,7 @@ export interface components {
         description: string;
         longDescription?: string;
         changelog?: string;
+        exampleTasks?: string[];
         pricing: {
           /** @enum {string} */
           model: 'free' | 'usage_based' | 'subscription' | 'one_time';
@@ -6999,6 +7002,15 @@ export interface components {
         description: string;
         pricingModel: string;
         rating: number | null;
+        stats: {
+          ratingAverage: number | null;
+          ratingCount: number;
+          installations: number;
+          activeInstallations: number;
+          executions30d: number;
+          successRate30d: number | null;
+          p50DurationMs30d: number | null;
+        };
       };
       /** @description In [0, 1]; results under the documented threshold 0.2 are dropped */
       score: number;

@@ -1,7 +1,7 @@
 import { withTransaction } from '../db/pool.js';
 import { recordAudit } from '../domain/audit/repository.js';
 import type { OrgPrincipal } from '../domain/auth/principal.js';
-import { findListingForCaller } from '../domain/catalog/repository.js';
+import { findListingForCaller, lockVersionStatus } from '../domain/catalog/repository.js';
 import { AppError, notFound } from '../domain/errors.js';
 import { createInstallation, transitionInstallation } from '../domain/installations/repository.js';
 import { startOwnedWorkflow } from '../temporal/start-workflow.js';
@@ -32,6 +32,15 @@ export async function installListing(
   const required = await assertInstallable(deps, principal.orgId, version);
 
   const installation = await withTransaction(deps.db, async (tx) => {
+    // Checked again under a share lock: a deprecate or yank committed since the check above is seen
+    // here, and one that starts now waits for this installation to be recorded (and counted).
+    const status = await lockVersionStatus(tx, version.id, 'share');
+    if (status !== 'published') {
+      throw new AppError(
+        'rule_violation',
+        `version ${version.version} is ${status ?? 'gone'}; only a published version can be installed`,
+      );
+    }
     const created = await createInstallation(tx, {
       orgId: principal.orgId,
       listingId: found.listing.id,

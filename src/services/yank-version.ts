@@ -3,7 +3,6 @@ import type { ListingVersion } from '../domain/catalog/repository.js';
 import { AppError } from '../domain/errors.js';
 import { changeVersionStatus } from './change-version-status.js';
 import type { ServiceDeps } from './deps.js';
-import { findListingVersion } from './find-listing-version.js';
 import { countPinnedInstallations } from './version-impact.js';
 
 /**
@@ -16,9 +15,13 @@ export async function yankVersion(
   principal: Principal,
   input: { listing: string; version: string; reason?: string },
 ): Promise<ListingVersion> {
-  if (principal.role !== 'platform-admin') {
-    const { version } = await findListingVersion(deps.db, input);
-    const { pinned } = await countPinnedInstallations(deps.db, version.id);
+  if (principal.role === 'platform-admin') {
+    return changeVersionStatus(deps, principal, { ...input, to: 'suspended' });
+  }
+  // Counted under the version's lock: an install racing this yank has either committed (and is
+  // counted) or waits and then finds the version suspended.
+  return changeVersionStatus(deps, principal, { ...input, to: 'suspended' }, async (tx, version) => {
+    const { pinned } = await countPinnedInstallations(tx, version.id);
     if (pinned > 0) {
       throw new AppError(
         'rule_violation',
@@ -26,6 +29,5 @@ export async function yankVersion(
         { pinnedInstallations: pinned },
       );
     }
-  }
-  return changeVersionStatus(deps, principal, { ...input, to: 'suspended' });
+  });
 }

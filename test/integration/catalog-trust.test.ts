@@ -6,6 +6,7 @@ import { packFiles } from '../support/artifacts.js';
 import { echoManifest, installAgent } from '../support/agents.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { approveSubmission, publishAgent, uploadCodeIfProcess } from '../support/publish.js';
+import { waitFor } from '../support/wait-for.js';
 
 type Org = { org: { id: string }; token: string };
 
@@ -43,6 +44,15 @@ describe('catalog trust', () => {
     return response.body as { status: string };
   };
   const stats = async () => (await call('GET', `/v1/listings/${listing.slug}`, consumers.b.token)).body.stats;
+  /** The listing's hit when searching for it with these extra parameters, or undefined. */
+  const searchHit = async (params: Record<string, string> = {}) => {
+    const query = new URLSearchParams({ q: 'echoes its input back', limit: '50', ...params });
+    const response = await call('GET', `/v1/search?${query}`, consumers.b.token);
+    expect(response.status).toBe(200);
+    return (response.body.results as { listing: { slug: string; stats: unknown } }[]).find(
+      (result) => result.listing.slug === listing.slug,
+    );
+  };
   const rate = (who: Org, body: Record<string, unknown>) =>
     call('PUT', `/v1/listings/${listing.slug}/ratings/mine`, who.token, body);
 
@@ -264,6 +274,19 @@ describe('catalog trust', () => {
     expect((await rate(consumers.a, { stars: 4 })).status).toBe(201);
   });
 
+  it('filters search by minRating on the visible ratings (average 4.00 now)', async () => {
+    expect(await stats()).toMatchObject({ ratingAverage: 4, ratingCount: 1 });
+    // The vector index learns the new average through the search change feed: wait for it.
+    await waitFor(async () => (await searchHit({ minRating: '4' })) !== undefined, 'kept at minRating 4');
+    await waitFor(async () => (await searchHit({ minRating: '4.5' })) === undefined, 'gone at 4.5');
+    expect(await searchHit({ minRating: '0' })).toBeDefined();
+    for (const bad of ['5.5', '-1', 'four']) {
+      const refused = await call('GET', `/v1/search?q=echo&minRating=${bad}`, consumers.b.token);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toContainEqual(expect.objectContaining({ path: 'query.minRating' }));
+    }
+  });
+
   it('keeps usage stats from aggregates: installations, 30-day executions, success rate, p50', async () => {
     expect((await run('a', { fail: true })).status).toBe('failed');
     expect((await run('d')).status).toBe('succeeded');
@@ -281,6 +304,8 @@ describe('catalog trust', () => {
       [listing.id],
     );
     expect(rollup.rows).toEqual([{ executions: 4, succeeded: 3, timed: 4 }]);
+    // Search hits carry the same stats as the listing page.
+    expect((await searchHit())?.listing.stats).toEqual(now);
 
     const removal = await call('DELETE', `/v1/installations/${installations.c}`, consumers.c.token);
     await h.temporal.workflow.getHandle(removal.body.workflowId).result();
@@ -370,5 +395,91 @@ describe('catalog trust', () => {
     const byPlatform = await yank('1.0.0');
     expect(byPlatform.status).toBe(200);
     expect(byPlatform.body.status).toBe('suspended');
+  });
+
+  it('keeps a yanked version running for the installation pinned to it; only new installs are refused', async () => {
+    expect((await run('d')).status).toBe('succeeded');
+    const fresh = await h.createOrg();
+    const refused = await call('POST', '/v1/installations', fresh.token, {
+      listing: listing.slug,
+      version: '1.0.0',
+    });
+    // A yanked version is no longer shown to other organisations, so it cannot even be named.
+    expect(refused.status).toBe(404);
+  });
+
+  describe('an install racing a yank of the same version', () => {
+    /** Sessions of this database waiting for a lock while running a statement like the pattern. */
+    const lockWaiters = async (pattern: string) =>
+      (
+        await h.db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
+             AND wait_event_type = 'Lock' AND query ILIKE $1`,
+          [pattern],
+        )
+      ).rows[0].n as number;
+    const install = (org: Org, version: string) =>
+      call('POST', '/v1/installations', org.token, { listing: listing.slug, version });
+    const yank = (version: string, token?: string) =>
+      call('POST', `/v1/listings/${listing.slug}/versions/${version}/yank`, token, { reason: 'withdrawn' });
+
+    it("counts an install that committed first: the publisher's yank is refused", async () => {
+      await publishVersion({ version: '1.3.0' });
+      const org = await h.createOrg('racing-installer');
+      // Hold the install inside its transaction: its insert waits for this lock on its organisation.
+      const blocker = await h.db.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [org.org.id]);
+        const installing = install(org, '1.3.0');
+        await waitFor(
+          async () => (await lockWaiters('%INSERT INTO installations%')) === 1,
+          'install waiting',
+        );
+        const yanking = yank('1.3.0', publisher.token);
+        // The yank must wait for the install's transaction rather than count without it.
+        await waitFor(async () => (await lockWaiters('%listing_versions%')) === 1, 'yank waiting');
+        await blocker.query('ROLLBACK');
+        expect((await installing).status).toBe(202);
+        const refused = await yanking;
+        expect(refused.status).toBe(422);
+        expect(refused.body.error.details).toEqual({ pinnedInstallations: 1 });
+      } finally {
+        blocker.release();
+      }
+    });
+
+    it('makes an install that started during a yank wait for it, then refuses it', async () => {
+      await publishVersion({ version: '1.4.0' });
+      const org = await h.createOrg('late-installer');
+      // Hold the platform's yank inside its transaction: it updates the listing row after the version's.
+      const blocker = await h.db.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM listings WHERE id = $1 FOR UPDATE', [listing.id]);
+        const yanking = yank('1.4.0');
+        await waitFor(async () => (await lockWaiters('%UPDATE listings%')) === 1, 'yank waiting');
+        const installing = install(org, '1.4.0');
+        await waitFor(
+          async () =>
+            (await lockWaiters('%listing_versions%')) + (await lockWaiters('%INSERT INTO installations%')) ===
+            1,
+          'install waiting',
+        );
+        await blocker.query('ROLLBACK');
+        expect((await yanking).status).toBe(200);
+        const refused = await installing;
+        expect(refused.status).toBe(422);
+        expect(refused.body.error.message).toMatch(/suspended/);
+        const landed = await h.db.query(
+          `SELECT count(*)::int AS n FROM installations i JOIN listing_versions v ON v.id = i.version_id
+            WHERE v.listing_id = $1 AND v.version = '1.4.0'`,
+          [listing.id],
+        );
+        expect(landed.rows[0].n).toBe(0);
+      } finally {
+        blocker.release();
+      }
+    });
   });
 });

@@ -23,6 +23,21 @@ describe('manifest', () => {
     expect(parsed.requiredCredentials).toEqual([]);
   });
 
+  it('takes up to 10 example tasks of 3 to 200 characters each', () => {
+    const tasks = Array.from({ length: 10 }, (_, i) => `Refund damaged order number ${i}`);
+    expect(manifestSchema.parse({ ...base, exampleTasks: tasks }).exampleTasks).toEqual(tasks);
+    expect(manifestSchema.parse(base).exampleTasks).toBeUndefined();
+    expect(problems({ ...base, exampleTasks: [...tasks, 'one more task'] })).toEqual([
+      'exampleTasks: Too big: expected array to have <=10 items',
+    ]);
+    expect(problems({ ...base, exampleTasks: ['ok task', ' x '] }).map((p) => p.split(':')[0])).toEqual([
+      'exampleTasks.1',
+    ]);
+    expect(problems({ ...base, exampleTasks: ['x'.repeat(201)] }).map((p) => p.split(':')[0])).toEqual([
+      'exampleTasks.0',
+    ]);
+  });
+
   it.each([
     [{ model: 'free', pricePerInvocation: 1 }, ['pricing.pricePerInvocation']],
     [{ model: 'usage_based' }, ['pricing.pricePerInvocation']],

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { listingStatsSchema } from '../../domain/catalog/listing-stats.js';
 import { searchQuerySchema } from '../../domain/search/search-query.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonResponse, access } from '../openapi.js';
@@ -17,6 +18,8 @@ const searchResultSchema = z
       description: z.string(),
       pricingModel: z.string(),
       rating: z.number().nullable(),
+      /** The same trust signals as GET /v1/listings/{idOrSlug}, read from aggregates. */
+      stats: listingStatsSchema,
     }),
     score: z
       .number()

@@ -48,29 +48,70 @@ export async function recordExecutionDay(
 
 /** A listing's stats from its aggregates: the listing row and at most 30 daily rollups. */
 export async function readListingStats(db: Queryable, listingId: string): Promise<ListingStats> {
-  const [listing, days] = await Promise.all([
+  const stats = await readListingsStats(db, [listingId]);
+  return stats.get(listingId) ?? statsOf({}, []);
+}
+
+/**
+ * Stats of many listings (a search page) in two queries whatever their number: the listing rows and
+ * their daily rollups of the window. Unknown ids are left out of the map.
+ */
+export async function readListingsStats(
+  db: Queryable,
+  listingIds: string[],
+): Promise<Map<string, ListingStats>> {
+  if (listingIds.length === 0) return new Map();
+  const [listings, days] = await Promise.all([
     db.query(
-      `SELECT rating_average, rating_count, installation_count, active_installation_count
-       FROM listings WHERE id = $1`,
-      [listingId],
+      `SELECT id, rating_average, rating_count, installation_count, active_installation_count
+       FROM listings WHERE id = ANY($1::uuid[])`,
+      [listingIds],
     ),
     db.query(
-      `SELECT executions, succeeded, duration_buckets FROM listing_execution_days
-       WHERE listing_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - $2::int`,
-      [listingId, WINDOW_DAYS],
+      // As text, parsed with JSON.parse: node-pg's int[] parser took twice as long on a page of 20
+      // listings × 30 days × 72 buckets (bench/quality-signals.bench.ts).
+      `SELECT listing_id, executions, succeeded, duration_buckets::text AS duration_buckets FROM listing_execution_days
+       WHERE listing_id = ANY($1::uuid[]) AND day > (now() AT TIME ZONE 'UTC')::date - $2::int`,
+      [listingIds, WINDOW_DAYS],
     ),
   ]);
-  const row = listing.rows[0] ?? {};
-  const executions = days.rows.reduce((sum, day) => sum + (day.executions as number), 0);
-  const succeeded = days.rows.reduce((sum, day) => sum + (day.succeeded as number), 0);
+  const daysByListing = new Map<string, DayRow[]>();
+  for (const row of days.rows as {
+    listing_id: string;
+    executions: number;
+    succeeded: number;
+    duration_buckets: string;
+  }[]) {
+    const list = daysByListing.get(row.listing_id) ?? [];
+    list.push({
+      executions: row.executions,
+      succeeded: row.succeeded,
+      duration_buckets: JSON.parse(`[${row.duration_buckets.slice(1, -1)}]`) as number[],
+    });
+    daysByListing.set(row.listing_id, list);
+  }
+  return new Map(
+    listings.rows.map((row) => [row.id as string, statsOf(row, daysByListing.get(row.id) ?? [])]),
+  );
+}
+
+interface DayRow {
+  executions: number;
+  succeeded: number;
+  duration_buckets: number[];
+}
+
+function statsOf(row: Record<string, unknown>, days: DayRow[]): ListingStats {
+  const executions = days.reduce((sum, day) => sum + day.executions, 0);
+  const succeeded = days.reduce((sum, day) => sum + day.succeeded, 0);
   return {
-    ratingAverage: row.rating_average == null ? null : Number(row.rating_average),
-    ratingCount: row.rating_count ?? 0,
-    installations: row.installation_count ?? 0,
-    activeInstallations: row.active_installation_count ?? 0,
+    ratingAverage: row['rating_average'] == null ? null : Number(row['rating_average']),
+    ratingCount: (row['rating_count'] as number | undefined) ?? 0,
+    installations: (row['installation_count'] as number | undefined) ?? 0,
+    activeInstallations: (row['active_installation_count'] as number | undefined) ?? 0,
     executions30d: executions,
     successRate30d: executions === 0 ? null : Math.round((succeeded / executions) * 10_000) / 10_000,
-    p50DurationMs30d: medianDuration(addHistograms(days.rows.map((day) => day.duration_buckets as number[]))),
+    p50DurationMs30d: medianDuration(addHistograms(days.map((day) => day.duration_buckets))),
   };
 }
 

@@ -226,6 +226,22 @@ export async function transitionVersion(
   return rows[0] ? toVersion(rows[0]) : null;
 }
 
+/**
+ * Locks a version's row until the transaction ends and reads its status: `share` for a change that
+ * needs the version to stay as it is (an install), `update` for a change of its status (deprecate,
+ * yank). Share locks do not block one another; an update lock waits for them and they for it, so an
+ * install and a yank of the same version take turns. Null when the version does not exist.
+ */
+export async function lockVersionStatus(
+  db: Queryable,
+  versionId: string,
+  mode: 'share' | 'update',
+): Promise<VersionStatus | null> {
+  const lock = mode === 'share' ? 'FOR SHARE' : 'FOR NO KEY UPDATE';
+  const { rows } = await db.query(`SELECT status FROM listing_versions WHERE id = $1 ${lock}`, [versionId]);
+  return rows[0] ? (rows[0].status as VersionStatus) : null;
+}
+
 /** Records a reviewer's decision on an in-review version not yet decided; false when it cannot. */
 export async function recordReviewDecision(
   db: Queryable,

@@ -136,6 +136,8 @@ export const manifestSchema = z
     description: z.string().trim().min(1).max(500),
     longDescription: z.string().max(20_000).optional(),
     changelog: z.string().max(20_000).optional(),
+    /** Jobs the publisher says the agent does, in a user's words; search embeds and indexes them. */
+    exampleTasks: z.array(z.string().trim().min(3).max(200)).max(10).optional(),
     pricing: pricingSchema,
     requiredTools: z.array(slug(64)).max(50).default([]),
     requiredCredentials: z.array(requiredCredentialSchema).max(50).default([]),

@@ -26,7 +26,8 @@ export async function loadEmbeddingText(
 ): Promise<{ listingId: string; text: string; sha256: string } | null> {
   const { rows } = await db.query(
     `SELECT l.id AS listing_id, l.name, l.category, l.tags,
-            v.manifest->>'description' AS description, v.manifest->>'longDescription' AS long_description
+            v.manifest->>'description' AS description, v.manifest->>'longDescription' AS long_description,
+            v.manifest->'exampleTasks' AS example_tasks
      FROM listing_versions v JOIN listings l ON l.id = v.listing_id WHERE v.id = $1`,
     [versionId],
   );
@@ -38,13 +39,17 @@ export async function loadEmbeddingText(
     tags: row.tags,
     description: row.description,
     longDescription: row.long_description,
+    exampleTasks: row.example_tasks,
   });
   return { listingId: row.listing_id, text, sha256: createHash('sha256').update(text).digest('hex') };
 }
 
 const searchDocumentSql = listingSearchDocumentSql(
   `l.name || ' ' || array_to_string(l.tags, ' ')`,
-  `v.manifest->>'description'`,
+  // Same text as listingLexicalFields: the description, then each example task on its own line.
+  `concat_ws(E'\\n', v.manifest->>'description',
+     (SELECT string_agg(task, E'\\n') FROM jsonb_array_elements_text(
+        CASE jsonb_typeof(v.manifest->'exampleTasks') WHEN 'array' THEN v.manifest->'exampleTasks' ELSE '[]' END) task))`,
   `v.manifest->>'longDescription'`,
 );
 

@@ -1,6 +1,7 @@
 import type { Embedder } from '../../adapters/embeddings/index.js';
 import type { VectorFilter, VectorIndex } from '../../adapters/vector-index/index.js';
 import type { Db } from '../../db/pool.js';
+import { readListingsStats, type ListingStats } from '../catalog/listing-stats.js';
 import { fuseByScore, scoreFusionFor, type MatchedBy } from './hybrid-fusion.js';
 import { paginateResults } from './paginate-results.js';
 import { decodeSearchCursor, searchFingerprint } from './search-cursor.js';
@@ -16,9 +17,9 @@ import {
 // Each retriever contributes this many candidates before fusion; pages are cut from the fused list.
 const CANDIDATES_PER_RETRIEVER = 200;
 
-/** One ranked search result: the listing, its score in [0, 1], and why it matched. */
+/** One ranked search result: the listing with its stats, its score in [0, 1], and why it matched. */
 export interface SearchResult {
-  listing: SearchListingSummary;
+  listing: SearchListingSummary & { stats: ListingStats };
   score: number;
   matchedBy: MatchedBy;
 }
@@ -49,14 +50,23 @@ export function createSearchService(deps: { db: Db; embedder: Embedder; index: V
       const ranked = breakTiesByQuality(fused, await loadQualitySignals(deps.db, window));
       const page = paginateResults(ranked, { limit: query.limit, fingerprint, after });
       // The index may lag the database by a moment: re-check visibility and publication at read time.
-      const listings = await loadSearchListings(
-        deps.db,
-        page.results.map((result) => result.id),
-        viewerOrgId,
-      );
+      const pageIds = page.results.map((result) => result.id);
+      const [listings, stats] = await Promise.all([
+        loadSearchListings(deps.db, pageIds, viewerOrgId),
+        readListingsStats(deps.db, pageIds),
+      ]);
       const results: SearchResult[] = page.results.flatMap((result) => {
         const listing = listings.get(result.id);
-        return listing ? [{ listing, score: result.score, matchedBy: result.matchedBy }] : [];
+        const listingStats = stats.get(result.id);
+        return listing && listingStats
+          ? [
+              {
+                listing: { ...listing, stats: listingStats },
+                score: result.score,
+                matchedBy: result.matchedBy,
+              },
+            ]
+          : [];
       });
       return { results, nextCursor: page.nextCursor };
     },
