@@ -8,6 +8,9 @@ import { createSecretStore } from './adapters/secrets/create-secret-store.js';
 import { PostgresSecretStore } from './adapters/secrets/postgres-secret-store.js';
 import type { SecretStore } from './adapters/secrets/secret-store.js';
 import { createApp } from './api/app.js';
+import { NotifiedCache } from './db/notified-cache.js';
+import { API_KEY_CHANGES_CHANNEL, type CachedKey } from './domain/auth/repository.js';
+import { CATALOG_CHANGES_CHANNEL, type ListingPage } from './domain/catalog/repository.js';
 import { webhookAddressPolicy } from './services/manage-webhooks.js';
 import type { Config } from './config.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
@@ -132,6 +135,28 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       );
 
     const usage = new UsageEventBatcher(db, metrics);
+    // The API's hot reads, cached in process and invalidated by PostgreSQL's announcements.
+    const caches = config.roles.includes('api')
+      ? {
+          apiKeys: new NotifiedCache<CachedKey>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: API_KEY_CHANGES_CHANNEL,
+            ttlMs: 60_000,
+            maxEntries: 50_000,
+          }),
+          catalogPages: new NotifiedCache<ListingPage>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: CATALOG_CHANGES_CHANNEL,
+            ttlMs: 30_000,
+          }),
+        }
+      : {};
+    for (const cache of Object.values(caches)) {
+      await cache.start();
+      stops.push(() => cache.stop());
+    }
     const app = createApp({
       db,
       temporal,
@@ -142,6 +167,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       secrets,
       runtime,
       usage,
+      ...caches,
     });
     // Its own port, never the API's: Prometheus scrapes it inside the cluster without a key.
     let metricsUrl: string | null = null;

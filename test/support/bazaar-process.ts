@@ -13,6 +13,8 @@ export class BazaarProcess {
   constructor(
     private readonly role: 'api' | 'worker',
     private readonly env: () => Record<string, string>,
+    /** Options for node itself (e.g. `--cpu-prof`). */
+    private readonly nodeOptions: string[] = [],
   ) {}
 
   /** Starts it and waits until it says it is running (a failed start is tried again, up to three times). */
@@ -27,7 +29,7 @@ export class BazaarProcess {
   }
 
   private async startOnce(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [...this.nodeOptions, '--import', 'tsx', 'src/main.ts'], {
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -82,6 +84,16 @@ export class BazaarProcess {
     } catch {
       return; // already gone
     }
+    await exited;
+  }
+
+  /** Stops it as Ctrl-C would (SIGINT: an orderly shutdown, so `--cpu-prof` writes its profile). */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
     await exited;
   }
 

@@ -20,7 +20,8 @@ export const listingStatsSchema = z.object({
 export type ListingStats = z.infer<typeof listingStatsSchema>;
 
 /** How many days "the last 30 days" spans: today (UTC) and the 29 before. */
-const WINDOW_DAYS = 30;
+/** How many days of daily rollups a listing's stats cover. */
+export const LISTING_STATS_WINDOW_DAYS = 30;
 
 /** Counts one finished execution into its listing's rollup for today (UTC); call in the finishing transaction. */
 export async function recordExecutionDay(
@@ -46,28 +47,20 @@ export async function recordExecutionDay(
   );
 }
 
-/** A listing's stats from its aggregates: the listing row and at most 30 daily rollups. */
-export async function readListingStats(db: Queryable, listingId: string): Promise<ListingStats> {
-  const [listing, days] = await Promise.all([
-    db.query(
-      `SELECT rating_average, rating_count, installation_count, active_installation_count
-       FROM listings WHERE id = $1`,
-      [listingId],
-    ),
-    db.query(
-      `SELECT executions, succeeded, duration_buckets FROM listing_execution_days
-       WHERE listing_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - $2::int`,
-      [listingId, WINDOW_DAYS],
-    ),
-  ]);
-  const row = listing.rows[0] ?? {};
+/** A listing's stats from its aggregate columns and its daily rollups (the last LISTING_STATS_WINDOW_DAYS). */
+export function listingStatsFrom(
+  row: Record<string, unknown>,
+  rollups: Array<Record<string, unknown>>,
+): ListingStats {
+  const days = { rows: rollups };
+  const count = (value: unknown) => (value as number | null | undefined) ?? 0;
   const executions = days.rows.reduce((sum, day) => sum + (day.executions as number), 0);
   const succeeded = days.rows.reduce((sum, day) => sum + (day.succeeded as number), 0);
   return {
     ratingAverage: row.rating_average == null ? null : Number(row.rating_average),
-    ratingCount: row.rating_count ?? 0,
-    installations: row.installation_count ?? 0,
-    activeInstallations: row.active_installation_count ?? 0,
+    ratingCount: count(row.rating_count),
+    installations: count(row.installation_count),
+    activeInstallations: count(row.active_installation_count),
     executions30d: executions,
     successRate30d: executions === 0 ? null : Math.round((succeeded / executions) * 10_000) / 10_000,
     p50DurationMs30d: medianDuration(addHistograms(days.rows.map((day) => day.duration_buckets as number[]))),
