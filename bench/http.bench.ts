@@ -1,9 +1,11 @@
 // Catalog reads over HTTP, measured with autocannon against a started Bazaar API process (what
 // `npm start` runs, BAZAAR_ROLES=api) beside a bare Hono route on the same machine: GET /v1/listings,
-// GET /v1/listings/{slug}, GET /v1/search?q=… (repeated), as an organisation's member key.
-// Then the same with metrics (METRICS_PORT) and tracing (OTEL_EXPORTER_OTLP_ENDPOINT, to a local
-// receiver that discards what it gets) on, and the overhead.
-// Run: npx tsx bench/http.bench.ts [--duration=10] [--connections=50] [--listings=300] [--only=plain|observed]
+// GET /v1/listings/{slug}, GET /v1/search?q=… (repeated), as an organisation's key. A second API
+// process with metrics (METRICS_PORT) and tracing (OTEL_EXPORTER_OTLP_ENDPOINT, to a local receiver
+// that discards what it gets) runs beside it; each round measures one then the other, and the
+// medians give the overhead.
+// Run: npx tsx bench/http.bench.ts [--duration=5] [--rounds=3] [--connections=50] [--listings=300]
+//   [--only=plain] [--profile=DIR]
 // Never part of the test suite. The machine may be shared: the load average is printed with the figures.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -25,11 +27,12 @@ import { waitFor } from '../test/support/wait-for.js';
 const args = new Map(
   process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]),
 );
-const duration = Number(args.get('duration') ?? 10);
+const duration = Number(args.get('duration') ?? 5);
 const connections = Number(args.get('connections') ?? 50);
 const seededListings = Number(args.get('listings') ?? 300);
 const only = args.get('only');
-// --profile=DIR: the API process writes a CPU profile (--cpu-prof) of each mode's run into DIR.
+const rounds = Number(args.get('rounds') ?? 3);
+// --profile=DIR: the plain API process writes a CPU profile (--cpu-prof) into DIR.
 const profileDir = args.get('profile');
 
 interface Figures {
@@ -132,7 +135,7 @@ async function call(method: string, path: string, token: string, body?: unknown)
 try {
   // Seed once, with a worker for the reviews: 20 listings through the real review (indexed for
   // search) and more straight into PostgreSQL, as one publisher's public catalog.
-  let api = new BazaarProcess('api', () => baseEnv);
+  const api = new BazaarProcess('api', () => baseEnv);
   const worker = new BazaarProcess('worker', () => baseEnv);
   await api.start();
   await worker.start();
@@ -191,60 +194,82 @@ try {
   console.log(
     `autocannon: ${connections} connections, ${duration} s each after a 2 s warm-up; ${20 + seededListings} public listings; node ${process.version}`,
   );
-  const runs: Record<string, Figures[]> = {};
-  for (const mode of ['plain', 'observed'] as const) {
-    if (only && only !== mode) continue;
-    await api.kill();
-    const metricsPort = await freePort();
-    const env =
-      mode === 'observed'
-        ? { ...baseEnv, METRICS_PORT: String(metricsPort), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }
-        : baseEnv;
-    api = new BazaarProcess(
-      'api',
-      () => env,
-      profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    );
-    await api.start();
+  // Both API processes run side by side on the same database, and each round measures one then the
+  // other: on a shared machine the load moves between rounds, so the comparison is made round by round
+  // and the medians are reported.
+  await api.kill();
+  const metricsPort = await freePort();
+  const observedPort = await freePort();
+  const plainApi = new BazaarProcess(
+    'api',
+    () => baseEnv,
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  const observedApi = new BazaarProcess('api', () => ({
+    ...baseEnv,
+    PORT: String(observedPort),
+    METRICS_PORT: String(metricsPort),
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+  }));
+  await plainApi.start();
+  if (only !== 'plain') await observedApi.start();
+  const observedUrl = `http://127.0.0.1:${observedPort}`;
+  const targets = [
+    ['GET /v1/listings (20, publisher)', '/v1/listings', publisherHeaders],
+    ['GET /v1/listings/{slug}', `/v1/listings/${firstSlug}`, headers],
+    ['GET /v1/search?q=refund requests', '/v1/search?q=refund%20requests', headers],
+  ] as const;
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const summary = (name: string, all: Figures[]): Figures => ({
+    name,
+    rps: median(all.map((f) => f.rps)),
+    p50: median(all.map((f) => f.p50)),
+    p99: median(all.map((f) => f.p99)),
+    errors: all.reduce((sum, f) => sum + f.errors, 0),
+  });
+  const plainRuns = new Map<string, Figures[]>();
+  const observedRuns = new Map<string, Figures[]>();
+  const push = (map: Map<string, Figures[]>, figures: Figures) =>
+    map.set(figures.name, [...(map.get(figures.name) ?? []), figures]);
+  for (let round = 1; round <= rounds; round++) {
     console.log(
-      `\n${mode === 'plain' ? 'plain (no METRICS_PORT, no tracing)' : 'observed (METRICS_PORT and OTEL_EXPORTER_OTLP_ENDPOINT set)'}; load average ${loadavg()
+      `\nround ${round} of ${rounds}; load average ${loadavg()
         .map((n) => n.toFixed(2))
         .join(' ')}`,
     );
-    const figures: Figures[] = [];
-    for (const [name, url, h] of [
-      ['bare Hono route', bare.url, {}],
-      ['GET /v1/listings (20, publisher)', `${apiUrl}/v1/listings`, publisherHeaders],
-      ['GET /v1/listings/{slug}', `${apiUrl}/v1/listings/${firstSlug}`, headers],
-      ['GET /v1/search?q=refund requests', `${apiUrl}/v1/search?q=refund%20requests`, headers],
-    ] as const) {
-      const result = await measure(name, url, h);
-      figures.push(result);
-      console.log(show(result));
-    }
-    runs[mode] = figures;
-    if (profileDir) await api.stop();
-    if (mode === 'observed') {
-      const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-      console.log(`(metrics scraped: ${scraped.status}; OTLP export requests received: ${otlp.requests()})`);
+    const bareFigures = await measure('bare Hono route', bare.url);
+    push(plainRuns, bareFigures);
+    console.log(show(bareFigures));
+    for (const [name, path, h] of targets) {
+      const plain = await measure(name, `${apiUrl}${path}`, h);
+      push(plainRuns, plain);
+      console.log(show(plain));
+      if (only === 'plain') continue;
+      const observed = await measure(`${name} +obs`, `${observedUrl}${path}`, h);
+      push(observedRuns, { ...observed, name });
+      console.log(show(observed));
     }
   }
-  if (runs.plain && runs.observed) {
-    console.log('\noverhead of metrics + tracing (throughput lost):');
-    for (const [i, plain] of runs.plain.entries()) {
-      if (i === 0) continue;
-      const observed = runs.observed[i]!;
-      console.log(
-        `${plain.name.padEnd(34)} ${(((plain.rps - observed.rps) / plain.rps) * 100).toFixed(1).padStart(5)} %   p99 ${plain.p99.toFixed(1)} → ${observed.p99.toFixed(1)} ms`,
-      );
+  console.log(`\nmedians of ${rounds} rounds:`);
+  for (const [name, all] of plainRuns) console.log(show(summary(name, all)));
+  if (only !== 'plain') {
+    console.log('\nwith METRICS_PORT and OTEL_EXPORTER_OTLP_ENDPOINT (medians), and the throughput lost:');
+    for (const [name, all] of observedRuns) {
+      const observed = summary(name, all);
+      const plain = summary(name, plainRuns.get(name)!);
+      console.log(`${show(observed)}   ${(((plain.rps - observed.rps) / plain.rps) * 100).toFixed(1)} %`);
     }
+    const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    console.log(`(metrics scraped: ${scraped.status}; OTLP export requests received: ${otlp.requests()})`);
   }
+  if (profileDir) await plainApi.stop();
+  await plainApi.kill();
+  await observedApi.kill();
   console.log(
     `\nload average at the end: ${loadavg()
       .map((n) => n.toFixed(2))
       .join(' ')}`,
   );
-  await api.kill();
 } finally {
   bare.stop();
   await otlp.stop();
