@@ -12,6 +12,7 @@ import { NotifiedCache } from './db/notified-cache.js';
 import { API_KEY_CHANGES_CHANNEL, type CachedKey } from './domain/auth/repository.js';
 import { CATALOG_CHANGES_CHANNEL, type ListingPage } from './domain/catalog/repository.js';
 import { webhookAddressPolicy } from './services/manage-webhooks.js';
+import { resumeStalledInstallations } from './services/resume-stalled-installations.js';
 import type { Config } from './config.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
@@ -32,6 +33,9 @@ import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { startReembedding } from './temporal/start-reembedding.js';
 import { startWebhookDispatcher } from './temporal/webhook-dispatcher.js';
 import { connectWorker, createWorker } from './temporal/worker.js';
+
+// How long an installation may stay provisioning or deprovisioning before its workflow is started again.
+const STALLED_INSTALLATION_MS = 120_000;
 
 /** Parts a caller may supply instead of having them built from configuration (tests, benchmarks). */
 export interface BazaarParts {
@@ -125,6 +129,14 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
         logger,
       });
       stops.push(() => dispatcher.stop());
+      // Installations whose workflow never started (an API killed between recording and starting).
+      const resume = setInterval(() => {
+        resumeStalledInstallations({ db, temporal, config }, { olderThanMs: STALLED_INSTALLATION_MS })
+          .then((started) => started && logger.warn({ started }, 'started stalled installations’ workflows'))
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not resume stalled installations'));
+      }, STALLED_INSTALLATION_MS / 2);
+      resume.unref();
+      stops.push(async () => clearInterval(resume));
     }
     await startReembedding({ db, temporal, taskQueue: config.temporal.taskQueue }, embedder.model);
     if (config.billing.schedule)

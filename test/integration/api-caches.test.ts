@@ -1,15 +1,12 @@
 // The API's in-process caches (API keys, public listings' pages) stay correct when another process
-// changes what they hold: PostgreSQL announces the change and the next reads see it. And an execute
-// request repeated after the API died between recording the execution and starting its workflow
-// starts it.
+// changes what they hold: PostgreSQL announces the change and the next reads see it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installAgent } from '../support/agents.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { publishAgent } from '../support/publish.js';
 import { echoArtifact } from '../support/agents.js';
 import { waitFor } from '../support/wait-for.js';
 
-describe('API caches and a lost execute answer', () => {
+describe('API caches', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
@@ -50,40 +47,5 @@ describe('API caches and a lost execute answer', () => {
     // Its publisher still sees it whole.
     const own = await h.request('GET', `/v1/listings/${listing.slug}`, { token: publisher.token });
     expect(own.status).toBe(200);
-  });
-
-  it('starts a recorded execution whose workflow never started when its request is repeated', async () => {
-    const publisher = await h.createOrg();
-    const listing = await publishAgent(h, {
-      publisherToken: publisher.token,
-      reviewerToken: await h.createPlatformKey('reviewer'),
-      artifact: echoArtifact(),
-      manifest: { requiredCredentials: [] },
-    });
-    const { consumer, installationId } = await installAgent(h, listing.slug);
-    const body = { input: { order: 7 }, mode: 'sync' };
-    const first = await h.request('POST', `/v1/installations/${installationId}/executions`, {
-      token: consumer.token,
-      headers: { 'idempotency-key': 'first' },
-      body,
-    });
-    expect(first.body.status).toBe('succeeded');
-    // What a crash between recording the execution and starting its workflow leaves: a queued row.
-    const { rows } = await h.db.query(
-      `INSERT INTO executions (org_id, installation_id, version_id, input, idempotency_key, request_sha256, created_by)
-       SELECT org_id, installation_id, version_id, input, 'lost', request_sha256, created_by
-       FROM executions WHERE id = $1 RETURNING id`,
-      [first.body.id],
-    );
-    const repeated = await h.request('POST', `/v1/installations/${installationId}/executions`, {
-      token: consumer.token,
-      headers: { 'idempotency-key': 'lost' },
-      body,
-    });
-    expect(repeated.body).toMatchObject({
-      id: rows[0].id,
-      status: 'succeeded',
-      output: { echo: { order: 7 } },
-    });
   });
 });
