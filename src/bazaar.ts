@@ -10,7 +10,11 @@ import type { SecretStore } from './adapters/secrets/secret-store.js';
 import { createApp } from './api/app.js';
 import { createGateway, type Gateway } from './gateway/gateway-app.js';
 import { serveGatewaySocket } from './gateway/serve-gateway.js';
+import { NotifiedCache } from './db/notified-cache.js';
+import { API_KEY_CHANGES_CHANNEL, type CachedKey } from './domain/auth/repository.js';
+import { CATALOG_CHANGES_CHANNEL, type ListingPage } from './domain/catalog/repository.js';
 import { webhookAddressPolicy } from './services/manage-webhooks.js';
+import { resumeStalledInstallations } from './services/resume-stalled-installations.js';
 import type { Config } from './config.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
@@ -31,6 +35,9 @@ import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { startReembedding } from './temporal/start-reembedding.js';
 import { startWebhookDispatcher } from './temporal/webhook-dispatcher.js';
 import { connectWorker, createWorker } from './temporal/worker.js';
+
+// How long an installation may stay provisioning or deprovisioning before its workflow is started again.
+const STALLED_INSTALLATION_MS = 120_000;
 
 /** Parts a caller may supply instead of having them built from configuration (tests, benchmarks). */
 export interface BazaarParts {
@@ -136,6 +143,14 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
         logger,
       });
       stops.push(() => dispatcher.stop());
+      // Installations whose workflow never started (an API killed between recording and starting).
+      const resume = setInterval(() => {
+        resumeStalledInstallations({ db, temporal, config }, { olderThanMs: STALLED_INSTALLATION_MS })
+          .then((started) => started && logger.warn({ started }, 'started stalled installations’ workflows'))
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not resume stalled installations'));
+      }, STALLED_INSTALLATION_MS / 2);
+      resume.unref();
+      stops.push(async () => clearInterval(resume));
     }
     await startReembedding({ db, temporal, taskQueue: config.temporal.taskQueue }, embedder.model);
     if (config.billing.schedule)
@@ -146,6 +161,28 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       );
 
     const usage = new UsageEventBatcher(db, metrics);
+    // The API's hot reads, cached in process and invalidated by PostgreSQL's announcements.
+    const caches = config.roles.includes('api')
+      ? {
+          apiKeys: new NotifiedCache<CachedKey>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: API_KEY_CHANGES_CHANNEL,
+            ttlMs: 60_000,
+            maxEntries: 50_000,
+          }),
+          catalogPages: new NotifiedCache<ListingPage>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: CATALOG_CHANGES_CHANNEL,
+            ttlMs: 30_000,
+          }),
+        }
+      : {};
+    for (const cache of Object.values(caches)) {
+      await cache.start();
+      stops.push(() => cache.stop());
+    }
     const app = createApp({
       db,
       temporal,
@@ -156,6 +193,7 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       secrets,
       runtime,
       usage,
+      ...caches,
     });
     // The tool gateway: served on its own port by main.ts for role `gateway`, and by every worker on
     // the Unix socket its local sandboxes get bind-mounted (their only way out).

@@ -61,7 +61,13 @@ export function createApp(deps: ApiDeps) {
   // Signing in is the one public /v1 route: it comes before authentication (a bad key still counts
   // towards the failed-authentication throttle).
   app.route('/', signInRoutes(deps));
-  app.use('/v1/*', authenticate(deps.db));
+  app.use('/v1/*', authenticate(deps.db, deps.apiKeys));
+  // A change made through this process is seen by its next request at once, not only once
+  // PostgreSQL's announcement (which every other process relies on) has arrived.
+  app.use('/v1/*', async function forgetCachedPagesOnWrite(c, next) {
+    await next();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') deps.catalogPages?.clear();
+  });
   for (const routes of [
     sessionRoutes,
     orgRoutes,

@@ -1,6 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import type { Config } from '../config.js';
+import type { NotifiedCache } from '../db/notified-cache.js';
+import type { CachedKey } from '../domain/auth/repository.js';
+import type { ListingPage } from '../domain/catalog/repository.js';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import type { RuntimeRouter } from '../runtime/runtime-router.js';
@@ -14,6 +17,10 @@ export interface ServiceDeps {
   logger: Logger;
   secrets: SecretStore;
   runtime: RuntimeRouter;
+  /** The API keys this process authenticated (absent: every request reads PostgreSQL). */
+  apiKeys?: NotifiedCache<CachedKey>;
+  /** Public listings' pages this process read (absent: every request reads PostgreSQL). */
+  catalogPages?: NotifiedCache<ListingPage>;
 }
 
 /** The part of the dependencies that starts workflows. */

@@ -81,7 +81,9 @@ export async function invokeInstallation(
     throw conflict('this Idempotency-Key was used with a different request body');
   }
   const workflowId = executeWorkflowId(execution.id);
-  if (created) {
+  // A repeat of a request whose answer was lost may be all that starts it: the API can die between
+  // recording the execution and starting its workflow. Starting twice is safe (same workflow id).
+  if (created || execution.status === 'queued') {
     await startOwnedWorkflow(workflowStarter(deps), {
       workflow: executeAgent,
       workflowId,

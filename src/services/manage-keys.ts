@@ -55,4 +55,6 @@ export async function revokeKey(
       subjectId: key.id,
     });
   });
+  // Before answering: this process's next request with the key must fail, not wait for the announcement.
+  deps.apiKeys?.forget(key.id);
 }

@@ -1,28 +1,45 @@
 import type { Principal } from '../domain/auth/principal.js';
-import { readListingStats, type ListingStats } from '../domain/catalog/listing-stats.js';
-import { findListingForCaller, type Listing, type ListingVersion } from '../domain/catalog/repository.js';
+import {
+  LISTING_STATS_WINDOW_DAYS,
+  listingStatsFrom,
+  type ListingStats,
+} from '../domain/catalog/listing-stats.js';
+import {
+  findListingPage,
+  versionsForCaller,
+  type Listing,
+  type ListingVersion,
+} from '../domain/catalog/repository.js';
 import { notFound } from '../domain/errors.js';
 import { listTools, toPublicTool } from '../domain/gateway/tools.js';
 import type { ServiceDeps } from './deps.js';
 
-/** A listing with the versions the caller may see and its trust signals (read from aggregates). */
+/** A listing with the versions the caller may see and its trust signals (read from aggregates): one query, or none when the page is cached. */
 export async function showListing(
-  deps: Pick<ServiceDeps, 'db'>,
+  deps: Pick<ServiceDeps, 'db' | 'catalogPages'>,
   principal: Principal,
   input: { listing: string },
 ): Promise<
   Listing & { versions: ListingVersion[]; stats: ListingStats; tools: ReturnType<typeof toPublicTool>[] }
 > {
-  const found = await findListingForCaller(deps.db, input.listing, principal);
-  if (!found) throw notFound('listing');
+  const cache = deps.catalogPages;
+  let page = cache?.get(input.listing) ?? null;
+  if (!page) {
+    const snapshot = cache?.snapshot() ?? 0;
+    page = await findListingPage(deps.db, input.listing, LISTING_STATS_WINDOW_DAYS);
+    // Only public listings' pages are kept; what each caller sees of one is still chosen per request.
+    if (page?.listing.visibility === 'public') cache?.set(input.listing, page, snapshot, page.listing.id);
+  }
+  const versions = page && versionsForCaller(principal, page.listing, page.versions);
+  if (!page || !versions) throw notFound('listing');
   // The tools of the newest published version (else the newest the caller sees; versions come oldest first).
-  const newestFirst = [...found.versions].reverse();
+  const newestFirst = [...versions].reverse();
   const newest = newestFirst.find((version) => version.status === 'published') ?? newestFirst[0];
   const declared = newest?.manifest.requiredTools ?? [];
   return {
-    ...found.listing,
-    versions: found.versions,
-    stats: await readListingStats(deps.db, found.listing.id),
+    ...page.listing,
+    versions,
+    stats: listingStatsFrom(page.aggregates, page.rollups),
     tools: declared.length > 0 ? (await listTools(deps.db, declared)).map(toPublicTool) : [],
   };
 }

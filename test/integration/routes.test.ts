@@ -70,7 +70,7 @@ describe('API spine', () => {
       expect((await h.request('GET', '/v1/listings', { token: member })).status).toBe(200);
       const keys = await h.request('GET', `/v1/orgs/${acme.org.id}/keys`, { token: acme.token });
       const memberKey = keys.body.keys.find((k: any) => k.role === 'member');
-      expect(JSON.stringify(keys.body)).not.toContain(member.split('_').at(-1));
+      expect(JSON.stringify(keys.body)).not.toContain(member.slice(-43)); // the secret (base64url, may hold '_')
       expect((await h.request('DELETE', `/v1/keys/${memberKey.id}`, { token: acme.token })).status).toBe(204);
       expect((await h.request('GET', '/v1/listings', { token: member })).status).toBe(401);
     });

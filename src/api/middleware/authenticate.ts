@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/pool.js';
-import { authenticate as resolvePrincipal } from '../../domain/auth/repository.js';
+import type { NotifiedCache } from '../../db/notified-cache.js';
+import { authenticate as resolvePrincipal, type CachedKey } from '../../domain/auth/repository.js';
 import { csrfTokenMatches, findSession, isSessionIdShaped } from '../../domain/auth/sessions.js';
 import { AppError, forbidden } from '../../domain/errors.js';
 import type { AppEnv } from '../env.js';
@@ -17,13 +18,13 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
  * the browser (`Sec-Fetch-Site`); otherwise 403. Bearer keys need neither: browsers never attach them
  * on their own.
  */
-export function authenticate(db: Db): MiddlewareHandler<AppEnv> {
+export function authenticate(db: Db, keys?: NotifiedCache<CachedKey>): MiddlewareHandler<AppEnv> {
   return async function authenticateMiddleware(c, next) {
     const header = c.req.header('authorization');
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match) throw new AppError('unauthorized', 'send your API key as "Authorization: Bearer <key>"');
-      const principal = await resolvePrincipal(db, match[1]!);
+      const principal = await resolvePrincipal(db, match[1]!, keys);
       if (!principal) throw new AppError('unauthorized', 'the API key is unknown or revoked');
       c.set('principal', principal);
     } else {

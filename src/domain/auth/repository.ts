@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/pool.js';
 import { BOOTSTRAP_ADMIN_KEY_ID, hashSecret, issueKey, parseToken, secretMatches } from './api-keys.js';
+import type { NotifiedCache } from '../../db/notified-cache.js';
 import type { Principal, Role } from './principal.js';
 
 /** An organisation as the API shows it. */
@@ -111,17 +112,39 @@ export async function upsertBootstrapAdminKey(db: Queryable, adminToken: string)
   );
 }
 
-/** Resolves a bearer token to its principal, or null when unknown, revoked or wrong. */
-export async function authenticate(db: Queryable, token: string): Promise<Principal | null> {
+/** A key's row as authentication needs it (the secret only as its SHA-256), as the API caches it. */
+export interface CachedKey {
+  id: string;
+  orgId: string | null;
+  role: string;
+  secretHash: string;
+}
+
+/** The NOTIFY channel on which every change to an API key is announced (migration 014). */
+export const API_KEY_CHANGES_CHANNEL = 'bazaar_api_key_changes';
+
+/** Resolves a bearer token to its principal, or null when unknown, revoked or wrong (from the cache when given and holding it). */
+export async function authenticate(
+  db: Queryable,
+  token: string,
+  cache?: NotifiedCache<CachedKey>,
+): Promise<Principal | null> {
   const parsed = parseToken(token);
   // Tokens that are not `bzr_key_…` can only be the ADMIN_TOKEN, whose whole value is hashed.
   const keyId = parsed?.keyId ?? BOOTSTRAP_ADMIN_KEY_ID;
   const secret = parsed?.secret ?? token;
-  const { rows } = await db.query(
-    'SELECT id, org_id, role, secret_hash FROM api_keys WHERE id = $1 AND revoked_at IS NULL',
-    [keyId],
-  );
-  const row = rows[0];
-  if (!row || !secretMatches(secret, row.secret_hash)) return null;
-  return { keyId: row.id, role: row.role, orgId: row.org_id ?? null };
+  let key = cache?.get(keyId);
+  if (!key) {
+    const snapshot = cache?.snapshot() ?? 0;
+    const { rows } = await db.query(
+      'SELECT id, org_id, role, secret_hash FROM api_keys WHERE id = $1 AND revoked_at IS NULL',
+      [keyId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    key = { id: row.id, orgId: row.org_id ?? null, role: row.role, secretHash: row.secret_hash };
+    cache?.set(key.id, key, snapshot);
+  }
+  if (!secretMatches(secret, key.secretHash)) return null;
+  return { keyId: key.id, role: key.role as Role, orgId: key.orgId };
 }

@@ -20,7 +20,8 @@ export const listingStatsSchema = z.object({
 export type ListingStats = z.infer<typeof listingStatsSchema>;
 
 /** How many days "the last 30 days" spans: today (UTC) and the 29 before. */
-const WINDOW_DAYS = 30;
+/** How many days of daily rollups a listing's stats cover. */
+export const LISTING_STATS_WINDOW_DAYS = 30;
 
 /** Counts one finished execution into its listing's rollup for today (UTC); call in the finishing transaction. */
 export async function recordExecutionDay(
@@ -46,10 +47,19 @@ export async function recordExecutionDay(
   );
 }
 
-/** A listing's stats from its aggregates: the listing row and at most 30 daily rollups. */
-export async function readListingStats(db: Queryable, listingId: string): Promise<ListingStats> {
-  const stats = await readListingsStats(db, [listingId]);
-  return stats.get(listingId) ?? statsOf({}, []);
+/** A listing's stats from its aggregate columns and its daily rollups (the last LISTING_STATS_WINDOW_DAYS). */
+export function listingStatsFrom(
+  row: Record<string, unknown>,
+  rollups: Array<Record<string, unknown>>,
+): ListingStats {
+  return statsOf(
+    row,
+    rollups.map((day) => ({
+      executions: day.executions as number,
+      succeeded: day.succeeded as number,
+      duration_buckets: day.duration_buckets as number[],
+    })),
+  );
 }
 
 /**
@@ -72,7 +82,7 @@ export async function readListingsStats(
       // listings × 30 days × 72 buckets (bench/quality-signals.bench.ts).
       `SELECT listing_id, executions, succeeded, duration_buckets::text AS duration_buckets FROM listing_execution_days
        WHERE listing_id = ANY($1::uuid[]) AND day > (now() AT TIME ZONE 'UTC')::date - $2::int`,
-      [listingIds, WINDOW_DAYS],
+      [listingIds, LISTING_STATS_WINDOW_DAYS],
     ),
   ]);
   const daysByListing = new Map<string, DayRow[]>();

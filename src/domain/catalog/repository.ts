@@ -39,7 +39,13 @@ export interface ListingVersion {
   updatedAt: string;
 }
 
-const iso = (value: unknown) => (value ? (value as Date).toISOString() : null);
+// Dates come as Date from a column and as text from json_agg (the listing page's one query).
+const iso = (value: unknown) =>
+  value ? (value instanceof Date ? value : new Date(value as string)).toISOString() : null;
+
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// By id when it is one (the primary key), else by slug (unique): each side uses its index.
+const byIdOrSlug = (idOrSlug: string) => (UUID_SHAPE.test(idOrSlug) ? 'l.id = $1::uuid' : 'l.slug = $1');
 
 const LISTING_COLUMNS = `l.*, (SELECT v.version FROM listing_versions v WHERE v.id = l.latest_version_id) AS latest_version`;
 
@@ -94,11 +100,49 @@ export async function createListing(db: Queryable, orgId: string, input: CreateL
 
 /** Finds a listing by id or slug, with no access check (callers apply one). */
 export async function findListing(db: Queryable, idOrSlug: string): Promise<Listing | null> {
-  const { rows } = await db.query(
-    `SELECT ${LISTING_COLUMNS} FROM listings l WHERE l.id::text = $1 OR l.slug = $1`,
-    [idOrSlug],
-  );
+  const { rows } = await db.query(`SELECT ${LISTING_COLUMNS} FROM listings l WHERE ${byIdOrSlug(idOrSlug)}`, [
+    idOrSlug,
+  ]);
   return rows[0] ? toListing(rows[0]) : null;
+}
+
+/** A listing's page as read: the listing, every version, and the rows its stats come from. */
+export interface ListingPage {
+  listing: Listing;
+  versions: ListingVersion[];
+  aggregates: Record<string, unknown>;
+  rollups: Array<Record<string, unknown>>;
+}
+
+/** The NOTIFY channel on which a change to a listing's page is announced, naming the listing (migration 014). */
+export const CATALOG_CHANGES_CHANNEL = 'bazaar_catalog_changes';
+
+/**
+ * A listing's page in one round trip: the listing, every version (oldest first), and the rows its
+ * stats are read from (the listing's aggregates and the last `days` daily rollups); null when absent.
+ */
+export async function findListingPage(
+  db: Queryable,
+  idOrSlug: string,
+  days: number,
+): Promise<ListingPage | null> {
+  const { rows } = await db.query(
+    `SELECT ${LISTING_COLUMNS},
+            (SELECT coalesce(json_agg(v ORDER BY v.created_at), '[]') FROM listing_versions v WHERE v.listing_id = l.id) AS versions_json,
+            (SELECT coalesce(json_agg(d), '[]') FROM (
+               SELECT executions, succeeded, duration_buckets FROM listing_execution_days
+               WHERE listing_id = l.id AND day > (now() AT TIME ZONE 'UTC')::date - $2::int) d) AS rollups_json
+     FROM listings l WHERE ${byIdOrSlug(idOrSlug)}`,
+    [idOrSlug, days],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    listing: toListing(row),
+    versions: (row.versions_json as Array<Record<string, unknown>>).map(toVersion),
+    aggregates: row,
+    rollups: row.rollups_json as Array<Record<string, unknown>>,
+  };
 }
 
 /** Lists the listings an organisation publishes, newest first. */
@@ -128,16 +172,24 @@ export async function findListingForCaller(
 ): Promise<{ listing: Listing; versions: ListingVersion[] } | null> {
   const listing = await findListing(db, idOrSlug);
   if (!listing) return null;
-  const all = await listVersions(db, listing.id);
-  if (managesListing(principal, listing)) return { listing, versions: all };
+  const versions = versionsForCaller(principal, listing, await listVersions(db, listing.id));
+  return versions ? { listing, versions } : null;
+}
+
+/** The versions of a listing the caller may see (see findListingForCaller); null when none. */
+export function versionsForCaller(
+  principal: Principal,
+  listing: Listing,
+  all: ListingVersion[],
+): ListingVersion[] | null {
+  if (managesListing(principal, listing)) return all;
   const visibleToAll = listing.visibility === 'public';
   const visible = all.filter(
     (version) =>
       (visibleToAll && visibleVersionStatuses.includes(version.status)) ||
       (principal.role === 'reviewer' && version.status === 'in_review'),
   );
-  if (visible.length === 0) return null;
-  return { listing, versions: visible };
+  return visible.length === 0 ? null : visible;
 }
 
 /** All versions of a listing, oldest first. */

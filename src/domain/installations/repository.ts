@@ -137,6 +137,20 @@ export async function listInstallations(db: Queryable, orgId: string): Promise<I
   return rows.map(toInstallation);
 }
 
+/** Installations left `provisioning` or `deprovisioning` longer than the given time, oldest first. */
+export async function listStalledInstallations(
+  db: Queryable,
+  input: { olderThanMs: number; limit: number },
+): Promise<Installation[]> {
+  const { rows } = await db.query(
+    `${SELECT_INSTALLATION}
+     WHERE i.status IN ('provisioning', 'deprovisioning') AND i.updated_at < now() - make_interval(secs => $1 / 1000.0)
+     ORDER BY i.updated_at, i.id LIMIT $2`,
+    [input.olderThanMs, input.limit],
+  );
+  return rows.map(toInstallation);
+}
+
 /** A listing's active installations pinned to a version older than the given one (semver). */
 export async function listInstallationsOlderThan(
   db: Queryable,
