@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../api';
 import { ConfirmButton } from '../components/confirm';
+import { FormPanel, SecretOnce } from '../components/form-panel';
 import { useNotify } from '../components/notify';
 import { ErrorNotice, QueryView } from '../components/states';
 import { when } from '../format';
@@ -86,40 +87,34 @@ export default function KeysPage({ me }: { me: Me }) {
         )}
       </QueryView>
       {revoke.error && <ErrorNotice error={revoke.error} title="Could not revoke" />}
-      <section aria-labelledby="issue" className="panel">
-        <h2 id="issue">Issue a key</h2>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            issue.mutate();
-          }}
-        >
-          <label htmlFor="key-name">Name</label>
-          <input id="key-name" required value={name} onChange={(event) => setName(event.target.value)} />
-          <label htmlFor="key-role">Role</label>
-          <select id="key-role" value={role} onChange={(event) => setRole(event.target.value as 'admin')}>
-            <option value="member">member</option>
-            <option value="admin">admin</option>
-          </select>
-          <button type="submit" className="primary" disabled={issue.isPending}>
-            Issue key
-          </button>
-        </form>
-        {issue.error && <ErrorNotice error={issue.error} title="Could not issue" />}
-        {issued && (
-          <div className="notice" role="alert">
-            <p>
-              The token of <strong>{issued.key.name}</strong>, shown this once:
-            </p>
-            <pre className="json" tabIndex={0}>
-              {issued.token}
-            </pre>
-            <button type="button" onClick={() => setIssued(null)}>
-              I have copied it
-            </button>
-          </div>
-        )}
-      </section>
+      <FormPanel
+        id="issue"
+        title="Issue a key"
+        submitLabel="Issue key"
+        mutation={issue}
+        errorTitle="Could not issue"
+        after={
+          issued && (
+            <SecretOnce
+              what={
+                <>
+                  The token of <strong>{issued.key.name}</strong>
+                </>
+              }
+              value={issued.token}
+              onDone={() => setIssued(null)}
+            />
+          )
+        }
+      >
+        <label htmlFor="key-name">Name</label>
+        <input id="key-name" required value={name} onChange={(event) => setName(event.target.value)} />
+        <label htmlFor="key-role">Role</label>
+        <select id="key-role" value={role} onChange={(event) => setRole(event.target.value as 'admin')}>
+          <option value="member">member</option>
+          <option value="admin">admin</option>
+        </select>
+      </FormPanel>
     </>
   );
 }

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../api';
 import { ConfirmButton } from '../components/confirm';
+import { FormPanel, SecretOnce } from '../components/form-panel';
 import { useNotify } from '../components/notify';
 import { Empty, ErrorNotice, QueryView } from '../components/states';
 import { when } from '../format';
@@ -97,35 +98,29 @@ export default function OrganizationsPage() {
         }
       </QueryView>
       {setStatus.error && <ErrorNotice error={setStatus.error} title="Could not change the status" />}
-      <section aria-labelledby="new-org" className="panel">
-        <h2 id="new-org">Create an organisation</h2>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
-          <label htmlFor="org-name">Name</label>
-          <input id="org-name" required value={name} onChange={(event) => setName(event.target.value)} />
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create
-          </button>
-        </form>
-        {create.error && <ErrorNotice error={create.error} title="Could not create" />}
-        {created && (
-          <div className="notice" role="alert">
-            <p>
-              The first admin key of <strong>{created.org.name}</strong>, shown this once:
-            </p>
-            <pre className="json" tabIndex={0}>
-              {created.apiKey.token}
-            </pre>
-            <button type="button" onClick={() => setCreated(null)}>
-              I have copied it
-            </button>
-          </div>
-        )}
-      </section>
+      <FormPanel
+        id="new-org"
+        title="Create an organisation"
+        submitLabel="Create"
+        mutation={create}
+        errorTitle="Could not create"
+        after={
+          created && (
+            <SecretOnce
+              what={
+                <>
+                  The first admin key of <strong>{created.org.name}</strong>
+                </>
+              }
+              value={created.apiKey.token}
+              onDone={() => setCreated(null)}
+            />
+          )
+        }
+      >
+        <label htmlFor="org-name">Name</label>
+        <input id="org-name" required value={name} onChange={(event) => setName(event.target.value)} />
+      </FormPanel>
       <PlatformKeys />
     </>
   );
@@ -145,49 +140,38 @@ function PlatformKeys() {
     },
   });
   return (
-    <section aria-labelledby="platform-keys" className="panel">
-      <h2 id="platform-keys">Issue a platform key</h2>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          issue.mutate();
-        }}
+    <FormPanel
+      id="platform-keys"
+      title="Issue a platform key"
+      submitLabel="Issue key"
+      mutation={issue}
+      errorTitle="Could not issue"
+      after={
+        issued && (
+          <SecretOnce
+            what={
+              <>
+                The token of <strong>{issued.key.name}</strong>
+              </>
+            }
+            value={issued.token}
+            onDone={() => setIssued(null)}
+          />
+        )
+      }
+    >
+      <label htmlFor="platform-key-name">Name</label>
+      <input id="platform-key-name" required value={name} onChange={(event) => setName(event.target.value)} />
+      <label htmlFor="platform-key-role">Role</label>
+      <select
+        id="platform-key-role"
+        value={role}
+        onChange={(event) => setRole(event.target.value as 'reviewer')}
       >
-        <label htmlFor="platform-key-name">Name</label>
-        <input
-          id="platform-key-name"
-          required
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-        />
-        <label htmlFor="platform-key-role">Role</label>
-        <select
-          id="platform-key-role"
-          value={role}
-          onChange={(event) => setRole(event.target.value as 'reviewer')}
-        >
-          <option value="reviewer">reviewer</option>
-          <option value="platform-admin">platform-admin</option>
-        </select>
-        <button type="submit" className="primary" disabled={issue.isPending}>
-          Issue key
-        </button>
-      </form>
-      {issue.error && <ErrorNotice error={issue.error} title="Could not issue" />}
-      {issued && (
-        <div className="notice" role="alert">
-          <p>
-            The token of <strong>{issued.key.name}</strong>, shown this once:
-          </p>
-          <pre className="json" tabIndex={0}>
-            {issued.token}
-          </pre>
-          <button type="button" onClick={() => setIssued(null)}>
-            I have copied it
-          </button>
-        </div>
-      )}
-    </section>
+        <option value="reviewer">reviewer</option>
+        <option value="platform-admin">platform-admin</option>
+      </select>
+    </FormPanel>
   );
 }
 
