@@ -160,11 +160,12 @@ function Deliveries({ endpointId }: { endpointId: string }) {
       ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    // Pending deliveries move by themselves (attempts, retries): follow them while any is pending.
+    // Deliveries appear and move by themselves (new events, attempts, retries): follow them, closely
+    // while any is pending.
     refetchInterval: (query) =>
       query.state.data?.pages.some((page) => page.deliveries.some((d) => d.status === 'pending'))
         ? 2000
-        : false,
+        : 5000,
   });
   return (
     <section aria-labelledby="deliveries">
