@@ -59,9 +59,12 @@ export function CatalogPage() {
     enabled: q.length > 0,
     placeholderData: keepPreviousData,
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
+    // A query superseded by the next keystroke is aborted (TanStack Query's signal), so the browser
+    // does not wait on answers nobody will see.
+    queryFn: ({ pageParam, signal }) =>
       unwrap(
         api.GET('/v1/search', {
+          signal,
           params: {
             query: {
               q,

@@ -272,7 +272,11 @@ function DeliveryItem({ endpointId, delivery }: { endpointId: string; delivery: 
                     <td>{duration(attempt.latencyMs)}</td>
                     <td>
                       {attempt.error && <p className="problems small">{attempt.error}</p>}
-                      {attempt.responseExcerpt && <pre className="excerpt">{attempt.responseExcerpt}</pre>}
+                      {attempt.responseExcerpt && (
+                        <pre className="excerpt" tabIndex={0} aria-label="Response excerpt">
+                          {attempt.responseExcerpt}
+                        </pre>
+                      )}
                       {attempt.nextRetryAt && (
                         <p className="small muted">retry {when(attempt.nextRetryAt)}</p>
                       )}
