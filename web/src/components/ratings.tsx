@@ -59,11 +59,7 @@ export function RatingsSection({ listing, me }: { listing: Listing; me: Me }) {
           const list = pages.flatMap((page) => page.ratings);
           return (
             <>
-              <Histogram
-                histogram={pages[0]?.histogram ?? []}
-                average={listing.stats.ratingAverage}
-                count={listing.stats.ratingCount}
-              />
+              <Histogram histogram={pages[0]?.histogram ?? []} />
               {me.kind === 'org' && !isPublisher && <MyRating listing={listing} />}
               {list.length === 0 ? (
                 <Empty>No reviews yet.</Empty>
@@ -97,16 +93,11 @@ export function RatingsSection({ listing, me }: { listing: Listing; me: Me }) {
   );
 }
 
-function Histogram({
-  histogram,
-  average,
-  count,
-}: {
-  histogram: Array<{ stars: number; count: number }>;
-  average: number | null;
-  count: number;
-}) {
+// The average is computed from the same counts as the bars, so the two always agree.
+function Histogram({ histogram }: { histogram: Array<{ stars: number; count: number }> }) {
   const total = histogram.reduce((sum, bar) => sum + bar.count, 0);
+  const count = total;
+  const average = total ? histogram.reduce((sum, bar) => sum + bar.stars * bar.count, 0) / total : null;
   return (
     <div className="histogram" data-testid="rating-histogram">
       <p>
