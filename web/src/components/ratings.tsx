@@ -101,10 +101,16 @@ function Histogram({ histogram }: { histogram: Array<{ stars: number; count: num
   return (
     <div className="histogram" data-testid="rating-histogram">
       <p>
-        <strong>{average === null ? 'No ratings yet' : `${average.toFixed(1)} of 5`}</strong>{' '}
-        <span className="muted">
-          ({count} {count === 1 ? 'rating' : 'ratings'})
-        </span>
+        {average === null ? (
+          <strong>No ratings yet</strong>
+        ) : (
+          <>
+            <strong>{average.toFixed(1)} of 5</strong>{' '}
+            <span className="muted">
+              ({count} {count === 1 ? 'rating' : 'ratings'})
+            </span>
+          </>
+        )}
       </p>
       <table>
         <caption className="visually-hidden">Ratings per number of stars</caption>
