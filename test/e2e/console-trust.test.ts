@@ -54,7 +54,12 @@ describe('the console’s trust and webhook pages in Chromium', () => {
     execFileSync('bash', ['scripts/build-web.sh'], { cwd: root, stdio: 'ignore' });
     receiver = await startWebhookReceiver();
     h = await startHarness({
-      env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOKS_CA_FILE: receiver.caFile },
+      env: {
+        WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
+        WEBHOOKS_CA_FILE: receiver.caFile,
+        // Three quick attempts, so a failing delivery is given up on (failed) within the test.
+        WEBHOOKS_RETRY_SCHEDULE: '0,200ms,200ms',
+      },
     });
     server = await listen(h.app, { port: 0, hostname: '127.0.0.1', logger: createLogger('silent') });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -251,6 +256,40 @@ describe('the console’s trust and webhook pages in Chromium', () => {
     await page.getByTestId('endpoint-status').getByText('active').waitFor();
   });
 
+  it('a failed delivery shows each attempt’s answer and is retried by hand; missed events are recovered', async () => {
+    // Answers 503 three times (every scheduled attempt), then 200.
+    receiver.respond('/flaky', (count) => (count <= 3 ? 503 : 200));
+    const { endpoint } = await h.call('POST', '/v1/webhooks', {
+      token: happy.token,
+      body: { url: receiver.url('/flaky'), eventTypes: ['installation.active'] },
+    });
+    const page = contexts[0]!.pages()[0]!;
+    await page.goto(`${base}/webhooks/${endpoint.id}`);
+    await settled(page);
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const delivery = page.getByTestId('delivery-webhook.test');
+    await delivery.getByText('failed').waitFor({ timeout: 30_000 });
+    await delivery.locator('summary').click();
+    expect(await delivery.getByTestId('attempt-status').allTextContents()).toEqual(['503', '503', '503']);
+    await delivery.getByRole('button', { name: 'Retry webhook.test' }).click();
+    await page.getByText('queued to be sent again now').waitFor();
+    await delivery.getByText('succeeded').waitFor({ timeout: 30_000 });
+    expect(receiver.at('/flaky')).toHaveLength(4);
+
+    // Everything of its types since an hour ago: the installation that became active in the set-up.
+    const since = await page.evaluate(() => {
+      const at = new Date(Date.now() - 3_600_000 - new Date().getTimezoneOffset() * 60_000);
+      return at.toISOString().slice(0, 16);
+    });
+    await page.getByLabel('Since (your local time)').fill(since);
+    await page.getByRole('button', { name: 'Re-send events' }).click();
+    await page.getByText(/^[1-9]\d* events? will be sent again$/).waitFor();
+    await page
+      .getByTestId('delivery-installation.active')
+      .getByText('succeeded')
+      .waitFor({ timeout: 30_000 });
+  });
+
   it('a publisher sees a version’s impact before deprecating it, and its runs per day', async () => {
     const version = await h.call('POST', `/v1/listings/${listing.id}/versions`, {
       token: publisher.token,
@@ -315,6 +354,19 @@ describe('the console’s trust and webhook pages in Chromium', () => {
       await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
     ).toBeLessThanOrEqual(0);
     await check(page, 'webhook-phone');
+  });
+
+  it('the consumer deletes its rating: it leaves the list and the histogram', async () => {
+    const page = contexts[0]!.pages()[0]!;
+    await page.goto(`${base}/listings/${listing.slug}`);
+    await settled(page);
+    await page.getByRole('button', { name: 'Delete your rating' }).click();
+    await check(page, 'delete-rating-dialog');
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Your rating was deleted').waitFor();
+    await page.getByTestId('rating-histogram').getByText('No ratings yet').waitFor();
+    await page.locator('li.review', { hasText: 'Does what it says' }).waitFor({ state: 'detached' });
+    await page.getByTestId('my-rating').getByRole('button', { name: 'Publish rating' }).waitFor();
   });
 
   it('finds no serious accessibility violation on the new pages and dialogs (axe-core)', () => {
