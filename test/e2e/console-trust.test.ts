@@ -356,6 +356,32 @@ describe('the console’s trust and webhook pages in Chromium', () => {
     await check(page, 'webhook-phone');
   });
 
+  it('the shared key form issues an organisation key and a platform key, each token shown once', async () => {
+    const page = contexts[0]!.pages()[0]!;
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await settled(page);
+    const panel = page.getByRole('region', { name: 'Issue a key' });
+    await panel.getByLabel('Name').fill('ci-runner');
+    await panel.getByLabel('Role').selectOption('member');
+    await panel.getByRole('button', { name: 'Issue key' }).click();
+    const token = (await panel.getByTestId('secret-once').getByLabel('Secret value').textContent())!.trim();
+    expect(token).toMatch(/^bzr_/);
+    await page.getByRole('button', { name: 'Revoke ci-runner' }).waitFor();
+    await panel.getByRole('button', { name: 'I have copied it' }).click();
+    expect(await page.content()).not.toContain(token);
+    const me = await h.request('GET', '/v1/me', { token });
+    expect(me.body).toMatchObject({ orgName: 'Happy Hotels', role: 'member', keyName: 'ci-runner' });
+
+    const admin = contexts[3]!.pages()[0]!;
+    await admin.getByRole('link', { name: 'Organisations' }).click();
+    await settled(admin);
+    const platform = admin.getByRole('region', { name: 'Issue a platform key' });
+    await platform.getByLabel('Name').fill('second-reviewer');
+    await platform.getByRole('button', { name: 'Issue key' }).click();
+    const reviewerToken = (await platform.getByLabel('Secret value').textContent())!.trim();
+    expect((await h.request('GET', '/v1/me', { token: reviewerToken })).body.role).toBe('reviewer');
+  });
+
   it('the consumer deletes its rating: it leaves the list and the histogram', async () => {
     const page = contexts[0]!.pages()[0]!;
     await page.goto(`${base}/listings/${listing.slug}`);

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../api';
 import { ConfirmButton } from '../components/confirm';
 import { FormPanel, SecretOnce } from '../components/form-panel';
+import { IssueKeyPanel } from '../components/issue-key';
 import { useNotify } from '../components/notify';
 import { Empty, ErrorNotice, QueryView } from '../components/states';
 import { when } from '../format';
@@ -128,50 +129,14 @@ export default function OrganizationsPage() {
 
 function PlatformKeys() {
   const notify = useNotify();
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<'reviewer' | 'platform-admin'>('reviewer');
-  const [issued, setIssued] = useState<Schemas['IssuedKey'] | null>(null);
-  const issue = useMutation({
-    mutationFn: () => unwrap(api.POST('/v1/platform/keys', { body: { name: name.trim(), role } })),
-    onSuccess: (created) => {
-      setIssued(created);
-      setName('');
-      notify(`Platform key ${created.key.name} (${created.key.role}) issued`);
-    },
-  });
   return (
-    <FormPanel
+    <IssueKeyPanel
       id="platform-keys"
       title="Issue a platform key"
-      submitLabel="Issue key"
-      mutation={issue}
-      errorTitle="Could not issue"
-      after={
-        issued && (
-          <SecretOnce
-            what={
-              <>
-                The token of <strong>{issued.key.name}</strong>
-              </>
-            }
-            value={issued.token}
-            onDone={() => setIssued(null)}
-          />
-        )
-      }
-    >
-      <label htmlFor="platform-key-name">Name</label>
-      <input id="platform-key-name" required value={name} onChange={(event) => setName(event.target.value)} />
-      <label htmlFor="platform-key-role">Role</label>
-      <select
-        id="platform-key-role"
-        value={role}
-        onChange={(event) => setRole(event.target.value as 'reviewer')}
-      >
-        <option value="reviewer">reviewer</option>
-        <option value="platform-admin">platform-admin</option>
-      </select>
-    </FormPanel>
+      roles={['reviewer', 'platform-admin']}
+      issue={(body) => unwrap(api.POST('/v1/platform/keys', { body }))}
+      onIssued={(created) => notify(`Platform key ${created.key.name} (${created.key.role}) issued`)}
+    />
   );
 }
 
