@@ -1222,6 +1222,104 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/listings/{id}/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The listing's runs and successes per UTC day over every consumer, oldest first (publisher; counts only)
+     * @description **Access:** a key (admin or member) of the listing's publisher organisation; the listing named by `id` must be the caller's organisation's (404 otherwise).
+     */
+    get: {
+      parameters: {
+        query?: {
+          days?: number;
+        };
+        header?: never;
+        path: {
+          /** @description Listing id or slug */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Runs per day, the last `days` UTC days including today, zeros included */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              listingId: string;
+              days: {
+                /** @example 2026-12-01 */
+                day: string;
+                executions: number;
+                succeeded: number;
+              }[];
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/listings/{id}/versions': {
     parameters: {
       query?: never;
@@ -5830,6 +5928,11 @@ export interface paths {
                 updatedAt: string;
               }[];
               nextCursor: string | null;
+              /** @description How many visible ratings give each number of stars, 5 down to 1 */
+              histogram: {
+                stars: number;
+                count: number;
+              }[];
             };
           };
         };
@@ -5886,7 +5989,106 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * The organisation's own rating of the listing (null when none) and whether it may rate it now, with the reason when not
+     * @description **Access:** an organisation's admin or member key; the listing named by `id` must be one the caller may see: public and published, or its own (404 otherwise).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Listing id or slug */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Own rating */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              rating: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                listingId: string;
+                stars: number;
+                title: string | null;
+                text: string | null;
+                /** @description The version the organisation ran when it wrote the rating */
+                version: string;
+                organizationName: string;
+                /** @description The publisher's public answer */
+                reply: {
+                  text: string;
+                  /** Format: date-time */
+                  repliedAt: string;
+                } | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                /** @description Hidden by a platform admin */
+                hidden: boolean;
+              } | null;
+              canRate: boolean;
+              /** @description Why the organisation may not rate it (the 422 of rating), else null */
+              reason: string | null;
+            };
+          };
+        };
+        /** @description Invalid input; details lists each field path and problem */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The key does not have the role this action needs */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (or another organisation’s private object) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate or quota exceeded, or too many failed authentications from this address; see retry-after */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     /**
      * Create or replace the organisation's rating (1–5 stars); 422 unless it has used the agent (an installation with a succeeded execution)
      * @description **Access:** an organisation's admin or member key; the listing named by `id` must be one the caller may see: public and published, or its own (404 otherwise).

@@ -1,4 +1,4 @@
-import { withTransaction } from '../db/pool.js';
+import { withTransaction, type Queryable } from '../db/pool.js';
 import type { OrgPrincipal } from '../domain/auth/principal.js';
 import { lockListingForRating, refreshRatingAggregates } from '../domain/catalog/listing-stats.js';
 import { findListingForCaller } from '../domain/catalog/repository.js';
@@ -22,16 +22,9 @@ export async function rateListing(
   const found = await findListingForCaller(deps.db, input.listing, principal);
   if (!found) throw notFound('listing');
   const { listing } = found;
-  if (listing.orgId === principal.orgId) {
-    throw new AppError('rule_violation', 'a publisher cannot rate its own listing');
-  }
-  const version = await versionUsedBy(deps.db, principal.orgId, listing.id);
-  if (!version) {
-    throw new AppError(
-      'rule_violation',
-      'only an organisation that has used this agent may rate it: install it and run it successfully first',
-    );
-  }
+  const eligibility = await ratingEligibility(deps.db, principal, listing);
+  if ('refused' in eligibility) throw new AppError('rule_violation', eligibility.refused);
+  const { version } = eligibility;
   return withTransaction(deps.db, async (tx) => {
     await lockListingForRating(tx, listing.id);
     const { rating, created } = await upsertRating(tx, {
@@ -53,4 +46,24 @@ export async function rateListing(
     }
     return { rating: toPublicRating(rating), created };
   });
+}
+
+/**
+ * Whether the organisation may rate the listing now, and against which version: the one it has used
+ * (an installation with a succeeded execution); otherwise why not, as the 422 of rating says it.
+ */
+export async function ratingEligibility(
+  db: Queryable,
+  principal: OrgPrincipal,
+  listing: { id: string; orgId: string },
+): Promise<{ version: string } | { refused: string }> {
+  if (listing.orgId === principal.orgId) return { refused: 'a publisher cannot rate its own listing' };
+  const version = await versionUsedBy(db, principal.orgId, listing.id);
+  if (!version) {
+    return {
+      refused:
+        'only an organisation that has used this agent may rate it: install it and run it successfully first',
+    };
+  }
+  return { version };
 }

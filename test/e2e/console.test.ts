@@ -145,6 +145,7 @@ describe('the web console in Chromium', () => {
     const page = await signedIn(reviewerToken);
     await page.getByRole('link', { name: 'Reviews' }).click();
     await page.getByRole('heading', { name: /Refund desk/ }).waitFor({ timeout: 30_000 });
+    await page.getByText('Manifest valid against the manifest schema').waitFor({ timeout: 30_000 });
     await capture(page, 'reviews');
     await page.getByRole('button', { name: 'Approve 1.0.0' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();

@@ -265,3 +265,63 @@ export async function approveReview(t: ApiCaller, workflowId: string, reviewerTo
   await waitFor(async () => (await decide()).status === 202, 'the approval');
   await t.temporal.workflow.getHandle(workflowId).result();
 }
+
+/**
+ * `count` published listings that search can find (benchmarks), straight into PostgreSQL: each
+ * listing's latest version set, its full-text document written, and an embedding borrowed from one of
+ * the given versions (already embedded by the real model) with a little noise, so the vector index
+ * holds `count` distinct points without running the model `count` times. A Bazaar started afterwards
+ * indexes them in its start-up rebuild.
+ */
+export async function seedSearchableListings(
+  db: Queryable,
+  input: {
+    publisherOrgId: string;
+    count: number;
+    slugPrefix: string;
+    /** Descriptions, used in turn. */
+    descriptions: string[];
+    /** Versions whose embeddings the seeded ones borrow, in turn. */
+    embeddingsOf: string[];
+  },
+): Promise<SeededListing[]> {
+  const listings = await seedPublishedListings(db, {
+    publisherOrgId: input.publisherOrgId,
+    listings: Array.from({ length: input.count }, (_, n) => ({
+      slug: `${input.slugPrefix}-${n}`,
+      name: `${input.slugPrefix} ${n}`,
+    })),
+    category: 'seeded',
+  });
+  const versionIds = listings.map((listing) => listing.versionId);
+  await db.query(
+    `UPDATE listing_versions v SET
+       manifest = jsonb_build_object('description', ($2::text[])[1 + (t.n - 1) % cardinality($2::text[])],
+                                     'pricing', jsonb_build_object('model', 'free', 'currency', 'usd')),
+       search_document = setweight(to_tsvector('english', l.name), 'A') ||
+         setweight(to_tsvector('english', ($2::text[])[1 + (t.n - 1) % cardinality($2::text[])]), 'B'),
+       published_at = now()
+     FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n), listings l
+     WHERE v.id = t.id AND l.id = v.listing_id`,
+    [versionIds, input.descriptions],
+  );
+  await db.query(
+    `UPDATE listings l SET latest_version_id = v.id FROM listing_versions v
+     WHERE v.listing_id = l.id AND v.id = ANY($1::uuid[])`,
+    [versionIds],
+  );
+  await db.query(
+    `WITH source AS (
+       SELECT e.model, e.dimensions, e.vector, e.text_sha256, row_number() OVER (ORDER BY s.n) - 1 AS k
+       FROM unnest($2::uuid[]) WITH ORDINALITY AS s(id, n)
+       JOIN version_embeddings e ON e.version_id = s.id
+     )
+     INSERT INTO version_embeddings (version_id, model, dimensions, vector, text_sha256)
+     SELECT t.id, src.model, src.dimensions,
+            ARRAY(SELECT x + (random()::real - 0.5) * 0.02 FROM unnest(src.vector) AS x), src.text_sha256
+     FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n)
+     JOIN source src ON src.k = (t.n - 1) % (SELECT count(*) FROM source)`,
+    [versionIds, input.embeddingsOf],
+  );
+  return listings;
+}

@@ -17,6 +17,8 @@ const CredentialsPage = lazy(() => import('./pages/credentials'));
 const KeysPage = lazy(() => import('./pages/keys'));
 const AuditPage = lazy(() => import('./pages/audit'));
 const EventsPage = lazy(() => import('./pages/events'));
+const WebhooksPage = lazy(() => import('./pages/webhooks'));
+const WebhookPage = lazy(() => import('./pages/webhook'));
 const PublisherPage = lazy(() => import('./pages/publisher'));
 const PublisherListingPage = lazy(() => import('./pages/publisher-listing'));
 const ReviewsPage = lazy(() => import('./pages/reviews'));
@@ -39,6 +41,7 @@ const nav: NavItem[] = [
   { to: '/keys', label: 'API keys', show: isOrgAdmin },
   { to: '/audit', label: 'Audit', show: isOrgAdmin },
   { to: '/events', label: 'Events', show: isOrgAdmin },
+  { to: '/webhooks', label: 'Webhooks', show: isOrgAdmin },
   { to: '/reviews', label: 'Reviews', show: canReview },
   { to: '/admin/organizations', label: 'Organisations', show: (me) => me.role === 'platform-admin' },
   { to: '/admin/billing', label: 'Billing runs', show: (me) => me.role === 'platform-admin' },
@@ -169,6 +172,22 @@ function SignedIn({ me }: { me: Me }) {
               element={
                 <OrgOnly me={me}>
                   <EventsPage />
+                </OrgOnly>
+              }
+            />
+            <Route
+              path="/webhooks"
+              element={
+                <OrgOnly me={me}>
+                  <WebhooksPage />
+                </OrgOnly>
+              }
+            />
+            <Route
+              path="/webhooks/:id"
+              element={
+                <OrgOnly me={me}>
+                  <WebhookPage />
                 </OrgOnly>
               }
             />

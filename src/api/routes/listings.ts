@@ -4,6 +4,7 @@ import { listOwnListings } from '../../domain/catalog/repository.js';
 import { createListingSchema } from '../../domain/catalog/schemas.js';
 import { createListing } from '../../services/create-listing.js';
 import { showListing } from '../../services/show-listing.js';
+import { listingUsage } from '../../services/listing-usage.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
 import { createRouter } from '../router.js';
@@ -42,7 +43,36 @@ const getListingRoute = createRoute({
   responses: { 200: jsonResponse(listingWithVersionsSchema, 'The listing'), ...errorResponses(401, 404) },
 });
 
-/** Listings: create, list own, read one. */
+const usageRoute = createRoute({
+  method: 'get',
+  path: '/v1/listings/{id}/usage',
+  tags: ['listings'],
+  summary:
+    "The listing's runs and successes per UTC day over every consumer, oldest first (publisher; counts only)",
+  ...access('publisher-of-listing'),
+  request: {
+    params: listingParamsSchema,
+    query: z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        listingId: z.uuid(),
+        days: z.array(
+          z.object({
+            day: z.string().openapi({ example: '2026-12-01' }),
+            executions: z.number().int(),
+            succeeded: z.number().int(),
+          }),
+        ),
+      }),
+      'Runs per day, the last `days` UTC days including today, zeros included',
+    ),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+/** Listings: create, list own, read one, its usage per day for the publisher. */
 export function listingRoutes(deps: ApiDeps) {
   return createRouter(deps)
     .openapi(createListingRoute, async (c) =>
@@ -54,5 +84,9 @@ export function listingRoutes(deps: ApiDeps) {
     })
     .openapi(getListingRoute, async (c) => {
       return c.json(await showListing(deps, c.get('principal'), { listing: c.req.valid('param').id }), 200);
+    })
+    .openapi(usageRoute, async (c) => {
+      const input = { listing: c.req.valid('param').id, days: c.req.valid('query').days };
+      return c.json(await listingUsage(deps, input), 200);
     });
 }

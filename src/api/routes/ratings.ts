@@ -3,6 +3,7 @@ import { asOrgPrincipal } from '../../domain/auth/principal.js';
 import { ratingSchema } from '../../domain/ratings/repository.js';
 import { hideRating } from '../../services/hide-rating.js';
 import { listRatings } from '../../services/list-ratings.js';
+import { myRating } from '../../services/my-rating.js';
 import { rateListing } from '../../services/rate-listing.js';
 import { removeRating } from '../../services/remove-rating.js';
 import { replyToRating } from '../../services/reply-to-rating.js';
@@ -37,8 +38,43 @@ const listRoute = createRoute({
     }),
   },
   responses: {
-    200: jsonResponse(z.object({ ratings: z.array(rating), nextCursor: z.string().nullable() }), 'Ratings'),
+    200: jsonResponse(
+      z.object({
+        ratings: z.array(rating),
+        nextCursor: z.string().nullable(),
+        histogram: z
+          .array(z.object({ stars: z.number().int().min(1).max(5), count: z.number().int() }))
+          .openapi({ description: 'How many visible ratings give each number of stars, 5 down to 1' }),
+      }),
+      'Ratings',
+    ),
     ...errorResponses(400, 401, 404),
+  },
+});
+
+const mineRoute = createRoute({
+  method: 'get',
+  path: '/v1/listings/{id}/ratings/mine',
+  tags: ['ratings'],
+  summary:
+    "The organisation's own rating of the listing (null when none) and whether it may rate it now, with the reason when not",
+  ...access('org-member', visibleListing),
+  request: { params: listingParamsSchema },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        rating: rating
+          .extend({ hidden: z.boolean().openapi({ description: 'Hidden by a platform admin' }) })
+          .nullable(),
+        canRate: z.boolean(),
+        reason: z
+          .string()
+          .nullable()
+          .openapi({ description: 'Why the organisation may not rate it (the 422 of rating), else null' }),
+      }),
+      'Own rating',
+    ),
+    ...errorResponses(401, 403, 404),
   },
 });
 
@@ -110,6 +146,12 @@ export function ratingRoutes(deps: ApiDeps) {
       const input = { listing: c.req.valid('param').id, ...c.req.valid('query') };
       return c.json(await listRatings(deps, c.get('principal'), input), 200);
     })
+    .openapi(mineRoute, async (c) =>
+      c.json(
+        await myRating(deps, asOrgPrincipal(c.get('principal')), { listing: c.req.valid('param').id }),
+        200,
+      ),
+    )
     .openapi(rateRoute, async (c) => {
       const input = { listing: c.req.valid('param').id, ...c.req.valid('json') };
       const { rating: saved, created } = await rateListing(deps, asOrgPrincipal(c.get('principal')), input);

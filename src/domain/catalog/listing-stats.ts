@@ -47,6 +47,31 @@ export async function recordExecutionDay(
   );
 }
 
+/** One UTC day of a listing's finished executions, every organisation counted. */
+export interface ListingDay {
+  day: string;
+  executions: number;
+  succeeded: number;
+}
+
+/** A listing's daily rollups for the last `days` UTC days (today included), oldest first, zeros filled in. */
+export async function readListingDays(db: Queryable, listingId: string, days: number): Promise<ListingDay[]> {
+  const { rows } = await db.query(
+    `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, COALESCE(x.executions, 0) AS executions,
+            COALESCE(x.succeeded, 0) AS succeeded
+     FROM generate_series((now() AT TIME ZONE 'UTC')::date - ($2::int - 1), (now() AT TIME ZONE 'UTC')::date,
+                          interval '1 day') AS d(day)
+     LEFT JOIN listing_execution_days x ON x.listing_id = $1 AND x.day = d.day::date
+     ORDER BY d.day`,
+    [listingId, days],
+  );
+  return rows.map((row) => ({
+    day: row.day as string,
+    executions: row.executions as number,
+    succeeded: row.succeeded as number,
+  }));
+}
+
 /** A listing's stats from its aggregate columns and its daily rollups (the last LISTING_STATS_WINDOW_DAYS). */
 export function listingStatsFrom(
   row: Record<string, unknown>,

@@ -71,6 +71,34 @@ export async function versionUsedBy(db: Queryable, orgId: string, listingId: str
   return rows[0]?.version ?? null;
 }
 
+/** The organisation's rating of the listing, hidden or not; null when it has none. */
+export async function findOrgRating(
+  db: Queryable,
+  listingId: string,
+  orgId: string,
+): Promise<StoredRating | null> {
+  const { rows } = await db.query(`${SELECT_RATING} WHERE r.listing_id = $1 AND r.org_id = $2`, [
+    listingId,
+    orgId,
+  ]);
+  return rows[0] ? toRating(rows[0]) : null;
+}
+
+/** How many visible ratings of the listing give each number of stars, 5 down to 1 (zeros included). */
+export async function ratingHistogram(
+  db: Queryable,
+  listingId: string,
+): Promise<Array<{ stars: number; count: number }>> {
+  const { rows } = await db.query(
+    `SELECT s.stars, count(r.id)::int AS count
+     FROM generate_series(5, 1, -1) AS s(stars)
+     LEFT JOIN listing_ratings r ON r.listing_id = $1 AND r.hidden_at IS NULL AND r.stars = s.stars
+     GROUP BY s.stars ORDER BY s.stars DESC`,
+    [listingId],
+  );
+  return rows.map((row) => ({ stars: row.stars as number, count: row.count as number }));
+}
+
 /** Creates or replaces the organisation's rating of the listing; says whether it was created now. */
 export async function upsertRating(
   db: Queryable,

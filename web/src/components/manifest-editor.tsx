@@ -5,19 +5,14 @@
 import { useQuery } from '@tanstack/react-query';
 import Ajv2020 from 'ajv/dist/2020';
 import { useMemo } from 'react';
+import { requestBodySchema } from '../openapi-document';
 
 /** The manifest schema, from /openapi.json. */
 function useManifestSchema() {
   return useQuery({
     queryKey: ['openapi', 'manifest-schema'],
     staleTime: Infinity,
-    queryFn: async () => {
-      const response = await fetch('/openapi.json');
-      if (!response.ok) throw new Error(`GET /openapi.json answered ${response.status}`);
-      const doc = await response.json();
-      return doc.paths['/v1/listings/{id}/versions'].post.requestBody.content['application/json']
-        .schema as object;
-    },
+    queryFn: () => requestBodySchema('/v1/listings/{id}/versions', 'post'),
   });
 }
 

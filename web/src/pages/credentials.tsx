@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api';
 import { ConfirmButton } from '../components/confirm';
+import { FormPanel } from '../components/form-panel';
 import { useNotify } from '../components/notify';
 import { Empty, ErrorNotice, QueryView } from '../components/states';
 import { when } from '../format';
@@ -95,38 +96,32 @@ export default function CredentialsPage() {
         }
       </QueryView>
       {remove.error && <ErrorNotice error={remove.error} title="Could not delete" />}
-      <section aria-labelledby="set" className="panel">
-        <h2 id="set">Set or replace a credential</h2>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            store.mutate({ name: name.trim(), value });
-          }}
-        >
-          <label htmlFor="cred-name">Name</label>
-          <input
-            id="cred-name"
-            required
-            pattern="[A-Z][A-Z0-9_]*"
-            title="Upper-case letters, digits and underscores, starting with a letter"
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-          />
-          <label htmlFor="cred-value">Value</label>
-          <input
-            id="cred-value"
-            type="password"
-            autoComplete="off"
-            required
-            value={value}
-            onChange={(event) => setValue(event.target.value)}
-          />
-          <button type="submit" className="primary" disabled={store.isPending}>
-            Store
-          </button>
-        </form>
-        {store.error && <ErrorNotice error={store.error} title="Could not store" />}
-      </section>
+      <FormPanel
+        id="set"
+        title="Set or replace a credential"
+        submitLabel="Store"
+        mutation={{ ...store, mutate: () => store.mutate({ name: name.trim(), value }) }}
+        errorTitle="Could not store"
+      >
+        <label htmlFor="cred-name">Name</label>
+        <input
+          id="cred-name"
+          required
+          pattern="[A-Z][A-Z0-9_]*"
+          title="Upper-case letters, digits and underscores, starting with a letter"
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+        />
+        <label htmlFor="cred-value">Value</label>
+        <input
+          id="cred-value"
+          type="password"
+          autoComplete="off"
+          required
+          value={value}
+          onChange={(event) => setValue(event.target.value)}
+        />
+      </FormPanel>
     </>
   );
 }

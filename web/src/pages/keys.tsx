@@ -1,8 +1,8 @@
 // API keys of the organisation: issue one (its token shown once), revoke with confirmation.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { api, unwrap, type Schemas } from '../api';
+import { api, unwrap } from '../api';
 import { ConfirmButton } from '../components/confirm';
+import { IssueKeyPanel } from '../components/issue-key';
 import { useNotify } from '../components/notify';
 import { ErrorNotice, QueryView } from '../components/states';
 import { when } from '../format';
@@ -13,24 +13,9 @@ export default function KeysPage({ me }: { me: Me }) {
   const orgId = me.orgId!;
   const client = useQueryClient();
   const notify = useNotify();
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<'admin' | 'member'>('member');
-  const [issued, setIssued] = useState<Schemas['IssuedKey'] | null>(null);
   const keys = useQuery({
     queryKey: ['keys', orgId],
     queryFn: () => unwrap(api.GET('/v1/orgs/{orgId}/keys', { params: { path: { orgId } } })),
-  });
-  const issue = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/v1/orgs/{orgId}/keys', { params: { path: { orgId } }, body: { name: name.trim(), role } }),
-      ),
-    onSuccess: (created) => {
-      setIssued(created);
-      setName('');
-      notify(`Key ${created.key.name} issued: copy it now, it is shown once`);
-      void client.invalidateQueries({ queryKey: ['keys', orgId] });
-    },
   });
   const revoke = useMutation({
     mutationFn: (keyId: string) => unwrap(api.DELETE('/v1/keys/{keyId}', { params: { path: { keyId } } })),
@@ -86,40 +71,16 @@ export default function KeysPage({ me }: { me: Me }) {
         )}
       </QueryView>
       {revoke.error && <ErrorNotice error={revoke.error} title="Could not revoke" />}
-      <section aria-labelledby="issue" className="panel">
-        <h2 id="issue">Issue a key</h2>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            issue.mutate();
-          }}
-        >
-          <label htmlFor="key-name">Name</label>
-          <input id="key-name" required value={name} onChange={(event) => setName(event.target.value)} />
-          <label htmlFor="key-role">Role</label>
-          <select id="key-role" value={role} onChange={(event) => setRole(event.target.value as 'admin')}>
-            <option value="member">member</option>
-            <option value="admin">admin</option>
-          </select>
-          <button type="submit" className="primary" disabled={issue.isPending}>
-            Issue key
-          </button>
-        </form>
-        {issue.error && <ErrorNotice error={issue.error} title="Could not issue" />}
-        {issued && (
-          <div className="notice" role="alert">
-            <p>
-              The token of <strong>{issued.key.name}</strong>, shown this once:
-            </p>
-            <pre className="json" tabIndex={0}>
-              {issued.token}
-            </pre>
-            <button type="button" onClick={() => setIssued(null)}>
-              I have copied it
-            </button>
-          </div>
-        )}
-      </section>
+      <IssueKeyPanel
+        id="issue"
+        title="Issue a key"
+        roles={['member', 'admin']}
+        issue={(body) => unwrap(api.POST('/v1/orgs/{orgId}/keys', { params: { path: { orgId } }, body }))}
+        onIssued={(created) => {
+          notify(`Key ${created.key.name} issued: copy it now, it is shown once`);
+          void client.invalidateQueries({ queryKey: ['keys', orgId] });
+        }}
+      />
     </>
   );
 }

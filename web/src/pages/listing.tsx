@@ -1,5 +1,5 @@
 // A listing: what it does, its versions with changelogs, pricing with a worked example, what it needs
-// (credentials, tools, network egress), ratings and stats where the API gives them; and, for an
+// (credentials, tools, network egress), stats, ratings with reviews (rate, reply, hide); and, for an
 // organisation admin, installing it (missing credentials stored on the spot, optional budget).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -7,6 +7,7 @@ import { useNavigate, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../api';
 import { Markdown } from '../components/markdown';
 import { useNotify } from '../components/notify';
+import { RatingsSection } from '../components/ratings';
 import { ErrorNotice, Loading, QueryView } from '../components/states';
 import { explainPricing, when } from '../format';
 import { isOrgAdmin, type Me } from '../session';
@@ -128,6 +129,7 @@ function Listing({ listing, me }: { listing: ListingWithVersions; me: Me }) {
               ))}
             </ol>
           </section>
+          <RatingsSection listing={listing} me={me} />
         </div>
         <aside>
           <section aria-labelledby="pricing" className="panel">

@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../api';
 import { ConfirmButton } from '../components/confirm';
+import { FormPanel, SecretOnce } from '../components/form-panel';
+import { IssueKeyPanel } from '../components/issue-key';
 import { useNotify } from '../components/notify';
 import { Empty, ErrorNotice, QueryView } from '../components/states';
 import { when } from '../format';
@@ -97,35 +99,29 @@ export default function OrganizationsPage() {
         }
       </QueryView>
       {setStatus.error && <ErrorNotice error={setStatus.error} title="Could not change the status" />}
-      <section aria-labelledby="new-org" className="panel">
-        <h2 id="new-org">Create an organisation</h2>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
-          <label htmlFor="org-name">Name</label>
-          <input id="org-name" required value={name} onChange={(event) => setName(event.target.value)} />
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create
-          </button>
-        </form>
-        {create.error && <ErrorNotice error={create.error} title="Could not create" />}
-        {created && (
-          <div className="notice" role="alert">
-            <p>
-              The first admin key of <strong>{created.org.name}</strong>, shown this once:
-            </p>
-            <pre className="json" tabIndex={0}>
-              {created.apiKey.token}
-            </pre>
-            <button type="button" onClick={() => setCreated(null)}>
-              I have copied it
-            </button>
-          </div>
-        )}
-      </section>
+      <FormPanel
+        id="new-org"
+        title="Create an organisation"
+        submitLabel="Create"
+        mutation={create}
+        errorTitle="Could not create"
+        after={
+          created && (
+            <SecretOnce
+              what={
+                <>
+                  The first admin key of <strong>{created.org.name}</strong>
+                </>
+              }
+              value={created.apiKey.token}
+              onDone={() => setCreated(null)}
+            />
+          )
+        }
+      >
+        <label htmlFor="org-name">Name</label>
+        <input id="org-name" required value={name} onChange={(event) => setName(event.target.value)} />
+      </FormPanel>
       <PlatformKeys />
     </>
   );
@@ -133,61 +129,14 @@ export default function OrganizationsPage() {
 
 function PlatformKeys() {
   const notify = useNotify();
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<'reviewer' | 'platform-admin'>('reviewer');
-  const [issued, setIssued] = useState<Schemas['IssuedKey'] | null>(null);
-  const issue = useMutation({
-    mutationFn: () => unwrap(api.POST('/v1/platform/keys', { body: { name: name.trim(), role } })),
-    onSuccess: (created) => {
-      setIssued(created);
-      setName('');
-      notify(`Platform key ${created.key.name} (${created.key.role}) issued`);
-    },
-  });
   return (
-    <section aria-labelledby="platform-keys" className="panel">
-      <h2 id="platform-keys">Issue a platform key</h2>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          issue.mutate();
-        }}
-      >
-        <label htmlFor="platform-key-name">Name</label>
-        <input
-          id="platform-key-name"
-          required
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-        />
-        <label htmlFor="platform-key-role">Role</label>
-        <select
-          id="platform-key-role"
-          value={role}
-          onChange={(event) => setRole(event.target.value as 'reviewer')}
-        >
-          <option value="reviewer">reviewer</option>
-          <option value="platform-admin">platform-admin</option>
-        </select>
-        <button type="submit" className="primary" disabled={issue.isPending}>
-          Issue key
-        </button>
-      </form>
-      {issue.error && <ErrorNotice error={issue.error} title="Could not issue" />}
-      {issued && (
-        <div className="notice" role="alert">
-          <p>
-            The token of <strong>{issued.key.name}</strong>, shown this once:
-          </p>
-          <pre className="json" tabIndex={0}>
-            {issued.token}
-          </pre>
-          <button type="button" onClick={() => setIssued(null)}>
-            I have copied it
-          </button>
-        </div>
-      )}
-    </section>
+    <IssueKeyPanel
+      id="platform-keys"
+      title="Issue a platform key"
+      roles={['reviewer', 'platform-admin']}
+      issue={(body) => unwrap(api.POST('/v1/platform/keys', { body }))}
+      onIssued={(created) => notify(`Platform key ${created.key.name} (${created.key.role}) issued`)}
+    />
   );
 }
 

@@ -2,16 +2,18 @@
 // review), a new version from a manifest checked against the API's schema, the agent's code uploaded
 // by file picker or drag and drop, and submitting for review.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../api';
 import { ConfirmButton } from '../components/confirm';
 import { ManifestEditor, useManifestProblems } from '../components/manifest-editor';
 import { useNotify } from '../components/notify';
-import { ErrorNotice, QueryView } from '../components/states';
+import { ErrorNotice, Loading, QueryView } from '../components/states';
 import { when } from '../format';
 
 type Version = Schemas['Version'];
+
+const RunsChart = lazy(() => import('../components/runs-chart'));
 
 const template = {
   version: '1.0.0',
@@ -62,10 +64,46 @@ export default function PublisherListingPage() {
               </ul>
             )}
           </section>
+          {data.latestVersion && <ListingUsage listingId={data.id} />}
           <NewVersion listingId={data.id} />
         </>
       )}
     </QueryView>
+  );
+}
+
+/** How consumers use the listing: runs per day over the last 30 days, every consumer counted. */
+function ListingUsage({ listingId }: { listingId: string }) {
+  const usage = useQuery({
+    queryKey: ['listing-usage', listingId],
+    queryFn: () =>
+      unwrap(
+        api.GET('/v1/listings/{id}/usage', { params: { path: { id: listingId }, query: { days: 30 } } }),
+      ),
+  });
+  return (
+    <section aria-labelledby="listing-usage" data-testid="listing-usage">
+      <h2 id="listing-usage">Use, last 30 days</h2>
+      <QueryView query={usage} what="the usage">
+        {({ days }) => {
+          const runs = days.reduce((sum, d) => sum + d.executions, 0);
+          const succeeded = days.reduce((sum, d) => sum + d.succeeded, 0);
+          return runs === 0 ? (
+            <p className="muted">No runs in the last 30 days.</p>
+          ) : (
+            <>
+              <p>
+                {runs} {runs === 1 ? 'run' : 'runs'}, {succeeded} succeeded (
+                {Math.round((succeeded / runs) * 100)} %).
+              </p>
+              <Suspense fallback={<Loading what="Drawing the chart" />}>
+                <RunsChart days={days} caption="Runs per day (UTC), every consumer" />
+              </Suspense>
+            </>
+          );
+        }}
+      </QueryView>
+    </section>
   );
 }
 
@@ -93,8 +131,23 @@ function VersionRow({ listingId, version }: { listingId: string; version: Versio
           body: {},
         }),
       ),
+    onSuccess: ({ impact }) => {
+      notify(
+        `Version ${version.version} deprecated; ${impact.pinnedInstallations} ${impact.pinnedInstallations === 1 ? 'installation runs' : 'installations run'} it still`,
+      );
+      void refresh();
+    },
+  });
+  const yank = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/listings/{id}/versions/{version}/yank', {
+          params: { path: { id: listingId, version: version.version } },
+          body: {},
+        }),
+      ),
     onSuccess: () => {
-      notify(`Version ${version.version} deprecated`);
+      notify(`Version ${version.version} yanked: it is no longer installable or in search`);
       void refresh();
     },
   });
@@ -126,16 +179,32 @@ function VersionRow({ listingId, version }: { listingId: string; version: Versio
           {submit.error && <ErrorNotice error={submit.error} title="Could not submit" />}
         </>
       )}
-      {version.status === 'published' && (
-        <ConfirmButton
-          label={`Deprecate ${version.version}`}
-          question={`Deprecate ${version.version}? Installations keep running it, but nobody can install it any more.`}
-          confirmLabel="Deprecate"
-          danger
-          onConfirm={() => deprecate.mutate()}
-        />
-      )}
+      <div className="row">
+        {version.status === 'published' && (
+          <ConfirmButton
+            label={`Deprecate ${version.version}`}
+            question={`Deprecate ${version.version}? Installations keep running it, but nobody can install it any more.`}
+            confirmLabel="Deprecate"
+            danger
+            onConfirm={() => deprecate.mutate()}
+          >
+            <VersionImpact listingId={listingId} version={version.version} />
+          </ConfirmButton>
+        )}
+        {(version.status === 'published' || version.status === 'deprecated') && (
+          <ConfirmButton
+            label={`Yank ${version.version}`}
+            question={`Withdraw ${version.version}? It leaves search and cannot be installed; a publisher may yank it only while no installation runs it.`}
+            confirmLabel="Yank"
+            danger
+            onConfirm={() => yank.mutate()}
+          >
+            <VersionImpact listingId={listingId} version={version.version} />
+          </ConfirmButton>
+        )}
+      </div>
       {deprecate.error && <ErrorNotice error={deprecate.error} title="Could not deprecate" />}
+      {yank.error && <ErrorNotice error={yank.error} title="Could not yank" />}
       <details>
         <summary>Manifest</summary>
         <pre className="json" tabIndex={0}>
@@ -143,6 +212,57 @@ function VersionRow({ listingId, version }: { listingId: string; version: Versio
         </pre>
       </details>
     </li>
+  );
+}
+
+const riskWords = { low: 'low risk', medium: 'medium risk', high: 'high risk' } as const;
+
+/** What retiring a version touches, read before the publisher confirms: pinned installations, where they can go. */
+function VersionImpact({ listingId, version }: { listingId: string; version: string }) {
+  const impact = useQuery({
+    queryKey: ['impact', listingId, version],
+    queryFn: () =>
+      unwrap(
+        api.GET('/v1/listings/{id}/versions/{version}/impact', {
+          params: { path: { id: listingId, version } },
+        }),
+      ),
+  });
+  return (
+    <div className="impact" data-testid="version-impact">
+      <h3>Impact</h3>
+      <QueryView query={impact} what="the impact">
+        {(data) => (
+          <>
+            <p>
+              <strong>
+                {data.pinnedInstallations}{' '}
+                {data.pinnedInstallations === 1 ? 'installation runs' : 'installations run'} {version}
+              </strong>{' '}
+              ({data.activeInstallations} active).
+            </p>
+            {data.moveTo.length === 0 ? (
+              <p>No other published version to move to.</p>
+            ) : (
+              <>
+                <p>They could move to:</p>
+                <ul>
+                  {data.moveTo.map((target) => (
+                    <li key={target.version}>
+                      {target.version}{' '}
+                      <span className={`badge risk-${target.risk}`}>{riskWords[target.risk]}</span>
+                      {target.reasons.length > 0 && (
+                        <span className="small"> — {target.reasons.join('; ')}</span>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </>
+        )}
+      </QueryView>
+    </div>
   );
 }
 

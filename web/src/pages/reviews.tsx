@@ -1,4 +1,5 @@
-// The review queue: each pending version with its listing and manifest; approve, or reject with a reason.
+// The review queue: each pending version with its listing, the automated checks' results, its manifest
+// and the diff against the published version; approve, or reject with a reason.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../api';
@@ -6,7 +7,7 @@ import { ConfirmButton } from '../components/confirm';
 import { JsonView } from '../components/json-view';
 import { JsonDiff } from '../components/line-diff';
 import { useNotify } from '../components/notify';
-import { Empty, ErrorNotice, QueryView } from '../components/states';
+import { Empty, ErrorNotice, Loading, QueryView } from '../components/states';
 import { explainPricing, when } from '../format';
 
 type Review = { version: Schemas['Version']; listing: Schemas['Listing']; workflowId: string };
@@ -64,6 +65,51 @@ function PublishedDiff({ review, published }: { review: Review; published: strin
   );
 }
 
+/** The automated checks' results, from the review workflow's own state (a failed check sends a version back to draft). */
+function AutomatedChecks({ review }: { review: Review }) {
+  const workflow = useQuery({
+    queryKey: ['workflow', review.workflowId],
+    queryFn: () =>
+      unwrap(api.GET('/v1/workflows/{workflowId}', { params: { path: { workflowId: review.workflowId } } })),
+    refetchInterval: (query) =>
+      (query.state.data?.state as { phase?: string } | undefined)?.phase === 'checking' ? 1500 : false,
+  });
+  const runtime = review.version.manifest.runtime;
+  const checks = [
+    'Manifest valid against the manifest schema',
+    ...(runtime.kind === 'remote'
+      ? [`Endpoint ${runtime.endpoint} resolves to an address Bazaar may call`]
+      : []),
+    ...(runtime.kind === 'process' ? ['Agent code uploaded before submission (sha256 recorded)'] : []),
+  ];
+  return (
+    <div className="checks-result" data-testid="automated-checks">
+      <h3>Automated checks</h3>
+      <QueryView query={workflow} what="the checks">
+        {(data) => {
+          const phase = (data.state as { phase?: string } | undefined)?.phase;
+          if (data.status === 'RUNNING' && phase === 'checking')
+            return <Loading what="Automated checks running" />;
+          if (data.status !== 'RUNNING' || phase !== 'awaiting_review')
+            return <p className="muted">The review workflow is {data.status.toLowerCase()}.</p>;
+          return (
+            <ul className="plain">
+              {checks.map((check) => (
+                <li key={check}>
+                  <span className="ok" aria-hidden="true">
+                    ✓
+                  </span>{' '}
+                  {check} <span className="visually-hidden">(passed)</span>
+                </li>
+              ))}
+            </ul>
+          );
+        }}
+      </QueryView>
+    </div>
+  );
+}
+
 function ReviewItem({ review }: { review: Review }) {
   const client = useQueryClient();
   const notify = useNotify();
@@ -93,6 +139,7 @@ function ReviewItem({ review }: { review: Review }) {
         {listing.slug} · {listing.category} · {explainPricing(version.manifest.pricing).summary} · submitted{' '}
         {when(version.submittedAt)} (submission {version.submission})
       </p>
+      <AutomatedChecks review={review} />
       <details>
         <summary>Manifest</summary>
         <JsonView value={version.manifest} label={`Manifest of ${listing.name} ${version.version}`} />

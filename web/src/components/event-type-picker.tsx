@@ -1,0 +1,74 @@
+// The event types a webhook endpoint can subscribe to, as checkboxes: the list is the API's own (the
+// enum of POST /v1/webhooks in the served OpenAPI document), so a new event type appears by itself.
+import { useQuery } from '@tanstack/react-query';
+import type { paths } from '../../../src/client/api-types';
+import { requestBodySchema } from '../openapi-document';
+import { ErrorNotice, Loading } from './states';
+
+/** An event type an endpoint can subscribe to. */
+export type EventType =
+  paths['/v1/webhooks']['post']['requestBody']['content']['application/json']['eventTypes'][number];
+
+/** The subscribable event types, from /openapi.json. */
+function useEventTypes() {
+  return useQuery({
+    queryKey: ['openapi', 'webhook-event-types'],
+    staleTime: Infinity,
+    queryFn: async () => {
+      const body = await requestBodySchema('/v1/webhooks', 'post');
+      return (body.properties?.eventTypes?.items?.enum ?? []) as EventType[];
+    },
+  });
+}
+
+/** A fieldset of event type checkboxes, with "all" and "none". */
+export function EventTypePicker({
+  idPrefix,
+  value,
+  onChange,
+}: {
+  idPrefix: string;
+  value: EventType[];
+  onChange: (types: EventType[]) => void;
+}) {
+  const types = useEventTypes();
+  if (types.isPending) return <Loading what="Loading the event types" />;
+  if (types.error) return <ErrorNotice error={types.error} title="Could not load the event types" />;
+  const all = types.data;
+  const chosen = new Set(value);
+  return (
+    <fieldset className="event-types">
+      <legend>
+        Event types <span className="muted small">({value.length} chosen)</span>
+      </legend>
+      <div className="row">
+        <button type="button" onClick={() => onChange(all)}>
+          Choose all
+        </button>
+        <button type="button" onClick={() => onChange([])}>
+          Choose none
+        </button>
+      </div>
+      <ul className="plain checks">
+        {all.map((type) => {
+          const id = `${idPrefix}-${type}`;
+          return (
+            <li key={type}>
+              <input
+                id={id}
+                type="checkbox"
+                checked={chosen.has(type)}
+                onChange={(event) =>
+                  onChange(event.target.checked ? [...value, type] : value.filter((other) => other !== type))
+                }
+              />
+              <label htmlFor={id}>
+                <code>{type}</code>
+              </label>
+            </li>
+          );
+        })}
+      </ul>
+    </fieldset>
+  );
+}
