@@ -1,5 +1,5 @@
 import type { Db } from '../db/pool.js';
-import { entitlementRefusal } from '../domain/executions/entitlement.js';
+import { entitlementVerdict } from '../domain/executions/entitlement.js';
 import { AppError } from '../domain/errors.js';
 import {
   gatewayTokenHash,
@@ -30,6 +30,10 @@ const tokenRefusals = {
 const GRANT_TTL_MS = 30_000;
 const CATALOG_TTL_MS = 2_000;
 const MAX_GRANTS = 10_000;
+// How long a run's "entitled" verdict is kept when it reads no live spend (no monthly budget
+// applies): then only a suspension or a newly set budget could change it, taken up within this time.
+// A run under a budget is checked against PostgreSQL on every call, so it stops at the exact call.
+const ENTITLED_TTL_MS = 2_000;
 
 /** The bearer token of an Authorization header, or null. */
 export function bearerToken(header: string | undefined): string | null {
@@ -43,11 +47,13 @@ export function bearerToken(header: string | undefined): string | null {
  * manifest's per-run caps on calls and tokens (429), the installation's organisation and monthly
  * budget (403 suspended, 429 spent, live runs included). The call is counted against the cap at
  * once, atomically, and given back when refused. Two round trips to PostgreSQL on the hot path
- * (the caps and the budget, together): a token's fixed part and the catalog are cached briefly.
+ * (the caps and the budget, together): a token's fixed part and the catalog are cached briefly, and
+ * so is a run's entitlement when no budget applies to it (one round trip then).
  */
 export class CallAuthorizer {
   private readonly grants = new Map<string, { grant: GatewayGrantRecord; until: number }>();
   private catalog: { tools: Map<string, Tool>; until: number } | null = null;
+  private readonly entitled = new Map<string, number>();
 
   constructor(private readonly db: Db) {}
 
@@ -56,14 +62,25 @@ export class CallAuthorizer {
     const tokenHash = gatewayTokenHash(token);
     const grant = await this.grantOf(tokenHash);
     const tool = chooseTool(await this.tools(grant.tools), grant, target);
-    const [reserved, refusal] = await Promise.all([
+    const now = Date.now();
+    const entitled = (this.entitled.get(grant.executionId) ?? 0) > now;
+    const [reserved, verdict] = await Promise.all([
       reserveGatewayCall(this.db, tokenHash),
-      entitlementRefusal(this.db, { installationId: grant.installationId, executionId: grant.executionId }),
+      entitled
+        ? null
+        : entitlementVerdict(this.db, {
+            installationId: grant.installationId,
+            executionId: grant.executionId,
+          }),
     ]);
     if (!reserved) throw await this.whyNot(tokenHash);
-    if (refusal) {
+    if (verdict?.refusal) {
       await releaseGatewayCall(this.db, tokenHash);
-      throw new AppError(refusal.code, refusal.message);
+      throw new AppError(verdict.refusal.code, verdict.refusal.message);
+    }
+    if (verdict && !verdict.readsLiveSpend) {
+      if (this.entitled.size >= MAX_GRANTS) this.entitled.clear();
+      this.entitled.set(grant.executionId, now + ENTITLED_TTL_MS);
     }
     return { grant, tool };
   }

@@ -35,6 +35,17 @@ JOIN organizations o ON o.id = i.org_id
 LEFT JOIN usage_meters m ON m.installation_id = i.id
 WHERE i.id = $1`;
 
+// One row of ENTITLEMENT_FACTS.
+interface EntitlementFacts {
+  org_status: string;
+  org_reason: string | null;
+  budget: string | null;
+  pricing: unknown;
+  spent: string;
+  used_this_month: number;
+  last_minute: number;
+}
+
 /**
  * Whether this installation may start an execution now: its organisation is not suspended, a free
  * listing's monthly quota is not used up, a usage-based listing's monthly budget is not spent, and
@@ -44,8 +55,25 @@ export async function entitlementRefusal(
   db: Queryable,
   input: { installationId: string; executionId?: string; rateLimitPerMinute?: number },
 ): Promise<Refusal | null> {
+  return (await entitlementVerdict(db, input)).refusal;
+}
+
+/**
+ * entitlementRefusal's answer, and whether it reads live spend (a usage-based listing with a monthly
+ * budget): only then can the answer for a running execution change with each call it makes.
+ */
+export async function entitlementVerdict(
+  db: Queryable,
+  input: { installationId: string; executionId?: string; rateLimitPerMinute?: number },
+): Promise<{ refusal: Refusal | null; readsLiveSpend: boolean }> {
   const { rows } = await db.query(ENTITLEMENT_FACTS, [input.installationId, input.executionId ?? null]);
-  const facts = rows[0];
+  const facts = rows[0] as EntitlementFacts | undefined;
+  const pricing = (facts?.pricing ?? {}) as { model?: string };
+  const readsLiveSpend = pricing.model === 'usage_based' && facts?.budget != null;
+  return { refusal: refusalFrom(facts, input.rateLimitPerMinute), readsLiveSpend };
+}
+
+function refusalFrom(facts: EntitlementFacts | undefined, rateLimitPerMinute?: number): Refusal | null {
   if (!facts) return { code: 'forbidden', message: 'the installation no longer exists' };
   if (facts.org_status === 'suspended') {
     const why = facts.org_reason ? `: ${facts.org_reason}` : '';
@@ -70,10 +98,10 @@ export async function entitlementRefusal(
       message: `this installation's monthly budget of ${trimDecimal(facts.budget)} ${pricing.currency ?? 'usd'} is spent (${trimDecimal(facts.spent)} this month); raise it with PATCH /v1/installations/{id}`,
     };
   }
-  if (input.rateLimitPerMinute !== undefined && facts.last_minute >= input.rateLimitPerMinute) {
+  if (rateLimitPerMinute !== undefined && facts.last_minute >= rateLimitPerMinute) {
     return {
       code: 'rate_limited',
-      message: `this installation may start ${input.rateLimitPerMinute} executions a minute; try again shortly`,
+      message: `this installation may start ${rateLimitPerMinute} executions a minute; try again shortly`,
     };
   }
   return null;

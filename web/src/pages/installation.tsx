@@ -1,7 +1,7 @@
 // One installation: live status while provisioning and the reason when it failed; a Run form
 // generated from the version's inputSchema, the output as formatted JSON; the execution history.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Fragment, lazy, Suspense, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../api';
 import { ConfirmButton } from '../components/confirm';
@@ -322,8 +322,17 @@ function RunPanel({ installation }: { installation: Installation }) {
             {execution.data.cost !== null &&
               ` · ${money(execution.data.cost, execution.data.currency ?? 'usd')}`}
           </p>
+          {execution.data.usageSource && (
+            <p className="muted small" data-testid="run-usage">
+              {execution.data.tokensIn} tokens in, {execution.data.tokensOut} out ·{' '}
+              {execution.data.usageSource === 'gateway'
+                ? 'metered by the gateway'
+                : 'as reported by the agent'}
+            </p>
+          )}
           {execution.data.reason && <p className="notice error">{execution.data.reason}</p>}
           {execution.data.status === 'succeeded' && <JsonView value={execution.data.output} label="Output" />}
+          {execution.data.toolCalls.length > 0 && <ToolCalls calls={execution.data.toolCalls} />}
         </div>
       )}
     </section>
@@ -331,6 +340,7 @@ function RunPanel({ installation }: { installation: Installation }) {
 }
 
 function History({ installationId }: { installationId: string }) {
+  const [open, setOpen] = useState<string | null>(null);
   const executions = useQuery({
     queryKey: ['executions', installationId],
     queryFn: () =>
@@ -361,22 +371,54 @@ function History({ installationId }: { installationId: string }) {
                     <th scope="col">Tokens in / out</th>
                     <th scope="col">Cost</th>
                     <th scope="col">Reason</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Details</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
                   {list.map((e) => (
-                    <tr key={e.id}>
-                      <td>{when(e.createdAt)}</td>
-                      <td>
-                        <span className={`badge ${e.status}`}>{e.status}</span>
-                      </td>
-                      <td>{duration(e.durationMs)}</td>
-                      <td>
-                        {e.tokensIn ?? '—'} / {e.tokensOut ?? '—'}
-                      </td>
-                      <td>{e.cost !== null ? money(e.cost, e.currency ?? 'usd') : '—'}</td>
-                      <td>{e.reason ?? ''}</td>
-                    </tr>
+                    <Fragment key={e.id}>
+                      <tr>
+                        <td>{when(e.createdAt)}</td>
+                        <td>
+                          <span className={`badge ${e.status}`}>{e.status}</span>
+                        </td>
+                        <td>{duration(e.durationMs)}</td>
+                        <td>
+                          {e.tokensIn ?? '—'} / {e.tokensOut ?? '—'}
+                          {e.usageSource && (
+                            <span className="muted small">
+                              {' '}
+                              (
+                              {e.usageSource === 'gateway'
+                                ? 'metered by the gateway'
+                                : 'reported by the agent'}
+                              )
+                            </span>
+                          )}
+                        </td>
+                        <td>{e.cost !== null ? money(e.cost, e.currency ?? 'usd') : '—'}</td>
+                        <td>{e.reason ?? ''}</td>
+                        <td>
+                          <button
+                            type="button"
+
+                            aria-expanded={open === e.id}
+                            onClick={() => setOpen(open === e.id ? null : e.id)}
+                          >
+                            Tool calls
+                          </button>
+                        </td>
+                      </tr>
+                      {open === e.id && (
+                        <tr>
+                          <td colSpan={7}>
+                            <ExecutionToolCalls id={e.id} />
+                          </td>
+                        </tr>
+                      )}
+                    </Fragment>
                   ))}
                 </tbody>
               </table>
@@ -385,5 +427,59 @@ function History({ installationId }: { installationId: string }) {
         }
       </QueryView>
     </section>
+  );
+}
+
+/** The calls a run made through the tool gateway, as the gateway measured them. */
+function ToolCalls({ calls }: { calls: Schemas['ToolCall'][] }) {
+  return (
+    <table data-testid="tool-calls">
+      <caption>Tool calls</caption>
+      <thead>
+        <tr>
+          <th scope="col">Tool</th>
+          <th scope="col">Model</th>
+          <th scope="col">Status</th>
+          <th scope="col">Tokens in</th>
+          <th scope="col">Tokens out</th>
+          <th scope="col">Duration</th>
+        </tr>
+      </thead>
+      <tbody>
+        {calls.map((call, index) => (
+          <tr key={index}>
+            <td>
+              <code>{call.tool}</code>
+            </td>
+            <td>{call.model ?? '—'}</td>
+            <td>
+              <span className={`badge ${call.status}`}>{call.status}</span>
+            </td>
+            <td>{call.tokensIn}</td>
+            <td>{call.tokensOut}</td>
+            <td>{duration(call.durationMs)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** One past execution's tool calls, fetched when its history row is opened. */
+function ExecutionToolCalls({ id }: { id: string }) {
+  const execution = useQuery({
+    queryKey: ['execution', id],
+    queryFn: () => unwrap(api.GET('/v1/executions/{id}', { params: { path: { id } } })),
+  });
+  return (
+    <QueryView query={execution} what="the tool calls">
+      {(data) =>
+        data.toolCalls.length === 0 ? (
+          <p className="small">No tool calls.</p>
+        ) : (
+          <ToolCalls calls={data.toolCalls} />
+        )
+      }
+    </QueryView>
   );
 }

@@ -93,7 +93,23 @@ function Listing({ listing, me }: { listing: ListingWithVersions; me: Me }) {
               </ul>
             )}
             <h3>Tools</h3>
-            <p>{m.requiredTools.length ? m.requiredTools.join(', ') : 'None.'}</p>
+            {listing.tools.length === 0 ? (
+              <p>None.</p>
+            ) : (
+              <ul aria-label="Tools it calls through the gateway">
+                {listing.tools.map((tool) => (
+                  <li key={tool.name}>
+                    <code>{tool.name}</code> ({tool.kind === 'llm' ? 'language model' : 'HTTP API'}) —{' '}
+                    {tool.description}
+                    {tool.models && tool.models.length > 0 && ` · models: ${tool.models.join(', ')}`}
+                    <span className="muted small">
+                      {' '}
+                      · uses your {tool.credentialName}, never shown to the agent
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
             <h3>Network egress</h3>
             {m.network.egress.length === 0 ? (
               <p>No network access.</p>
