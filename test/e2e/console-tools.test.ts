@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/api/listen.js';
 import { createLogger } from '../../src/logger.js';
 import { installAgent } from '../support/agents.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, signedInPage } from '../support/browser.js';
 import { consumerWithCredentials, publishCaller, startWorld, type World } from '../support/gateway-agents.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -44,11 +44,8 @@ describe('the console shows tools and tool calls', () => {
     });
     expect(ran.body).toMatchObject({ status: 'succeeded', usageSource: 'gateway' });
 
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    await page.getByLabel('API key').fill(consumer.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { page } = await signedInPage(browser, base, consumer.token);
 
     await page.goto(new URL(`/listings/${slug}`, page.url()).href);
     const tools = page.getByRole('list', { name: 'Tools it calls through the gateway' });

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/api/listen.js';
 import { createLogger } from '../../src/logger.js';
 import { echoArtifact, echoManifest, installAgent } from '../support/agents.js';
-import { launchChromium, seriousAccessibilityViolations } from '../support/browser.js';
+import { launchChromium, seriousAccessibilityViolations, signedInPage } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { approveSubmission, publishAgent, uploadCodeIfProcess } from '../support/publish.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -102,13 +102,8 @@ describe('the console’s trust and webhook pages in Chromium', () => {
   });
 
   async function signedIn(token: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 860 }, isMobile: width < 500 });
+    const { page, context } = await signedInPage(browser, base, token, width);
     contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(base);
-    await page.getByLabel('API key').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
     return page;
   }
 

@@ -177,6 +177,18 @@ describe('publish-review workflow', () => {
       body: { decision: 'approve' },
     });
     expect(unknown.status).toBe(404);
+    // A decided version leaves the queue at once, while its workflow still publishes it.
+    const queued = async () =>
+      (await h.request('GET', '/v1/reviews', { token: reviewer })).body.reviews.map(
+        (review: { version: { id: string } }) => review.version.id,
+      );
+    expect(await queued()).toContain(version.id);
+    const decided = await h.request('POST', `/v1/reviews/${version.id}/decision`, {
+      token: reviewer,
+      body: { decision: 'approve' },
+    });
+    expect(decided.status).toBe(202);
+    expect(await queued()).not.toContain(version.id);
   });
 
   it('keeps a submitted version immutable', async () => {

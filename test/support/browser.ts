@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const executablePath = '/usr/bin/chromium';
 
@@ -30,6 +30,25 @@ export async function launchChromium(): Promise<Browser> {
     }
   }
   return chromium.launch({ executablePath, args: chromiumArgs, headless: true });
+}
+
+/**
+ * A page of its own (one browser context per person) signed in to the console at `base` with an API
+ * key, `width` px wide (under 500: a phone).
+ */
+export async function signedInPage(
+  browser: Browser,
+  base: string,
+  token: string,
+  width = 1280,
+): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await browser.newContext({ viewport: { width, height: 860 }, isMobile: width < 500 });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.getByLabel('API key').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return { page, context };
 }
 
 const axeSource: string = axe.source;

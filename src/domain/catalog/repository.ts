@@ -330,10 +330,14 @@ export interface PendingReview {
   listing: Listing;
 }
 
-/** The review queue: in-review versions with their listings, oldest submission first. */
+/**
+ * The review queue: in-review versions still awaiting a decision, with their listings, oldest
+ * submission first. A decided version leaves the queue at once, while its workflow publishes or rejects it.
+ */
 export async function listPendingReviews(db: Queryable, limit: number): Promise<PendingReview[]> {
   const versions = await db.query(
-    `SELECT * FROM listing_versions WHERE status = 'in_review' ORDER BY submitted_at, id LIMIT $1`,
+    `SELECT * FROM listing_versions WHERE status = 'in_review' AND decided_at IS NULL
+     ORDER BY submitted_at, id LIMIT $1`,
     [limit],
   );
   const listingIds = [...new Set(versions.rows.map((row) => row.listing_id as string))];
