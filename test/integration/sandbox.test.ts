@@ -229,8 +229,8 @@ describe('limits', () => {
   });
 
   it('caps the memory of all its processes together, not only of each', async () => {
-    // Three children of 48 MiB each stay under the 128 MiB rlimit one by one; with Node's own memory
-    // they are well over 128 MiB together, which the run's memory cgroup does not allow.
+    // Three children of 48 MiB each stay under 128 MiB one by one; with Node's own memory they are
+    // well over 128 MiB together, which the run's memory cgroup does not allow.
     const result = await runFixture('memory-team', { children: 3, mib: 48 }, { memoryMiB: 128 });
     expect(result.status).toBe('failed');
     expect(result.reason).toMatch(/ran out of memory \(limit 128 MiB\)/);
@@ -530,6 +530,7 @@ describe('kernel surface', () => {
         uid: lease.uid,
         seccompFilter: null,
         disableUserns: true,
+        memoryCgroup: false,
       });
       const { exitCode, stdout, stderr } = await spawnSandboxed(command, {});
       expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });

@@ -32,7 +32,7 @@ const descriptions: Record<IsolationLevel, string> = {
   namespaces:
     'bubblewrap: new mount, PID, network, IPC and UTS namespaces; the agent sees only its code (read-only), ' +
     `a private ${agentScratchMiB} MiB scratch tmpfs and read-only system directories, has no network but the tool gateway (when its run is granted tools), and runs as an unprivileged ` +
-    'uid of its own with rlimits on memory (per process), CPU time and tasks',
+    'uid of its own with rlimits on CPU time and tasks',
   process:
     'plain child process: clean environment, own process group and rlimits on memory and CPU time only; ' +
     'no filesystem, network or process-count isolation (bubblewrap missing or not running as root): ' +
@@ -55,7 +55,11 @@ async function findBwrap(): Promise<string | undefined> {
 /** The namespaces level's description, saying which of its optional layers this machine has. */
 function namespacesDescription(layers: { memoryCgroups: boolean; seccomp: boolean; disableUserns: boolean }) {
   const parts = [descriptions.namespaces];
-  if (layers.memoryCgroups) parts.push(', and a memory cgroup capping all its processes together');
+  parts.push(
+    layers.memoryCgroups
+      ? ', and a memory cgroup capping all its processes together'
+      : ', and an rlimit on the memory of each process (no memory cgroups here)',
+  );
   parts.push(
     layers.seccomp
       ? "; a seccomp filter modelled on Docker's default profile refuses the syscalls an agent has no use for " +

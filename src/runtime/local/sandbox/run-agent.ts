@@ -48,6 +48,7 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
         uid: lease.uid,
         seccompFilter: isolation.seccomp ? seccompFilterFor(process.arch) : null,
         disableUserns: isolation.disableUserns ?? false,
+        memoryCgroup: isolation.memoryCgroups ?? false,
         ...(request.gateway
           ? { gateway: { socketPath: request.gateway.socketPath, grant: request.gateway.grant } }
           : {}),
@@ -213,7 +214,7 @@ function classify(
   }
   const crashed = signal !== null || exitCode !== 0;
   // Either one process hit its rlimit, or the kernel killed one for the whole sandbox's cgroup.
-  const memoryHint = /out of memory|allocation failed|ENOMEM|Cannot allocate memory/i;
+  const memoryHint = /out of memory|allocation failed|ENOMEM|Cannot allocate memory|std::bad_alloc/i;
   if (crashed && (memoryHint.test(ended.stderrTail) || outOfMemory())) {
     return {
       status: 'failed',

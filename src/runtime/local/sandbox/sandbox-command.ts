@@ -70,10 +70,14 @@ function nodeBinDir(): string {
   return dirname(realpathSync(process.execPath));
 }
 
-/** prlimit's arguments for the limits that hold per process (memory, CPU time, no core dumps). */
-function rlimitArgs(limits: SandboxLimits): string[] {
+/**
+ * prlimit's arguments for the limits that hold per process (memory, CPU time, no core dumps). Where a
+ * memory cgroup caps the run, memory is left to it: the kernel then kills the run cleanly and says so,
+ * while a process hitting RLIMIT_DATA inside native code may die of SIGSEGV without a word.
+ */
+function rlimitArgs(limits: SandboxLimits, memoryCgroup = false): string[] {
   return [
-    `--data=${limits.memoryMiB * 1024 * 1024}`,
+    ...(memoryCgroup ? [] : [`--data=${limits.memoryMiB * 1024 * 1024}`]),
     `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
     // A core dump would write the agent's memory, credentials included, into its directory.
     '--core=0',
@@ -148,7 +152,7 @@ export function disableUsernsProbeArgs(bwrapPath: string, uid: number): string[]
  * of it may land in the agent's logs or usage line) and no inherited descriptor but its stdout pipe,
  * which tells the shell it is listening. It dies with the sandbox's PID namespace, like the agent.
  */
-function withGatewayForwarder(socketPath: string, limits: SandboxLimits): string[] {
+function withGatewayForwarder(socketPath: string, limits: SandboxLimits, memoryCgroup: boolean): string[] {
   const forwarder = [
     '/usr/bin/setpriv',
     '--inh-caps=-all',
@@ -156,7 +160,7 @@ function withGatewayForwarder(socketPath: string, limits: SandboxLimits): string
     '--no-new-privs',
     '--',
     '/usr/bin/prlimit',
-    ...rlimitArgs(limits),
+    ...rlimitArgs(limits, memoryCgroup),
     '--',
     '/usr/bin/env',
     '-i',
@@ -231,6 +235,8 @@ export function namespacedCommand(input: {
   uid: number;
   seccompFilter: Buffer | null;
   disableUserns: boolean;
+  /** Whether the run's processes go into a memory cgroup (see inCgroup), which then caps memory. */
+  memoryCgroup: boolean;
   gateway?: { socketPath: string; grant: GatewayGrant };
 }): SandboxCommand {
   const nodeDir = nodeBinDir();
@@ -299,12 +305,12 @@ export function namespacedCommand(input: {
   ];
   // bubblewrap reads only options from fd 3; the command (no secrets in it) stays on its argv.
   const sandboxed = [
-    ...(gateway ? withGatewayForwarder(sandboxGateway.socket, input.limits) : []),
+    ...(gateway ? withGatewayForwarder(sandboxGateway.socket, input.limits, input.memoryCgroup) : []),
     ...dropToUid(input.uid),
     ...(input.disableUserns ? userNamespaceGuard(input.bwrapPath, input.seccompFilter !== null) : []),
     '/usr/bin/prlimit',
     `--nproc=${input.limits.maxProcesses}`,
-    ...rlimitArgs(input.limits),
+    ...rlimitArgs(input.limits, input.memoryCgroup),
     '--',
     ...withOnlyStdio,
     ...input.command,
