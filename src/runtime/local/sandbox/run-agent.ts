@@ -67,7 +67,11 @@ export async function runAgent(request: RunAgentRequest): Promise<RunAgentResult
         ...(request.gateway ? { gateway: { port: request.gateway.port, grant: request.gateway.grant } } : {}),
       });
     }
-    const outOfMemory = () => cgroup?.outOfMemory() ?? false;
+    // Without a cgroup the kernel keeps no count: only the per-process rlimit and its symptoms tell.
+    const runCgroup = cgroup;
+    const outOfMemory: MemoryVerdict = runCgroup
+      ? () => (runCgroup.outOfMemory() ? 'out' : 'within')
+      : () => 'unknown';
     const result = await supervise(command, request.input, limits, outOfMemory, request.signal);
     return { ...result, isolation: isolation.level };
   } finally {
@@ -81,7 +85,7 @@ function supervise(
   command: SandboxCommand,
   input: unknown,
   limits: SandboxLimits,
-  outOfMemory: () => boolean,
+  outOfMemory: MemoryVerdict,
   abort: AbortSignal | undefined,
 ): Promise<Omit<RunAgentResult, 'isolation'>> {
   return new Promise((settle) => {
@@ -188,6 +192,11 @@ function supervise(
   });
 }
 
+/** Whether the run's memory cgroup saw it go out of memory ('unknown' where it had none). */
+type MemoryVerdict = () => 'out' | 'within' | 'unknown';
+
+const allocationCrashSignals = new Set<NodeJS.Signals>(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGIOT', 'SIGTRAP']);
+
 /** Turns how the process ended into a status and a reason a caller can read. */
 function classify(
   ended: { exitCode: number | null; signal: NodeJS.Signals | null; stderrTail: string },
@@ -195,7 +204,7 @@ function classify(
   stdout: Buffer,
   limits: SandboxLimits,
   viaBwrap: boolean,
-  outOfMemory: () => boolean,
+  outOfMemory: MemoryVerdict,
 ): Pick<RunAgentResult, 'status' | 'output' | 'reason' | 'signal' | 'exitCode'> {
   const { exitCode } = ended;
   let { signal } = ended;
@@ -215,7 +224,7 @@ function classify(
   const crashed = signal !== null || exitCode !== 0;
   // Either one process hit its rlimit, or the kernel killed one for the whole sandbox's cgroup.
   const memoryHint = /out of memory|allocation failed|ENOMEM|Cannot allocate memory|std::bad_alloc/i;
-  if (crashed && (memoryHint.test(ended.stderrTail) || outOfMemory())) {
+  if (crashed && (memoryHint.test(ended.stderrTail) || outOfMemory() === 'out')) {
     return {
       status: 'failed',
       reason: `the agent ran out of memory (limit ${limits.memoryMiB} MiB)`,
@@ -223,7 +232,19 @@ function classify(
       signal,
     };
   }
-  if (signal) return { status: 'killed', reason: `the agent was killed by ${signal}`, exitCode, signal };
+  if (signal) {
+    // Hitting RLIMIT_DATA inside native code can end in one of these before anything is printed.
+    const perhapsMemory =
+      outOfMemory() === 'unknown' && allocationCrashSignals.has(signal)
+        ? ` (perhaps out of memory: limit ${limits.memoryMiB} MiB per process)`
+        : '';
+    return {
+      status: 'killed',
+      reason: `the agent was killed by ${signal}${perhapsMemory}`,
+      exitCode,
+      signal,
+    };
+  }
   if (exitCode !== 0) {
     const hint = lastLine(ended.stderrTail);
     return {
