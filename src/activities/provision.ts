@@ -3,7 +3,7 @@ import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import { withTransaction, type Db } from '../db/pool.js';
 import { recordAudit } from '../domain/audit/repository.js';
 import { loadArtifact } from '../domain/catalog/artifacts.js';
-import { findVersionById } from '../domain/catalog/repository.js';
+import { findVersionById, lockVersionStatus } from '../domain/catalog/repository.js';
 import { recordEvent } from '../domain/events/repository.js';
 import { findMissingCredentials } from '../domain/credentials/missing-credentials.js';
 import { readSecretAudited } from '../domain/credentials/read-secret-audited.js';
@@ -210,7 +210,10 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
 
     /**
      * The upgrade's point of no return: the installation now runs the new version (its runtime,
-     * credential names and meter pricing follow). Idempotent: already switched is success.
+     * credential names and meter pricing follow). Idempotent: already switched is success. The target
+     * must still be published: it is checked under the version's share lock, as install does, so a
+     * yank either committed before (the switch is refused and the saga rolls back) or waits for the
+     * switch and then counts this installation as pinned to it.
      */
     async switchInstallationVersion(input: {
       installationId: string;
@@ -223,6 +226,13 @@ export function createProvisionActivities({ db, secrets, runtime, logger }: Prov
       });
       if (installation.versionId === input.toVersionId) return;
       await withTransaction(db, async (tx) => {
+        const status = await lockVersionStatus(tx, input.toVersionId, 'share');
+        if (status !== 'published') {
+          throw nonRetryable(
+            'InvalidVersionStatus',
+            `version ${version.version} is ${status ?? 'gone'}; only a published version can be upgraded to`,
+          );
+        }
         const switched = await switchVersion(tx, {
           id: installation.id,
           fromVersionId: input.fromVersionId,

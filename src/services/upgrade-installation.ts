@@ -12,7 +12,8 @@ import { workflowStarter, type ServiceDeps } from './deps.js';
 /**
  * Moves an active installation to another published version: checks the target may be installed
  * (422 naming every missing credential) and that a high-risk advisory was accepted (422), then starts `upgrade:<installationId>:<version>` (new runtime beside the old, switch, rollback on
- * failure). Safe to repeat.
+ * failure). Safe to repeat. A yank of the target after this check is caught at the switch, which
+ * re-reads the version's status under the same lock install takes.
  */
 export async function upgradeInstallation(
   deps: ServiceDeps,

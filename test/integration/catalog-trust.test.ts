@@ -1,6 +1,6 @@
 // Catalog trust through the API: upgrade advisories, who may rate and what ratings do to averages,
 // stats kept from aggregates, upgrades refused for missing credentials and unaccepted high risk, and
-// the publisher's view of a version's impact (deprecate, yank).
+// the publisher's view of a version's impact (deprecate, yank), and installs and upgrades racing a yank.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packFiles } from '../support/artifacts.js';
 import { echoManifest, installAgent } from '../support/agents.js';
@@ -408,7 +408,7 @@ describe('catalog trust', () => {
     expect(refused.status).toBe(404);
   });
 
-  describe('an install racing a yank of the same version', () => {
+  describe('an install or an upgrade racing a yank of the same version', () => {
     /** Sessions of this database waiting for a lock while running a statement like the pattern. */
     const lockWaiters = async (pattern: string) =>
       (
@@ -480,6 +480,47 @@ describe('catalog trust', () => {
       } finally {
         blocker.release();
       }
+    });
+
+    it('refuses an upgrade whose target is yanked while it runs; the installation keeps its version', async () => {
+      await publishVersion({ version: '1.5.0' });
+      const { consumer, installationId } = await installAgent(h, listing.slug, {
+        body: { version: '1.5.0' },
+      });
+      await publishVersion({ version: '1.6.0' });
+      // Hold the platform's yank of 1.6.0 inside its transaction (it holds the version's row, then
+      // waits for the listing's), and ask for the upgrade meanwhile: the request still sees 1.6.0
+      // published, so the refusal has to come from the switch, which takes the version's lock as
+      // install does and must wait for the yank to finish.
+      const blocker = await h.db.connect();
+      let workflowId: string;
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM listings WHERE id = $1 FOR UPDATE', [listing.id]);
+        const yanking = yank('1.6.0');
+        await waitFor(async () => (await lockWaiters('%UPDATE listings%')) === 1, 'yank waiting');
+        const started = await call('POST', `/v1/installations/${installationId}/upgrade`, consumer.token, {
+          version: '1.6.0',
+        });
+        expect(started.status).toBe(202);
+        workflowId = started.body.workflowId as string;
+        await waitFor(async () => (await lockWaiters('%listing_versions%')) === 1, 'switch waiting');
+        await blocker.query('ROLLBACK');
+        expect((await yanking).status).toBe(200);
+      } finally {
+        blocker.release();
+      }
+      const failure = await h.temporal.workflow
+        .getHandle(workflowId)
+        .result()
+        .then(
+          () => undefined,
+          (error: unknown) => error as { cause?: { message?: string } },
+        );
+      expect(failure?.cause?.message).toMatch(/1\.6\.0 is suspended/);
+      const after = await call('GET', `/v1/installations/${installationId}`, consumer.token);
+      expect(after.body).toMatchObject({ version: '1.5.0', status: 'active' });
+      expect(after.body.statusReason).toMatch(/still running the previous version: .*suspended/);
     });
   });
 });
