@@ -189,7 +189,7 @@ describe('the console’s empty, error and keyboard states in Chromium', () => {
     await page.keyboard.type('sk_test_keyboard');
     await page.keyboard.press('Enter');
     await page.getByText('Credential SHOP_API_KEY stored').waitFor();
-    await page.getByRole('cell', { name: 'SHOP_API_KEY' }).waitFor();
+    await page.getByRole('cell', { name: 'SHOP_API_KEY', exact: true }).waitFor();
 
     // A confirmation dialog takes focus on its answer; Escape cancels it and gives focus back.
     const remove = page.getByRole('button', { name: 'Delete SHOP_API_KEY' });
