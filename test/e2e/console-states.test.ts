@@ -191,6 +191,11 @@ describe('the console’s empty, error and keyboard states in Chromium', () => {
     await page.getByText('Credential SHOP_API_KEY stored').waitFor();
     await page.getByRole('cell', { name: 'SHOP_API_KEY', exact: true }).waitFor();
 
+    // Replace takes the person to the value to type, the name filled in.
+    await page.getByRole('button', { name: 'Replace SHOP_API_KEY' }).click();
+    expect((await focused(page)).id).toBe('cred-value');
+    expect(await page.getByLabel('Name').inputValue()).toBe('SHOP_API_KEY');
+
     // A confirmation dialog takes focus on its answer; Escape cancels it and gives focus back.
     const remove = page.getByRole('button', { name: 'Delete SHOP_API_KEY' });
     await remove.focus();
@@ -327,6 +332,27 @@ describe('the console’s empty, error and keyboard states in Chromium', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Reinstate' }).click();
     await page.getByText('Suspendable Supplies is now active').waitFor();
     await row.getByRole('button', { name: 'Suspend Suspendable Supplies' }).waitFor();
+  });
+
+  it('reads at phone width (375 px): no sideways scrolling on each role’s pages, no serious violation', async () => {
+    for (const [token, paths] of [
+      [
+        consumer.token,
+        ['/installations', '/usage', '/invoices', '/credentials', '/publisher', '/installations/gone'],
+      ],
+      [reviewer, ['/reviews']],
+      [h.adminToken, ['/admin/organizations', '/admin/billing']],
+    ] as const) {
+      const { page, context } = await signedInPage(browser, base, token, 375);
+      contexts.push(context);
+      for (const path of paths) {
+        await page.goto(`${base}${path}`);
+        await settled(page);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, path).toBeLessThanOrEqual(0);
+        a11y[`phone ${path}`] = await seriousAccessibilityViolations(page);
+      }
+    }
   });
 
   it('finds no serious accessibility violation in any of these states (axe-core)', () => {
