@@ -7,9 +7,10 @@
 // publisher reads; a platform admin creates, suspends (with a reason) and reinstates an organisation;
 // and the keyboard: the skip link, focus on the heading after navigation, visible focus, Enter sends a
 // form, Escape closes a dialog and gives focus back. axe-core checks each state.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/api/listen.js';
@@ -34,7 +35,9 @@ describe('the console’s empty, error and keyboard states in Chromium', () => {
   const a11y: Record<string, unknown[]> = {};
 
   beforeAll(async () => {
-    execFileSync('bash', ['scripts/build-web.sh'], { cwd: root, stdio: 'ignore' });
+    // Not execFileSync: a rebuild can take over a minute on a loaded machine, and a worker blocked that
+    // long misses vitest's 60 s answer to its own progress report ("Timeout calling onTaskUpdate").
+    await promisify(execFile)('bash', ['scripts/build-web.sh'], { cwd: root });
     // Private addresses allowed, so that a loopback URL may be registered as a webhook endpoint.
     h = await startHarness({ ownDatabase: true, env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' } });
     server = await listen(h.app, { port: 0, hostname: '127.0.0.1', logger: createLogger('silent') });
@@ -317,6 +320,8 @@ describe('the console’s empty, error and keyboard states in Chromium', () => {
     const token = (await page.getByTestId('secret-once').getByLabel('Secret value').textContent())!.trim();
     expect((await h.request('GET', '/v1/me', { token })).body.orgName).toBe('Suspendable Supplies');
     await page.getByRole('button', { name: 'I have copied it' }).click();
+    await page.getByTestId('secret-once').waitFor({ state: 'detached' });
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1'); // not lost to the body
 
     await page.getByRole('button', { name: 'Suspend Suspendable Supplies' }).click();
     const dialog = page.getByRole('dialog');
@@ -324,6 +329,8 @@ describe('the console’s empty, error and keyboard states in Chromium', () => {
     a11y['suspend dialog'] = await seriousAccessibilityViolations(page);
     await page.keyboard.press('Enter'); // Enter in the reason sends the dialog's form
     await page.getByText('Suspendable Supplies is now suspended').waitFor();
+    // The Suspend button is gone (Reinstate took its place): focus did not fall to the page's body.
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
     const row = page.getByRole('row', { name: /Suspendable Supplies/ });
     await row.getByText('Unpaid invoices').waitFor();
     a11y['organisations with a suspended one'] = await seriousAccessibilityViolations(page);
