@@ -88,6 +88,9 @@ export const catalogToolSchema = z
 
 export const listingWithVersionsSchema = listingSchema
   .extend({
+    publisher: z
+      .object({ id: z.uuid(), name: z.string() })
+      .openapi({ description: 'The organisation that publishes the listing' }),
     versions: z.array(versionSchema),
     stats: listingStatsSchema,
     tools: z.array(catalogToolSchema).openapi({

@@ -7041,6 +7041,12 @@ export interface components {
       updatedAt: string;
     };
     ListingWithVersions: components['schemas']['Listing'] & {
+      /** @description The organisation that publishes the listing */
+      publisher: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+      };
       versions: components['schemas']['Version'][];
       stats: {
         ratingAverage: number | null;

@@ -20,7 +20,12 @@ export async function showListing(
   principal: Principal,
   input: { listing: string },
 ): Promise<
-  Listing & { versions: ListingVersion[]; stats: ListingStats; tools: ReturnType<typeof toPublicTool>[] }
+  Listing & {
+    publisher: { id: string; name: string };
+    versions: ListingVersion[];
+    stats: ListingStats;
+    tools: ReturnType<typeof toPublicTool>[];
+  }
 > {
   const cache = deps.catalogPages;
   let page = cache?.get(input.listing) ?? null;
@@ -38,6 +43,7 @@ export async function showListing(
   const declared = newest?.manifest.requiredTools ?? [];
   return {
     ...page.listing,
+    publisher: { id: page.listing.orgId, name: page.publisherName },
     versions,
     stats: listingStatsFrom(page.aggregates, page.rollups),
     tools: declared.length > 0 ? (await listTools(deps.db, declared)).map(toPublicTool) : [],

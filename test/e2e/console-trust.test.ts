@@ -6,12 +6,13 @@
 // deprecating it and its runs per day; a reviewer sees the automated checks. axe-core checks every new
 // page, the open dialogs, and the pages at phone width (375 px). The main ones are screenshotted (into
 // docs/screenshots/ with BAZAAR_SCREENSHOTS=1, else into a temporary directory).
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/api/listen.js';
@@ -51,7 +52,8 @@ describe('the console’s trust and webhook pages in Chromium', () => {
   const a11y: Record<string, unknown[]> = {};
 
   beforeAll(async () => {
-    execFileSync('bash', ['scripts/build-web.sh'], { cwd: root, stdio: 'ignore' });
+    // Not execFileSync: a worker blocked by a long rebuild misses vitest's 60 s RPC answer.
+    await promisify(execFile)('bash', ['scripts/build-web.sh'], { cwd: root });
     receiver = await startWebhookReceiver();
     h = await startHarness({
       env: {

@@ -5,12 +5,13 @@
 // run and its cost in the history and in usage. Each main page is screenshotted (into docs/screenshots/
 // with BAZAAR_SCREENSHOTS=1, else into a temporary directory, so a test run leaves the checkout clean)
 // and checked by axe-core for serious accessibility violations.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/api/listen.js';
@@ -40,7 +41,8 @@ describe('the web console in Chromium', () => {
   const a11y: Record<string, unknown[]> = {};
 
   beforeAll(async () => {
-    execFileSync('bash', ['scripts/build-web.sh'], { cwd: root, stdio: 'ignore' });
+    // Not execFileSync: a worker blocked by a long rebuild misses vitest's 60 s RPC answer.
+    await promisify(execFile)('bash', ['scripts/build-web.sh'], { cwd: root });
     h = await startHarness();
     server = await listen(h.app, { port: 0, hostname: '127.0.0.1', logger: createLogger('silent') });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

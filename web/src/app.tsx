@@ -79,8 +79,25 @@ function SignedIn({ me }: { me: Me }) {
   const notify = useNotify();
   const location = useLocation();
   // Move focus to the page's heading on navigation, so keyboard and screen-reader users land there.
+  // Most pages draw their heading only once their code and data have arrived: wait for it, but never
+  // take focus from something the person has moved to meanwhile.
   useEffect(() => {
-    document.querySelector<HTMLElement>('main h1')?.focus();
+    const main = document.getElementById('main');
+    if (!main) return;
+    const before = document.activeElement;
+    const focusHeading = () => {
+      const heading = main.querySelector<HTMLElement>('h1');
+      if (!heading) return false;
+      const active = document.activeElement;
+      if (active === before || active === document.body || active === null) heading.focus();
+      return true;
+    };
+    if (focusHeading()) return;
+    const observer = new MutationObserver(() => {
+      if (focusHeading()) observer.disconnect();
+    });
+    observer.observe(main, { childList: true, subtree: true });
+    return () => observer.disconnect();
   }, [location.pathname]);
   const who = me.kind === 'org' ? `${me.orgName} · ${me.role}` : me.role;
   return (
@@ -114,7 +131,7 @@ function SignedIn({ me }: { me: Me }) {
           </button>
         </div>
       </header>
-      <main id="main" className="page">
+      <main id="main" className="page" tabIndex={-1}>
         <Suspense fallback={<Loading what="Loading the page" />}>
           <Routes>
             <Route path="/" element={<CatalogPage />} />

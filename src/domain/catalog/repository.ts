@@ -109,6 +109,8 @@ export async function findListing(db: Queryable, idOrSlug: string): Promise<List
 /** A listing's page as read: the listing, every version, and the rows its stats come from. */
 export interface ListingPage {
   listing: Listing;
+  /** The publishing organisation's name. */
+  publisherName: string;
   versions: ListingVersion[];
   aggregates: Record<string, unknown>;
   rollups: Array<Record<string, unknown>>;
@@ -128,6 +130,7 @@ export async function findListingPage(
 ): Promise<ListingPage | null> {
   const { rows } = await db.query(
     `SELECT ${LISTING_COLUMNS},
+            (SELECT o.name FROM organizations o WHERE o.id = l.org_id) AS publisher_name,
             (SELECT coalesce(json_agg(v ORDER BY v.created_at), '[]') FROM listing_versions v WHERE v.listing_id = l.id) AS versions_json,
             (SELECT coalesce(json_agg(d), '[]') FROM (
                SELECT executions, succeeded, duration_buckets FROM listing_execution_days
@@ -139,6 +142,7 @@ export async function findListingPage(
   if (!row) return null;
   return {
     listing: toListing(row),
+    publisherName: row.publisher_name as string,
     versions: (row.versions_json as Array<Record<string, unknown>>).map(toVersion),
     aggregates: row,
     rollups: row.rollups_json as Array<Record<string, unknown>>,

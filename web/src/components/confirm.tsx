@@ -2,6 +2,7 @@
 // into <body> so that its form is never nested in the page's own forms.
 import { useRef, useState, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
+import { useKeepFocusOnPage } from './keep-focus';
 
 /** Runs onConfirm only after the person confirms; the question says what will happen. */
 export function ConfirmButton({
@@ -24,6 +25,8 @@ export function ConfirmButton({
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
+  // The action confirmed often replaces this button (Suspend becomes Reinstate, Disable becomes Enable).
+  useKeepFocusOnPage();
   const close = () => {
     dialog.current?.close();
     setOpen(false);

@@ -2,6 +2,7 @@
 // one mutation (submit disabled while it runs, its refusal shown beneath), and a secret shown once
 // with a copy button (API keys, an organisation's first key, webhook signing secrets).
 import { useState, type ReactNode } from 'react';
+import { useKeepFocusOnPage } from './keep-focus';
 import { ErrorNotice } from './states';
 
 /** A titled panel with a form that runs one mutation; fields are the children. */
@@ -55,6 +56,7 @@ export function SecretOnce({
   onDone: () => void;
 }) {
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  useKeepFocusOnPage(); // "I have copied it" removes this, with focus on it
   return (
     <div className="notice" role="alert" data-testid="secret-once">
       <p>{what}, shown this once:</p>

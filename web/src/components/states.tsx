@@ -1,6 +1,7 @@
 // Loading, error and empty states, the same on every page. Errors show the API's message, its code
 // and the request id to quote.
 import type { ReactNode } from 'react';
+import { Link } from 'react-router';
 import { ApiError } from '../api';
 
 /** A polite "loading" line for screen readers and eyes alike. */
@@ -48,17 +49,32 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-/** Renders a query's loading and error states, or its data. */
+/**
+ * Renders a query's loading and error states, or its data. A query that is the whole page gives `back`:
+ * its error is then the page itself (a heading, the notice, and a way back), never a dead end.
+ */
 export function QueryView<T>({
   query,
   what,
+  back,
   children,
 }: {
   query: { isPending: boolean; error: unknown; data: T | undefined };
   what?: string;
+  back?: { to: string; label: string };
   children: (data: T) => ReactNode;
 }) {
   if (query.isPending) return <Loading what={what ? `Loading ${what}` : 'Loading'} />;
+  if (query.error && back)
+    return (
+      <>
+        <h1 tabIndex={-1}>{what ? `Could not load ${what}` : 'Something went wrong'}</h1>
+        <ErrorNotice error={query.error} title={what ? `Could not load ${what}` : undefined} />
+        <p>
+          <Link to={back.to}>{back.label}</Link>
+        </p>
+      </>
+    );
   if (query.error)
     return <ErrorNotice error={query.error} title={what ? `Could not load ${what}` : undefined} />;
   return <>{children(query.data as T)}</>;

@@ -76,7 +76,14 @@ export default function CredentialsPage() {
                       <td>{c.usedBy.length ? c.usedBy.join(', ') : '—'}</td>
                       <td>{when(c.updatedAt)}</td>
                       <td className="actions">
-                        <button type="button" onClick={() => setName(c.name)}>
+                        <button
+                          type="button"
+                          onClick={() => {
+                            // The form is further down: take the person to the value to type.
+                            setName(c.name);
+                            document.getElementById('cred-value')?.focus();
+                          }}
+                        >
                           Replace<span className="visually-hidden"> {c.name}</span>
                         </button>
                         <ConfirmButton

@@ -37,7 +37,11 @@ export default function InstallationPage({ me }: { me: Me }) {
     },
   });
   return (
-    <QueryView query={installation} what="the installation">
+    <QueryView
+      query={installation}
+      what="the installation"
+      back={{ to: '/installations', label: '← All installations' }}
+    >
       {(data) => (
         <InstallationView
           installation={data}

@@ -23,7 +23,7 @@ export default function ListingPage({ me }: { me: Me }) {
     queryFn: () => unwrap(api.GET('/v1/listings/{id}', { params: { path: { id: slug } } })),
   });
   return (
-    <QueryView query={listing} what="the listing">
+    <QueryView query={listing} what="the listing" back={{ to: '/', label: '← Back to the catalog' }}>
       {(data) => <Listing listing={data} me={me} />}
     </QueryView>
   );
@@ -65,6 +65,9 @@ function Listing({ listing, me }: { listing: ListingWithVersions; me: Me }) {
       <header>
         <h1 tabIndex={-1}>{listing.name}</h1>
         <p className="lead">{m.description}</p>
+        <p data-testid="publisher">
+          by <strong>{listing.publisher.name}</strong>
+        </p>
         <p className="muted small">
           {listing.category} · version {latest.version} · published {when(latest.publishedAt)}
           {listing.tags.length > 0 && ` · ${listing.tags.join(', ')}`}

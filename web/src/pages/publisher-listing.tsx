@@ -40,7 +40,7 @@ export default function PublisherListingPage() {
       query.state.data?.versions.some((v) => v.status === 'in_review') ? 1500 : false,
   });
   return (
-    <QueryView query={listing} what="the listing">
+    <QueryView query={listing} what="the listing" back={{ to: '/publisher', label: '← My listings' }}>
       {(data) => (
         <>
           <h1 tabIndex={-1}>{data.name}</h1>

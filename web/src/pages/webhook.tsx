@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../api';
 import { ConfirmButton } from '../components/confirm';
-import { EventTypePicker, type EventType } from '../components/event-type-picker';
+import { EventTypePicker, useEventTypesRequired, type EventType } from '../components/event-type-picker';
 import { FormPanel, SecretOnce } from '../components/form-panel';
 import { useNotify } from '../components/notify';
 import { Empty, ErrorNotice, QueryView } from '../components/states';
@@ -29,7 +29,7 @@ export default function WebhookPage() {
       <p className="small">
         <Link to="/webhooks">← All endpoints</Link>
       </p>
-      <QueryView query={endpoint} what="the endpoint">
+      <QueryView query={endpoint} what="the endpoint" back={{ to: '/webhooks', label: '← All endpoints' }}>
         {(data) => <EndpointView endpoint={data} />}
       </QueryView>
     </>
@@ -346,6 +346,7 @@ function EditEndpoint({ endpoint }: { endpoint: Endpoint }) {
   const [url, setUrl] = useState(endpoint.url);
   const [description, setDescription] = useState(endpoint.description ?? '');
   const [eventTypes, setEventTypes] = useState(endpoint.eventTypes as EventType[]);
+  const typesRequired = useEventTypesRequired('edit-type', eventTypes);
   const save = useMutation({
     mutationFn: () =>
       unwrap(
@@ -364,7 +365,7 @@ function EditEndpoint({ endpoint }: { endpoint: Endpoint }) {
       id="edit-endpoint"
       title="Edit the endpoint"
       submitLabel="Save changes"
-      mutation={save}
+      mutation={{ ...save, mutate: () => typesRequired.allows() && save.mutate() }}
       errorTitle="Could not save"
     >
       <label htmlFor="edit-url">URL</label>
@@ -376,7 +377,12 @@ function EditEndpoint({ endpoint }: { endpoint: Endpoint }) {
         value={description}
         onChange={(event) => setDescription(event.target.value)}
       />
-      <EventTypePicker idPrefix="edit-type" value={eventTypes} onChange={setEventTypes} />
+      <EventTypePicker
+        idPrefix="edit-type"
+        value={eventTypes}
+        onChange={setEventTypes}
+        error={typesRequired.error}
+      />
     </FormPanel>
   );
 }

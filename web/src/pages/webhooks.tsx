@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api';
-import { EventTypePicker, type EventType } from '../components/event-type-picker';
+import { EventTypePicker, useEventTypesRequired, type EventType } from '../components/event-type-picker';
 import { FormPanel, SecretOnce } from '../components/form-panel';
 import { useNotify } from '../components/notify';
 import { Empty, QueryView } from '../components/states';
@@ -18,6 +18,7 @@ export default function WebhooksPage() {
   const [description, setDescription] = useState('');
   const [eventTypes, setEventTypes] = useState<EventType[]>([]);
   const [created, setCreated] = useState<{ id: string; url: string; secret: string } | null>(null);
+  const typesRequired = useEventTypesRequired('new-type', eventTypes);
   const endpoints = useQuery({ queryKey: ['webhooks'], queryFn: () => unwrap(api.GET('/v1/webhooks')) });
   const create = useMutation({
     mutationFn: () =>
@@ -35,6 +36,7 @@ export default function WebhooksPage() {
       setUrl('');
       setDescription('');
       setEventTypes([]);
+      typesRequired.reset();
       notify(`Endpoint ${endpoint.url} registered: copy its signing secret now, it is shown once`);
       void client.invalidateQueries({ queryKey: ['webhooks'] });
     },
@@ -90,7 +92,7 @@ export default function WebhooksPage() {
         id="new-endpoint"
         title="Register an endpoint"
         submitLabel="Register endpoint"
-        mutation={create}
+        mutation={{ ...create, mutate: () => typesRequired.allows() && create.mutate() }}
         errorTitle="Could not register the endpoint"
         after={
           created && (
@@ -122,7 +124,12 @@ export default function WebhooksPage() {
           value={description}
           onChange={(event) => setDescription(event.target.value)}
         />
-        <EventTypePicker idPrefix="new-type" value={eventTypes} onChange={setEventTypes} />
+        <EventTypePicker
+          idPrefix="new-type"
+          value={eventTypes}
+          onChange={setEventTypes}
+          error={typesRequired.error}
+        />
       </FormPanel>
     </>
   );
