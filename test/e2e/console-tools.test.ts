@@ -1,9 +1,10 @@
 // The console shows the tool gateway's part in real Chromium: the tools an agent uses on its listing
 // page, and on the installation page each run's usage source and, opened, its tool calls (tool,
 // model, status, tokens, duration), for a run of a real agent that called the gateway from the sandbox.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/api/listen.js';
@@ -20,7 +21,10 @@ describe('the console shows tools and tool calls', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    execFileSync('bash', ['scripts/build-web.sh'], { cwd: new URL('../../', import.meta.url).pathname });
+    // Not execFileSync: a worker blocked by a long rebuild misses vitest's 60 s RPC answer.
+    await promisify(execFile)('bash', ['scripts/build-web.sh'], {
+      cwd: new URL('../../', import.meta.url).pathname,
+    });
     world = await startWorld();
     h = await startHarness({ env: { GATEWAY_UPSTREAM_CA_FILE: world.caFile } });
     server = await listen(h.app, { port: 0, hostname: '127.0.0.1', logger: createLogger('silent') });
