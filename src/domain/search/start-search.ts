@@ -27,6 +27,8 @@ export function createVectorIndex(
  */
 export async function startSearch(input: { config: Config; db: Db; logger: Logger; embedder: Embedder }) {
   const index = createVectorIndex(input.config, input.embedder);
+  if (index instanceof InMemoryVectorIndex)
+    input.logger.info({ engine: index.engine }, 'in-process vector index');
   const sync = new SearchIndexSync({
     databaseUrl: input.config.databaseUrl,
     db: input.db,
