@@ -209,23 +209,7 @@ export async function loadSearchListings(
      WHERE l.id = ANY($1::uuid[]) AND (l.visibility = 'public' OR l.org_id = $2)`,
     [listingIds, viewerOrgId],
   );
-  return new Map(
-    rows.map((row) => [
-      row.id as string,
-      {
-        id: row.id,
-        slug: row.slug,
-        name: row.name,
-        category: row.category,
-        tags: row.tags,
-        visibility: row.visibility,
-        latestVersion: row.version,
-        description: row.description,
-        pricingModel: row.pricing_model,
-        rating: row.rating_average === null ? null : Number(row.rating_average),
-      },
-    ]),
-  );
+  return new Map(rows.map((row) => [row.id as string, summaryOf(row)]));
 }
 
 /** Quality signals of listings from the catalog's aggregates (ratings, installations, 30-day rollups). */
