@@ -2,6 +2,7 @@
 // Run: npx tsx --expose-gc bench/search.bench.ts [--sizes=10000,100000] [--ef=96] [--efc=64] [--m=16] [--index-only]
 //   [--seed-texts=N]: also embed N generated listing texts as seeds, for a catalog with more distinct
 //   listings (by default every synthetic listing mixes two of the relevance set's embeddings)
+//   [--engine=hnswlib|javascript]: the in-process index's HNSW engine (default: hnswlib when installed)
 //   [--hnswlib]: also build hnswlib-node (the C++ hnswlib) on the same catalog, with the same m,
 //   efConstruction and efSearch, and measure its build, recall against the same exact search and latency
 // Never part of the test suite.
@@ -12,7 +13,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CachedEmbedder } from '../src/adapters/embeddings/cached-embedder.js';
 import { normalizeVector, type Embedder } from '../src/adapters/embeddings/embedder.js';
 import { LocalEmbedder } from '../src/adapters/embeddings/local-embedder.js';
-import { InMemoryVectorIndex } from '../src/adapters/vector-index/in-memory-vector-index.js';
+import {
+  defaultVectorGraphEngine,
+  InMemoryVectorIndex,
+  type VectorGraphEngine,
+} from '../src/adapters/vector-index/in-memory-vector-index.js';
 import { matchesFilter } from '../src/adapters/vector-index/payload-filter.js';
 import type { VectorFilter, VectorPayload } from '../src/adapters/vector-index/vector-index.js';
 import { fuseByScore } from '../src/domain/search/hybrid-fusion.js';
@@ -30,6 +35,7 @@ const efConstruction = args.has('efc') ? Number(args.get('efc')) : undefined;
 const linksPerNode = args.has('m') ? Number(args.get('m')) : undefined;
 const indexOnly = args.has('index-only');
 const seedTextCount = Number(args.get('seed-texts') ?? 0);
+const engine = (args.get('engine') as VectorGraphEngine | undefined) ?? defaultVectorGraphEngine();
 const CANDIDATES = 50;
 const CLIENTS = 20;
 
@@ -236,7 +242,7 @@ console.log(
 
 for (const size of sizes) {
   console.log(
-    `\n=== ${size.toLocaleString('en')} listings, efSearch ${efSearch}, efConstruction ${efConstruction ?? 'default'}, m ${linksPerNode ?? 'default'}, ${CANDIDATES} candidates per search ===`,
+    `\n=== ${size.toLocaleString('en')} listings, engine ${engine}, efSearch ${efSearch}, efConstruction ${efConstruction ?? 'default'}, m ${linksPerNode ?? 'default'}, ${CANDIDATES} candidates per search ===`,
   );
   const vectors = synthesiseVectors(seedVectors, size);
   const points = vectors.map((vector, i) => ({
@@ -249,6 +255,7 @@ for (const size of sizes) {
     embeddingModel: local.model,
     dimensions: local.dimensions,
     efSearch,
+    engine,
     hnsw: { efConstruction, m: linksPerNode },
   });
   started = performance.now();

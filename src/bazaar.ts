@@ -19,6 +19,8 @@ import type { Config } from './config.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { UsageEventBatcher } from './domain/metering/usage-event-batcher.js';
+import type { SearchCard } from './domain/search/search-repository.js';
+import { cacheSearchResults, type SearchPage } from './domain/search/search-result-cache.js';
 import { startSearch } from './domain/search/start-search.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics, type MetricsSources } from './observability/metrics.js';
@@ -84,7 +86,42 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     // One embedder (the local model runs on its own thread) serves the worker's indexing and the API's queries.
     const embedder = createEmbedder({ openaiApiKey: config.openaiApiKey });
     stops.push(() => embedder.close());
-    const search = await startSearch({ config, db, logger, embedder });
+    // The API's hot reads, cached in process and invalidated by PostgreSQL's announcements.
+    const caches = config.roles.includes('api')
+      ? {
+          apiKeys: new NotifiedCache<CachedKey>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: API_KEY_CHANGES_CHANNEL,
+            ttlMs: 60_000,
+            maxEntries: 50_000,
+          }),
+          catalogPages: new NotifiedCache<ListingPage>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: CATALOG_CHANGES_CHANNEL,
+            ttlMs: 30_000,
+          }),
+          // Any catalog change may move any listing into or out of any query's results: each clears it all.
+          searchResults: new NotifiedCache<SearchPage>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: CATALOG_CHANGES_CHANNEL,
+            ttlMs: 30_000,
+            maxEntries: 2_000,
+            anyChangeClearsAll: true,
+          }),
+          // Each listing's search card (summary, stats, quality signals), dropped when it changes.
+          searchCards: new NotifiedCache<SearchCard>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: CATALOG_CHANGES_CHANNEL,
+            ttlMs: 60_000,
+            maxEntries: 20_000,
+          }),
+        }
+      : {};
+    const search = await startSearch({ config, db, logger, embedder, cards: caches.searchCards });
     stops.push(() => search.stop());
     metricsSources.searchIndexSize = () => search.index.size();
 
@@ -161,35 +198,22 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
       );
 
     const usage = new UsageEventBatcher(db, metrics);
-    // The API's hot reads, cached in process and invalidated by PostgreSQL's announcements.
-    const caches = config.roles.includes('api')
-      ? {
-          apiKeys: new NotifiedCache<CachedKey>({
-            databaseUrl: config.databaseUrl,
-            logger,
-            channel: API_KEY_CHANGES_CHANNEL,
-            ttlMs: 60_000,
-            maxEntries: 50_000,
-          }),
-          catalogPages: new NotifiedCache<ListingPage>({
-            databaseUrl: config.databaseUrl,
-            logger,
-            channel: CATALOG_CHANGES_CHANNEL,
-            ttlMs: 30_000,
-          }),
-        }
-      : {};
     for (const cache of Object.values(caches)) {
       await cache.start();
       stops.push(() => cache.stop());
     }
+    // The vector index lags the database by a moment: a page computed meanwhile is dropped once it catches up.
+    const searchResults = caches.searchResults;
+    if (searchResults) search.sync.onApplied(() => searchResults.clear());
+    // Pages are built from listings' cards: a page built with a card its cache is about to drop is dropped with it.
+    if (searchResults) caches.searchCards.onForget(() => searchResults.clear());
     const app = createApp({
       db,
       temporal,
       config,
       logger,
       metrics,
-      search: search.search,
+      search: searchResults ? cacheSearchResults(search.search, searchResults) : search.search,
       secrets,
       runtime,
       usage,

@@ -1,5 +1,8 @@
+import type { NotifiedCache } from '../db/notified-cache.js';
 import type { Principal } from '../domain/auth/principal.js';
 import type { UsageEventBatcher } from '../domain/metering/usage-event-batcher.js';
+import type { SearchCard } from '../domain/search/search-repository.js';
+import type { SearchPage } from '../domain/search/search-result-cache.js';
 import type { SearchService } from '../domain/search/search-service.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -9,6 +12,10 @@ import type { ServiceDeps } from '../services/deps.js';
 /** What the API's routes need: the use cases' dependencies, plus search and usage ingestion. */
 export interface ApiDeps extends ServiceDeps {
   search: SearchService;
+  /** Search pages this process answered, when search is cached (cleared by every catalog change). */
+  searchResults?: NotifiedCache<SearchPage>;
+  /** Listings' search cards this process read, when cached (each dropped when its listing changes). */
+  searchCards?: NotifiedCache<SearchCard>;
   /** Batched ingestion of usage events reported over the API. */
   usage: UsageEventBatcher;
   /** Where the HTTP request histogram is recorded. */

@@ -11,6 +11,11 @@ export interface NotifiedCacheOptions {
   channel: string;
   ttlMs: number;
   maxEntries?: number;
+  /**
+   * Every announcement drops every entry, whatever its tag: for values that may depend on any row
+   * announced on the channel (a search page can gain or lose any listing).
+   */
+  anyChangeClearsAll?: boolean;
 }
 
 /**
@@ -28,6 +33,7 @@ export class NotifiedCache<V> {
   private reconnecting = false;
   // Bumped by every change heard of: a row read before a change is not kept after it.
   private generation = 0;
+  private readonly forgetListeners: Array<() => void> = [];
 
   constructor(private readonly options: NotifiedCacheOptions) {}
 
@@ -35,7 +41,9 @@ export class NotifiedCache<V> {
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
     client.on('notification', (message) => {
-      if (message.channel === this.options.channel && message.payload) this.forget(message.payload);
+      if (message.channel !== this.options.channel || !message.payload) return;
+      if (this.options.anyChangeClearsAll) this.clear();
+      else this.forget(message.payload);
     });
     client.on('error', (error) =>
       this.options.logger.warn({ err: error, channel: this.options.channel }, 'cache change listener lost'),
@@ -101,11 +109,21 @@ export class NotifiedCache<V> {
   forget(tag: string): void {
     this.generation++;
     for (const [key, entry] of this.entries) if (entry.tag === tag) this.entries.delete(key);
+    for (const listener of this.forgetListeners) listener();
   }
 
   /** Drops everything. */
   clear(): void {
     this.generation++;
     this.entries.clear();
+    for (const listener of this.forgetListeners) listener();
+  }
+
+  /**
+   * Calls listener whenever this cache drops entries for a change: for a cache of values built from
+   * this one's (each listener connection hears an announcement at its own moment).
+   */
+  onForget(listener: () => void): void {
+    this.forgetListeners.push(listener);
   }
 }

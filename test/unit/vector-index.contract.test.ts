@@ -1,7 +1,11 @@
 // One contract for every VectorIndex. The in-process index always runs it; the Qdrant index runs it
 // when QDRANT_URL points at a real Qdrant (none can be installed on the development machine).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InMemoryVectorIndex } from '../../src/adapters/vector-index/in-memory-vector-index.js';
+import {
+  InMemoryVectorIndex,
+  type VectorGraphEngine,
+} from '../../src/adapters/vector-index/in-memory-vector-index.js';
+import { loadHnswlib } from '../../src/adapters/vector-index/native-hnsw-graph.js';
 import { QdrantVectorIndex } from '../../src/adapters/vector-index/qdrant-vector-index.js';
 import type {
   VectorIndex,
@@ -19,19 +23,24 @@ interface IndexFactory {
   destroy(index: VectorIndex): Promise<void>;
 }
 
-const factories: IndexFactory[] = [
+// The in-process index with each HNSW engine it can use: hnswlib-node when its optional native build
+// is installed (it is on the development machine and in CI), and the JavaScript graph.
+const engines: VectorGraphEngine[] = loadHnswlib() ? ['hnswlib', 'javascript'] : ['javascript'];
+if (!loadHnswlib())
+  console.info('vector-index contract: hnswlib-node is not installed, so only the JavaScript graph runs.');
+const factories: IndexFactory[] = engines.flatMap((engine) => [
   {
-    name: 'InMemoryVectorIndex (exact scan under 2,000 candidates)',
-    create: async () => new InMemoryVectorIndex({ embeddingModel: MODEL, dimensions: DIMENSIONS }),
-    destroy: (index) => index.close(),
+    name: `InMemoryVectorIndex, ${engine} (exact scan under 2,000 candidates)`,
+    create: async () => new InMemoryVectorIndex({ embeddingModel: MODEL, dimensions: DIMENSIONS, engine }),
+    destroy: (index: VectorIndex) => index.close(),
   },
   {
-    name: 'InMemoryVectorIndex (graph search forced)',
+    name: `InMemoryVectorIndex, ${engine} (graph search forced)`,
     create: async () =>
-      new InMemoryVectorIndex({ embeddingModel: MODEL, dimensions: DIMENSIONS, exactSearchBelow: 0 }),
-    destroy: (index) => index.close(),
+      new InMemoryVectorIndex({ embeddingModel: MODEL, dimensions: DIMENSIONS, exactSearchBelow: 0, engine }),
+    destroy: (index: VectorIndex) => index.close(),
   },
-];
+]);
 if (qdrantUrl) {
   factories.push({
     name: `QdrantVectorIndex at ${qdrantUrl}`,

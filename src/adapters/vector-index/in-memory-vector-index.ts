@@ -1,5 +1,6 @@
 import { normalizeVector } from '../embeddings/embedder.js';
 import { HnswGraph, type HnswOptions } from './hnsw-graph.js';
+import { loadHnswlib, NativeHnswGraph } from './native-hnsw-graph.js';
 import { matchesFilter } from './payload-filter.js';
 import {
   assertPointFits,
@@ -19,6 +20,33 @@ export interface InMemoryVectorIndexOptions {
   /** Below this many points the index scans them all: exact and already fast enough. */
   exactSearchBelow?: number;
   hnsw?: Omit<HnswOptions, 'dimensions'>;
+  /**
+   * Which HNSW builds and walks the graph: `hnswlib` (hnswlib-node, native, the default when its
+   * optional build is installed) or `javascript` (HnswGraph, always available).
+   */
+  engine?: VectorGraphEngine;
+}
+
+/** The HNSW implementations the in-process index can use. */
+export type VectorGraphEngine = 'hnswlib' | 'javascript';
+
+/** What the index needs of a graph; HnswGraph and NativeHnswGraph both provide it. */
+type AnnGraph = Pick<
+  HnswGraph,
+  | 'nodeCount'
+  | 'liveCount'
+  | 'add'
+  | 'remove'
+  | 'isRemoved'
+  | 'vectorOf'
+  | 'score'
+  | 'search'
+  | 'estimateMemoryBytes'
+>;
+
+/** The engine used when none is chosen: hnswlib when its native module loads, else the JavaScript graph. */
+export function defaultVectorGraphEngine(): VectorGraphEngine {
+  return loadHnswlib() ? 'hnswlib' : 'javascript';
 }
 
 /**
@@ -29,7 +57,9 @@ export interface InMemoryVectorIndexOptions {
 export class InMemoryVectorIndex implements VectorIndex {
   readonly embeddingModel: string;
   readonly dimensions: number;
-  private graph: HnswGraph;
+  /** The HNSW implementation in use. */
+  readonly engine: VectorGraphEngine;
+  private graph: AnnGraph;
   /** Beam width of graph searches; may be tuned at run time (recall against latency). */
   efSearch: number;
   private readonly exactSearchBelow: number;
@@ -46,7 +76,16 @@ export class InMemoryVectorIndex implements VectorIndex {
     this.efSearch = options.efSearch ?? 96;
     this.exactSearchBelow = options.exactSearchBelow ?? 2_000;
     this.hnswOptions = { ...options.hnsw, dimensions: options.dimensions };
-    this.graph = new HnswGraph(this.hnswOptions);
+    this.engine = options.engine ?? defaultVectorGraphEngine();
+    this.graph = this.newGraph();
+  }
+
+  private newGraph(): AnnGraph {
+    if (this.engine === 'javascript') return new HnswGraph(this.hnswOptions);
+    const hnswlib = loadHnswlib();
+    if (!hnswlib)
+      throw new Error('hnswlib-node is not installed (an optional dependency): use engine javascript');
+    return new NativeHnswGraph(this.hnswOptions, hnswlib);
   }
 
   async upsert(points: VectorPoint[]): Promise<void> {
@@ -170,7 +209,7 @@ export class InMemoryVectorIndex implements VectorIndex {
       vector: Float32Array.from(this.graph.vectorOf(node)),
       payload: this.payloadByNode[node]!,
     }));
-    this.graph = new HnswGraph(this.hnswOptions);
+    this.graph = this.newGraph();
     this.nodeById.clear();
     this.idByNode = [];
     this.payloadByNode = [];

@@ -18,6 +18,7 @@ export class SearchIndexSync {
   private readonly indexed = new Set<string>();
   private stopped = false;
   private pending: Promise<void> = Promise.resolve();
+  private readonly appliedListeners: Array<() => void> = [];
 
   constructor(private readonly deps: { databaseUrl: string; db: Db; index: VectorIndex; logger: Logger }) {}
 
@@ -34,6 +35,11 @@ export class SearchIndexSync {
     await this.pending;
   }
 
+  /** Calls listener each time a change (or a rebuild) has reached the index: what was read before may be stale. */
+  onApplied(listener: () => void): void {
+    this.appliedListeners.push(listener);
+  }
+
   /** Re-reads the given listings (all when omitted) and applies them to the index. */
   private async apply(listingIds?: string[]): Promise<void> {
     const { db, index } = this.deps;
@@ -47,6 +53,7 @@ export class SearchIndexSync {
     if (gone.length) await index.delete(gone);
     for (const id of gone) this.indexed.delete(id);
     for (const id of present) this.indexed.add(id);
+    for (const listener of this.appliedListeners) listener();
   }
 
   private rebuild(): Promise<void> {

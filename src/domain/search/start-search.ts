@@ -5,9 +5,11 @@ import {
   type VectorIndex,
 } from '../../adapters/vector-index/index.js';
 import type { Config } from '../../config.js';
+import type { NotifiedCache } from '../../db/notified-cache.js';
 import type { Db } from '../../db/pool.js';
 import type { Logger } from '../../logger.js';
 import { SearchIndexSync } from './search-index-sync.js';
+import type { SearchCard } from './search-repository.js';
 import { createSearchService } from './search-service.js';
 
 /** Builds the configured vector index: Qdrant when QDRANT_URL is set, else the in-process index. */
@@ -25,8 +27,17 @@ export function createVectorIndex(
  * Starts the API's search stack: the configured embedder (cached for repeated queries), the vector
  * index rebuilt from PostgreSQL and kept in sync with it, and the search service over both.
  */
-export async function startSearch(input: { config: Config; db: Db; logger: Logger; embedder: Embedder }) {
+export async function startSearch(input: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  embedder: Embedder;
+  /** Listings' search cards kept in memory (invalidated by catalog announcements); absent: read each time. */
+  cards?: NotifiedCache<SearchCard>;
+}) {
   const index = createVectorIndex(input.config, input.embedder);
+  if (index instanceof InMemoryVectorIndex)
+    input.logger.info({ engine: index.engine }, 'in-process vector index');
   const sync = new SearchIndexSync({
     databaseUrl: input.config.databaseUrl,
     db: input.db,
@@ -34,7 +45,12 @@ export async function startSearch(input: { config: Config; db: Db; logger: Logge
     logger: input.logger,
   });
   await sync.start();
-  const search = createSearchService({ db: input.db, embedder: new CachedEmbedder(input.embedder), index });
+  const search = createSearchService({
+    db: input.db,
+    embedder: new CachedEmbedder(input.embedder),
+    index,
+    cards: input.cards,
+  });
   return {
     search,
     sync,

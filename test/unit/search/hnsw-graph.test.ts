@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryVectorIndex } from '../../../src/adapters/vector-index/in-memory-vector-index.js';
+import {
+  InMemoryVectorIndex,
+  type VectorGraphEngine,
+} from '../../../src/adapters/vector-index/in-memory-vector-index.js';
+import { loadHnswlib } from '../../../src/adapters/vector-index/native-hnsw-graph.js';
 import type { VectorPayload } from '../../../src/adapters/vector-index/vector-index.js';
 
 // Clustered unit vectors, like sentence embeddings: topics with variations around them.
@@ -29,14 +33,17 @@ function payload(i: number): VectorPayload {
   };
 }
 
-describe('InMemoryVectorIndex graph search', () => {
+// Both HNSW engines: hnswlib-node when its optional native build is installed, and the JavaScript graph.
+const engines: VectorGraphEngine[] = loadHnswlib() ? ['hnswlib', 'javascript'] : ['javascript'];
+
+describe.each(engines)('InMemoryVectorIndex graph search (%s)', (engine) => {
   // A correctness check, not the quality target: this random data is harder than real embeddings
   // (bench/search.bench.ts measures recall@10 on embedding-like data, where the target is 0.99),
   // and a broken graph (lost links, bad pruning, filter cutting paths) lands far below 0.95.
   it('finds the exact top 10 for nearly every query, with and without a broad filter', async () => {
     const dimensions = 64;
     const vectors = clusteredVectors(3_000, dimensions, 7);
-    const index = new InMemoryVectorIndex({ embeddingModel: 'm', dimensions, exactSearchBelow: 0 });
+    const index = new InMemoryVectorIndex({ embeddingModel: 'm', dimensions, exactSearchBelow: 0, engine });
     await index.upsert(vectors.map((vector, i) => ({ id: `p${i}`, vector, payload: payload(i) })));
     const queries = clusteredVectors(100, dimensions, 99);
     for (const filter of [{ viewerOrgId: 'org-1' }, { viewerOrgId: null, category: 'cat-2' }]) {
@@ -53,7 +60,7 @@ describe('InMemoryVectorIndex graph search', () => {
   it('keeps answering correctly after most points are replaced (tombstones, then compaction)', async () => {
     const dimensions = 16;
     const vectors = clusteredVectors(2_500, dimensions, 3);
-    const index = new InMemoryVectorIndex({ embeddingModel: 'm', dimensions, exactSearchBelow: 0 });
+    const index = new InMemoryVectorIndex({ embeddingModel: 'm', dimensions, exactSearchBelow: 0, engine });
     await index.upsert(vectors.map((vector, i) => ({ id: `p${i}`, vector, payload: payload(1) })));
     await index.delete(vectors.slice(0, 2_000).map((_, i) => `p${i}`));
     expect(await index.size()).toBe(500);
