@@ -10,6 +10,7 @@ import { listen } from '../../src/api/listen.js';
 import { createExecution } from '../../src/domain/executions/repository.js';
 import { issueGatewayToken, revokeExecutionTokens } from '../../src/domain/gateway/tokens.js';
 import { createLogger } from '../../src/logger.js';
+import { waitForToolCallRecords } from '../../src/domain/gateway/tool-calls.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import {
   CHAT_USAGE,
@@ -133,13 +134,16 @@ describe('tool gateway: the official openai package through it, metering and ref
     return { executionId: execution.id, installationId, token, client };
   }
 
-  const toolCalls = async (executionId: string) =>
-    (
+  // The gateway records a call right after answering it; a run's end waits for its records the same way.
+  const toolCalls = async (executionId: string) => {
+    expect(await waitForToolCallRecords(h.db, executionId, { timeoutMs: 10_000 })).toBe(true);
+    return (
       await h.db.query(
         'SELECT tool, model, status, tokens_in, tokens_out FROM tool_calls WHERE execution_id = $1 ORDER BY id',
         [executionId],
       )
     ).rows;
+  };
 
   /** Calls the gateway over HTTP as an agent without the SDK would; keeps what it answered. */
   async function raw(token: string | null, path: string, init: RequestInit = {}) {
