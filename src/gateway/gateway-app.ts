@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createSecureContext } from 'node:tls';
 import { Hono, type Context } from 'hono';
@@ -224,7 +225,7 @@ export function createGateway(deps: GatewayDeps) {
     refuseDotSegments(path);
     const method = c.req.method.toUpperCase();
     const hasBody = !['GET', 'HEAD'].includes(method);
-    const requestBody = hasBody ? Buffer.from(await c.req.arrayBuffer()) : undefined;
+    const requestBody = hasBody ? await requestBytes(c) : undefined;
     // The tool's own rules are checked before a call is reserved against the token's caps.
     const call = await authorizer.authorize(
       token,
@@ -286,19 +287,22 @@ export function createGateway(deps: GatewayDeps) {
   app.notFound((c) =>
     errorResponse(c, new AppError('not_found', `no gateway route for ${c.req.method} ${c.req.path}`)),
   );
-  app.use(
-    bodyLimit({
-      maxSize: MAX_REQUEST_BYTES,
-      onError: (c) =>
-        errorResponse(
-          c as Context<AppEnv>,
-          new AppError(
-            'payload_too_large',
-            `the gateway takes request bodies up to ${MAX_REQUEST_BYTES} bytes`,
-          ),
-        ),
-    }),
-  );
+  const tooLarge = (c: Context<AppEnv>) =>
+    errorResponse(
+      c,
+      new AppError('payload_too_large', `the gateway takes request bodies up to ${MAX_REQUEST_BYTES} bytes`),
+    );
+  const limitChunkedBody = bodyLimit({
+    maxSize: MAX_REQUEST_BYTES,
+    onError: (c) => tooLarge(c as Context<AppEnv>),
+  });
+  // A declared length is checked here without touching the body (hono's bodyLimit would build the
+  // web Request to look at it); a body of undeclared length is counted as it arrives.
+  app.use(async (c, next) => {
+    if (declaredLength(c) === undefined) return limitChunkedBody(c, next);
+    if (declaredLength(c)! > MAX_REQUEST_BYTES) return tooLarge(c);
+    await next();
+  });
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.post('/v1/chat/completions', (c) => llmCall(c, 'chat/completions'));
   app.post('/v1/embeddings', (c) => llmCall(c, 'embeddings'));
@@ -327,10 +331,29 @@ function requireToken(c: Context<AppEnv>): string {
   return token;
 }
 
+/** The request's declared length, unless it has none (or is sent chunked). */
+function declaredLength(c: Context<AppEnv>): number | undefined {
+  const length = c.req.header('content-length');
+  if (length === undefined || c.req.header('transfer-encoding') !== undefined) return undefined;
+  return Number(length);
+}
+
+/**
+ * The request body, read straight from Node's request when its length is declared (checked above,
+ * the body left alone): a web Request, its stream and abort signal cost more than the gateway's work.
+ */
+async function requestBytes(c: Context<AppEnv>): Promise<Buffer> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming || declaredLength(c) === undefined) return Buffer.from(await c.req.arrayBuffer());
+  const chunks: Buffer[] = [];
+  for await (const chunk of incoming) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 async function jsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   let body: unknown;
   try {
-    body = await c.req.json();
+    body = JSON.parse((await requestBytes(c)).toString('utf8'));
   } catch {
     throw new AppError('invalid_request', 'the body must be JSON', [{ path: 'json', message: 'not JSON' }]);
   }

@@ -397,4 +397,33 @@ describe('tool gateway: the official openai package through it, metering and ref
     expect(JSON.parse(answer.body).usage).toMatchObject(CHAT_USAGE);
     expect(await toolCalls(run.executionId)).toHaveLength(1);
   });
+
+  it('takes a body of declared or undeclared length up to 8 MiB, and answers 413 past it', async () => {
+    const run = await newRun();
+    const chunked = (text: string) =>
+      ({
+        method: 'POST',
+        duplex: 'half',
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(text));
+            controller.close();
+          },
+        }),
+      }) as RequestInit;
+    const question = JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+    const streamedIn = await raw(run.token, '/v1/chat/completions', chunked(question));
+    expect(streamedIn.status).toBe(200);
+    expect(streamedIn.body.usage).toMatchObject(CHAT_USAGE);
+
+    const huge = JSON.stringify({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'x'.repeat(8 << 20) }],
+    });
+    const declared = await raw(run.token, '/v1/chat/completions', { method: 'POST', body: huge });
+    expect(declared.status).toBe(413);
+    expect(declared.body.error.code).toBe('payload_too_large');
+    expect((await raw(run.token, '/v1/chat/completions', chunked(huge))).status).toBe(413);
+    expect(await toolCalls(run.executionId)).toHaveLength(1);
+  });
 });
