@@ -8,9 +8,13 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/api/listen.js';
 import { createExecution } from '../../src/domain/executions/repository.js';
-import { issueGatewayToken, revokeExecutionTokens } from '../../src/domain/gateway/tokens.js';
+import {
+  gatewayTokenHash,
+  issueGatewayToken,
+  revokeExecutionTokens,
+} from '../../src/domain/gateway/tokens.js';
 import { createLogger } from '../../src/logger.js';
-import { waitForToolCallRecords } from '../../src/domain/gateway/tool-calls.js';
+import { recordToolCalls, waitForToolCallRecords } from '../../src/domain/gateway/tool-calls.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import {
   CHAT_USAGE,
@@ -425,5 +429,36 @@ describe('tool gateway: the official openai package through it, metering and ref
     expect(declared.body.error.code).toBe('payload_too_large');
     expect((await raw(run.token, '/v1/chat/completions', chunked(huge))).status).toBe(413);
     expect(await toolCalls(run.executionId)).toHaveLength(1);
+  });
+
+  it('records a batch written again (its outcome unclear) once: each call by its id', async () => {
+    const run = await newRun();
+    const record = (callId: string) => ({
+      callId,
+      tokenHash: gatewayTokenHash(run.token),
+      executionId: run.executionId,
+      orgId: consumerId,
+      installationId: run.installationId,
+      tool: llm,
+      model: 'gpt-test',
+      status: 'succeeded' as const,
+      upstreamStatus: 200,
+      tokensIn: 17,
+      tokensOut: 5,
+      durationMs: 3,
+      pricePer1kInputTokens: '0.5',
+      pricePer1kOutputTokens: null,
+    });
+    const first = record(randomUUID());
+    await recordToolCalls(h.db, [first]);
+    await recordToolCalls(h.db, [first, record(randomUUID())]);
+    expect(await toolCalls(run.executionId)).toHaveLength(2);
+    const token = await h.db.query(
+      'SELECT recorded_calls, tokens_in, tokens_out, tool_cost::text FROM gateway_tokens WHERE execution_id = $1',
+      [run.executionId],
+    );
+    expect(token.rows).toEqual([
+      { recorded_calls: 2, tokens_in: '34', tokens_out: '10', tool_cost: '0.0170000000' },
+    ]);
   });
 });
