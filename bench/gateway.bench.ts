@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { Agent, Pool, type Dispatcher } from 'undici';
 import { listen } from '../src/api/listen.js';
 import { createExecution } from '../src/domain/executions/repository.js';
+import { waitForToolCallRecords } from '../src/domain/gateway/tool-calls.js';
 import { issueGatewayToken } from '../src/domain/gateway/tokens.js';
 import { createLogger } from '../src/logger.js';
 import { seedActiveInstallation, seedOrg, seedPublishedListing } from '../test/support/seed.js';
@@ -177,6 +178,8 @@ try {
   console.log(
     `throughput: ${Math.round(done / seconds)} requests/s through one gateway (${runs.length} executions calling at once, ${seconds} s, ${done} calls); this process (gateway and load) used ${(cpuMs / (seconds * 1000)).toFixed(2)} of a core, ${(cpuMs / done).toFixed(2)} ms CPU per request`,
   );
+  // Records follow their answers: wait for them as a run's end does, then count.
+  for (const run of runs) await waitForToolCallRecords(bazaar.db, run.executionId, { timeoutMs: 10_000 });
   const recorded = await bazaar.db.query(
     'SELECT count(*)::int AS n FROM tool_calls WHERE execution_id = ANY($1)',
     [runs.map((run) => run.executionId)],

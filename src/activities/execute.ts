@@ -1,6 +1,6 @@
 import { nonRetryable } from '../domain/failures.js';
 import { Context, heartbeat } from '@temporalio/activity';
-import { withTransaction, type Db } from '../db/pool.js';
+import { withTransaction, type Db, type Queryable } from '../db/pool.js';
 import { findVersionById } from '../domain/catalog/repository.js';
 import type { Manifest } from '../domain/catalog/schemas.js';
 import {
@@ -15,7 +15,7 @@ import { recordBudgetThresholds } from '../domain/metering/budget-thresholds.js'
 import { recordFreeQuotaExhausted } from '../domain/metering/free-quota.js';
 import { insertUsageEvents } from '../domain/metering/usage-events.js';
 import { findInstallation } from '../domain/installations/repository.js';
-import { meteredUsage } from '../domain/gateway/tool-calls.js';
+import { settleMeteredUsage, waitForToolCallRecords } from '../domain/gateway/tool-calls.js';
 import { issueGatewayToken, revokeExecutionTokens, TOKEN_MARGIN_SECONDS } from '../domain/gateway/tokens.js';
 import { listTools } from '../domain/gateway/tools.js';
 import type { Logger } from '../logger.js';
@@ -36,6 +36,9 @@ export interface ExecuteActivityDeps {
 export type ExecuteActivities = ReturnType<typeof createExecuteActivities>;
 
 const HEARTBEAT_EVERY_MS = 2000;
+// How long a run's end waits for the gateway to record the calls it answered last. A call still
+// going after that (a stream outliving its run) is billed on its own when it ends.
+const RECORDS_WAIT_MS = 3000;
 
 /**
  * Builds the execution activities. An execution takes one terminal state, once (finishExecution
@@ -51,17 +54,22 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
     return execution;
   }
 
-  /** The price of one invocation under the installation's pricing snapshot, in exact decimals. */
+  /**
+   * What a run costs, in exact decimals: one invocation and its tokens under the installation's
+   * pricing snapshot when it succeeded, plus what its tools' prices make of the usage the gateway
+   * measured (charged whatever the outcome: the upstream spent those tokens).
+   */
   async function priceOf(
-    installationId: string,
-    tokens: number,
+    q: Queryable,
+    input: { installationId: string; tokens: number; succeeded: boolean; toolCost: string; currency: string },
   ): Promise<{ cost: string; currency: string }> {
-    const { rows } = await db.query(
-      `SELECT usage_cost(pricing, 1, $2)::text AS cost, COALESCE(pricing->>'currency', 'usd') AS currency
+    const { rows } = await q.query(
+      `SELECT (CASE WHEN $3 THEN usage_cost(pricing, 1, $2) ELSE 0 END + $4::numeric)::text AS cost,
+              COALESCE(pricing->>'currency', 'usd') AS currency
        FROM usage_meters WHERE installation_id = $1`,
-      [installationId, tokens],
+      [input.installationId, input.tokens, input.succeeded, input.toolCost],
     );
-    return rows[0] ?? { cost: '0', currency: 'usd' };
+    return rows[0] ?? { cost: input.toolCost, currency: input.currency };
   }
 
   /**
@@ -147,17 +155,24 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
             },
           ),
         );
-        // The run is over: no more calls, then what the gateway measured is what counts.
+        // The run is over: no more calls, then what the gateway measured is what counts. It writes
+        // its records right after answering, so the last ones may still be on their way.
         if (gateway) await revokeExecutionTokens(db, executionId);
-        const metered = gateway ? await meteredUsage(db, executionId) : null;
-        const usageSource = metered && metered.calls > 0 ? ('gateway' as const) : ('agent' as const);
-        const tokensIn = usageSource === 'gateway' ? metered!.tokensIn : (result.usage?.tokensIn ?? 0);
-        const tokensOut = usageSource === 'gateway' ? metered!.tokensOut : (result.usage?.tokensOut ?? 0);
-        const price =
-          result.status === 'succeeded'
-            ? await priceOf(installation.id, tokensIn + tokensOut)
-            : { cost: '0', currency: (version.manifest as Manifest).pricing.currency };
+        if (usesTools) await waitForToolCallRecords(db, executionId, { timeoutMs: RECORDS_WAIT_MS });
+        let usageSource: 'gateway' | 'agent' = 'agent';
         const finished = await withTransaction(db, async (tx) => {
+          // Settled under the tokens' locks: a call recorded after this is billed on its own.
+          const metered = usesTools ? await settleMeteredUsage(tx, executionId) : null;
+          usageSource = metered && metered.calls > 0 ? 'gateway' : 'agent';
+          const tokensIn = usageSource === 'gateway' ? metered!.tokensIn : (result.usage?.tokensIn ?? 0);
+          const tokensOut = usageSource === 'gateway' ? metered!.tokensOut : (result.usage?.tokensOut ?? 0);
+          const price = await priceOf(tx, {
+            installationId: installation.id,
+            tokens: tokensIn + tokensOut,
+            succeeded: result.status === 'succeeded',
+            toolCost: metered?.toolCost ?? '0',
+            currency: manifest.pricing.currency,
+          });
           const finished = await finishExecution(tx, {
             id: executionId,
             status: result.status,

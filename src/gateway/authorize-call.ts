@@ -46,24 +46,36 @@ export function bearerToken(header: string | undefined): string | null {
  * expired or revoked), the tool or model it asks for (403 when no granted tool allows it), the
  * manifest's per-run caps on calls and tokens (429), the installation's organisation and monthly
  * budget (403 suspended, 429 spent, live runs included). The call is counted against the cap at
- * once, atomically, and given back when refused. Two round trips to PostgreSQL on the hot path
- * (the caps and the budget, together): a token's fixed part and the catalog are cached briefly, and
- * so is a run's entitlement when no budget applies to it (one round trip then).
+ * once, atomically, and given back when refused. One round trip to PostgreSQL on the hot path (the
+ * caps, and the budget beside them in parallel): a token's fixed part and the catalog are cached
+ * briefly, and so is a run's entitlement when no budget applies to it.
  */
 export class CallAuthorizer {
   private readonly grants = new Map<string, { grant: GatewayGrantRecord; until: number }>();
   private catalog: { tools: Map<string, Tool>; until: number } | null = null;
   private readonly entitled = new Map<string, number>();
+  private readonly hashes = new Map<string, string>();
 
-  constructor(private readonly db: Db) {}
+  /** `recorded` tells when a token's calls answered before are recorded (CallRecorder.recorded). */
+  constructor(
+    private readonly db: Db,
+    private readonly recorded: (tokenHash: string) => Promise<void> | null = () => null,
+  ) {}
 
-  /** The authorised call, or the AppError to answer. */
-  async authorize(token: string, target: CallTarget): Promise<AuthorizedCall> {
-    const tokenHash = gatewayTokenHash(token);
+  /**
+   * The authorised call (one call reserved against the token's caps), or the AppError to answer.
+   * `check` refuses what the chosen tool does not allow before anything is reserved.
+   */
+  async authorize(token: string, target: CallTarget, check?: (tool: Tool) => void): Promise<AuthorizedCall> {
+    const tokenHash = this.hashOf(token);
     const grant = await this.grantOf(tokenHash);
     const tool = chooseTool(await this.tools(grant.tools), grant, target);
+    check?.(tool);
     const now = Date.now();
     const entitled = (this.entitled.get(grant.executionId) ?? 0) > now;
+    // A token cap or a budget reads the run's usage so far: the calls answered before this one are
+    // recorded first (their records follow their answers), so each is counted before the next goes.
+    if (grant.maxTokens !== null || !entitled) await this.recorded(tokenHash);
     const [reserved, verdict] = await Promise.all([
       reserveGatewayCall(this.db, tokenHash),
       entitled
@@ -83,6 +95,21 @@ export class CallAuthorizer {
       this.entitled.set(grant.executionId, now + ENTITLED_TTL_MS);
     }
     return { grant, tool };
+  }
+
+  /** Gives back the call reserved for an authorised request that was refused before going upstream. */
+  async release(call: AuthorizedCall): Promise<void> {
+    await releaseGatewayCall(this.db, call.grant.tokenHash);
+  }
+
+  // A token's SHA-256, kept with its grant's lifetime: a run's later calls hash nothing.
+  private hashOf(token: string): string {
+    const cached = this.hashes.get(token);
+    if (cached !== undefined) return cached;
+    const hash = gatewayTokenHash(token);
+    if (this.hashes.size >= MAX_GRANTS) this.hashes.clear();
+    this.hashes.set(token, hash);
+    return hash;
   }
 
   private async grantOf(tokenHash: string): Promise<GatewayGrantRecord> {

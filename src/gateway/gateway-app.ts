@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { createSecureContext } from 'node:tls';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -8,9 +11,9 @@ import type { AppEnv } from '../api/env.js';
 import { errorResponse, handleError } from '../api/errors.js';
 import type { Db } from '../db/pool.js';
 import { AppError } from '../domain/errors.js';
-import { recordToolCall } from '../domain/gateway/tool-calls.js';
 import type { Logger } from '../logger.js';
 import { bearerToken, CallAuthorizer, type AuthorizedCall, type CallTarget } from './authorize-call.js';
+import { CallRecorder } from './call-recorder.js';
 import { CredentialCache } from './credential-cache.js';
 import { meteredEventStream, redactBytes, usageOfJson, type UpstreamUsage } from './upstream.js';
 
@@ -33,24 +36,30 @@ const passedHeaders = ['content-type', 'cache-control', 'retry-after'];
  * streaming too, and `POST /v1/embeddings`) and `ANY /tools/{name}/{path}` for `http` tools. An agent
  * calls it with its execution's token; the gateway checks what the token allows, injects the tenant's
  * credential upstream (never shown back), and records each upstream call once, with the usage the
- * upstream reported. close() ends the upstream connection pool.
+ * upstream reported, right after answering (CallRecorder). close() writes the records still queued
+ * and ends the upstream connection pool.
  */
 export function createGateway(deps: GatewayDeps) {
+  // One TLS context for every upstream connection: built per connection from `ca`, parsing the
+  // roots again each time was the largest cost of a new connection.
   const upstream = new Agent({
-    connect: deps.upstreamCa ? { ca: deps.upstreamCa } : undefined,
+    connect: deps.upstreamCa ? { secureContext: createSecureContext({ ca: deps.upstreamCa }) } : undefined,
     keepAliveTimeout: 30_000,
   });
   const credentials = new CredentialCache(deps);
-  const authorizer = new CallAuthorizer(deps.db);
+  const recorder = new CallRecorder(deps);
+  const authorizer = new CallAuthorizer(deps.db, (tokenHash) => recorder.recorded(tokenHash));
 
-  /** The tenant's credential for the tool, or a 422 naming it. */
+  /** The tenant's credential for the tool, or a 422 naming it (the call reserved for it given back). */
   async function credentialFor(call: AuthorizedCall): Promise<string> {
-    const value = await credentials.get({
-      orgId: call.grant.orgId,
-      executionId: call.grant.executionId,
-      name: call.tool.credentialName,
-    });
+    const value = await credentials
+      .get({ orgId: call.grant.orgId, executionId: call.grant.executionId, name: call.tool.credentialName })
+      .catch(async (error: unknown) => {
+        await authorizer.release(call);
+        throw error;
+      });
     if (value === null) {
+      await authorizer.release(call);
       throw new AppError(
         'rule_violation',
         `the organisation holds no credential ${call.tool.credentialName}, which tool ${call.tool.name} needs; store it with PUT /v1/credentials/${call.tool.credentialName}`,
@@ -59,8 +68,8 @@ export function createGateway(deps: GatewayDeps) {
     return value;
   }
 
-  /** Records one upstream call (and logs it, without anything secret). */
-  async function record(
+  /** Queues the record of one upstream call (and logs it, without anything secret). */
+  function record(
     call: AuthorizedCall,
     outcome: {
       model: string | null;
@@ -69,7 +78,7 @@ export function createGateway(deps: GatewayDeps) {
       usage: UpstreamUsage | null;
       startedAt: number;
     },
-  ): Promise<void> {
+  ): void {
     const entry = {
       tool: call.tool.name,
       model: outcome.model,
@@ -78,13 +87,16 @@ export function createGateway(deps: GatewayDeps) {
       tokensOut: outcome.usage?.tokensOut ?? 0,
       durationMs: performance.now() - outcome.startedAt,
     };
-    await recordToolCall(deps.db, {
+    recorder.add({
       ...entry,
+      callId: randomUUID(),
       tokenHash: call.grant.tokenHash,
       executionId: call.grant.executionId,
       orgId: call.grant.orgId,
       installationId: call.grant.installationId,
       upstreamStatus: outcome.upstreamStatus,
+      pricePer1kInputTokens: decimal(call.tool.pricePer1kInputTokens),
+      pricePer1kOutputTokens: decimal(call.tool.pricePer1kOutputTokens),
     });
     deps.logger.debug(
       { executionId: call.grant.executionId, ...entry, upstreamStatus: outcome.upstreamStatus },
@@ -102,7 +114,7 @@ export function createGateway(deps: GatewayDeps) {
     try {
       return await upstream.request(request);
     } catch (error) {
-      await record(call, { model, ok: false, upstreamStatus: null, usage: null, startedAt });
+      record(call, { model, ok: false, upstreamStatus: null, usage: null, startedAt });
       deps.logger.warn(
         {
           executionId: call.grant.executionId,
@@ -112,6 +124,21 @@ export function createGateway(deps: GatewayDeps) {
         'tool upstream unreachable',
       );
       throw new AppError('bad_gateway', `the upstream of tool ${call.tool.name} did not answer`);
+    }
+  }
+
+  /** An upstream's whole body; one that breaks off is recorded as a failed call and answers 502. */
+  async function bodyOf(
+    call: AuthorizedCall,
+    response: Dispatcher.ResponseData,
+    model: string | null,
+    startedAt: number,
+  ): Promise<Buffer> {
+    try {
+      return Buffer.from(await response.body.arrayBuffer());
+    } catch {
+      record(call, { model, ok: false, upstreamStatus: response.statusCode, usage: null, startedAt });
+      throw new AppError('bad_gateway', `the upstream of tool ${call.tool.name} broke off its answer`);
     }
   }
 
@@ -171,24 +198,16 @@ export function createGateway(deps: GatewayDeps) {
     const ok = response.statusCode >= 200 && response.statusCode < 300;
     const eventStream = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
     if (streaming && ok && eventStream) {
-      const stream = meteredEventStream(response.body, async ({ complete, usage }) => {
-        await record(call, {
-          model,
-          ok: complete,
-          upstreamStatus: response.statusCode,
-          usage,
-          startedAt,
-        }).catch((error: unknown) =>
-          deps.logger.error({ err: error, executionId: call.grant.executionId }, 'tool call not recorded'),
-        );
-      });
+      const stream = meteredEventStream(response.body, ({ complete, usage }) =>
+        record(call, { model, ok: complete, upstreamStatus: response.statusCode, usage, startedAt }),
+      );
       return new Response(stream, {
         status: response.statusCode,
         headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' },
       });
     }
-    const bytes = Buffer.from(await response.body.arrayBuffer());
-    await record(call, {
+    const bytes = await bodyOf(call, response, model, startedAt);
+    record(call, {
       model,
       ok,
       upstreamStatus: response.statusCode,
@@ -204,20 +223,28 @@ export function createGateway(deps: GatewayDeps) {
     const url = new URL(c.req.url);
     const path = url.pathname.slice(`/tools/${name}`.length) || '/';
     refuseDotSegments(path);
-    const call = await authorizer.authorize(token, { kind: 'http', tool: name } satisfies CallTarget);
     const method = c.req.method.toUpperCase();
-    if (!call.tool.allowedMethods.includes(method)) {
-      throw new AppError(
-        'forbidden',
-        `tool ${name} allows ${call.tool.allowedMethods.join(', ')}, not ${method}`,
-      );
-    }
-    if (!call.tool.allowedPathPrefixes.some((prefix) => underPrefix(path, prefix))) {
-      throw new AppError(
-        'forbidden',
-        `tool ${name} allows paths under ${call.tool.allowedPathPrefixes.join(', ')}, not ${path}`,
-      );
-    }
+    const hasBody = !['GET', 'HEAD'].includes(method);
+    const requestBody = hasBody ? await requestBytes(c) : undefined;
+    // The tool's own rules are checked before a call is reserved against the token's caps.
+    const call = await authorizer.authorize(
+      token,
+      { kind: 'http', tool: name } satisfies CallTarget,
+      (tool) => {
+        if (!tool.allowedMethods.includes(method)) {
+          throw new AppError(
+            'forbidden',
+            `tool ${name} allows ${tool.allowedMethods.join(', ')}, not ${method}`,
+          );
+        }
+        if (!tool.allowedPathPrefixes.some((prefix) => underPrefix(path, prefix))) {
+          throw new AppError(
+            'forbidden',
+            `tool ${name} allows paths under ${tool.allowedPathPrefixes.join(', ')}, not ${path}`,
+          );
+        }
+      },
+    );
     const credential = await credentialFor(call);
     const startedAt = performance.now();
     const base = new URL(call.tool.baseUrl);
@@ -227,7 +254,6 @@ export function createGateway(deps: GatewayDeps) {
       if (value) headers[header] = value;
     }
     headers[call.tool.injection.header] = call.tool.injection.template.replace('{credential}', credential);
-    const hasBody = !['GET', 'HEAD'].includes(method);
     const response = await send(
       call,
       {
@@ -235,13 +261,13 @@ export function createGateway(deps: GatewayDeps) {
         path: `${base.pathname.replace(/\/+$/, '')}${path}${url.search}`,
         method: method as Dispatcher.HttpMethod,
         headers,
-        body: hasBody ? Buffer.from(await c.req.arrayBuffer()) : undefined,
+        body: requestBody,
       },
       null,
       startedAt,
     );
-    const bytes = Buffer.from(await response.body.arrayBuffer());
-    await record(call, {
+    const bytes = await bodyOf(call, response, null, startedAt);
+    record(call, {
       model: null,
       ok: response.statusCode < 400,
       upstreamStatus: response.statusCode,
@@ -261,25 +287,34 @@ export function createGateway(deps: GatewayDeps) {
   app.notFound((c) =>
     errorResponse(c, new AppError('not_found', `no gateway route for ${c.req.method} ${c.req.path}`)),
   );
-  app.use(
-    bodyLimit({
-      maxSize: MAX_REQUEST_BYTES,
-      onError: (c) =>
-        errorResponse(
-          c as Context<AppEnv>,
-          new AppError(
-            'payload_too_large',
-            `the gateway takes request bodies up to ${MAX_REQUEST_BYTES} bytes`,
-          ),
-        ),
-    }),
-  );
+  const tooLarge = (c: Context<AppEnv>) =>
+    errorResponse(
+      c,
+      new AppError('payload_too_large', `the gateway takes request bodies up to ${MAX_REQUEST_BYTES} bytes`),
+    );
+  const limitChunkedBody = bodyLimit({
+    maxSize: MAX_REQUEST_BYTES,
+    onError: (c) => tooLarge(c as Context<AppEnv>),
+  });
+  // A declared length is checked here without touching the body (hono's bodyLimit would build the
+  // web Request to look at it); a body of undeclared length is counted as it arrives.
+  app.use(async (c, next) => {
+    if (declaredLength(c) === undefined) return limitChunkedBody(c, next);
+    if (declaredLength(c)! > MAX_REQUEST_BYTES) return tooLarge(c);
+    await next();
+  });
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.post('/v1/chat/completions', (c) => llmCall(c, 'chat/completions'));
   app.post('/v1/embeddings', (c) => llmCall(c, 'embeddings'));
   app.all('/tools/:name/*', httpCall);
   app.all('/tools/:name', httpCall);
-  return { app, close: () => upstream.close() };
+  return {
+    app,
+    close: async () => {
+      await recorder.close();
+      await upstream.close();
+    },
+  };
 }
 
 /** The gateway. */
@@ -296,10 +331,29 @@ function requireToken(c: Context<AppEnv>): string {
   return token;
 }
 
+/** The request's declared length, unless it has none (or is sent chunked). */
+function declaredLength(c: Context<AppEnv>): number | undefined {
+  const length = c.req.header('content-length');
+  if (length === undefined || c.req.header('transfer-encoding') !== undefined) return undefined;
+  return Number(length);
+}
+
+/**
+ * The request body, read straight from Node's request when its length is declared (checked above,
+ * the body left alone): a web Request, its stream and abort signal cost more than the gateway's work.
+ */
+async function requestBytes(c: Context<AppEnv>): Promise<Buffer> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming || declaredLength(c) === undefined) return Buffer.from(await c.req.arrayBuffer());
+  const chunks: Buffer[] = [];
+  for await (const chunk of incoming) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 async function jsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   let body: unknown;
   try {
-    body = await c.req.json();
+    body = JSON.parse((await requestBytes(c)).toString('utf8'));
   } catch {
     throw new AppError('invalid_request', 'the body must be JSON', [{ path: 'json', message: 'not JSON' }]);
   }
@@ -309,6 +363,11 @@ async function jsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> 
     ]);
   }
   return body as Record<string, unknown>;
+}
+
+// A tool's price as the exact decimal the database computes with.
+function decimal(price: number | null): string | null {
+  return price === null ? null : String(price);
 }
 
 function asObject(value: unknown): Record<string, unknown> {

@@ -37,7 +37,7 @@ const usageObject = /"usage"\s*:\s*\{/;
  */
 export function meteredEventStream(
   body: Dispatcher.ResponseData['body'],
-  onEnd: (outcome: { complete: boolean; usage: UpstreamUsage | null }) => Promise<void>,
+  onEnd: (outcome: { complete: boolean; usage: UpstreamUsage | null }) => void | Promise<void>,
 ): ReadableStream<Uint8Array> {
   let usage: UpstreamUsage | null = null;
   const parser = createParser({

@@ -8,13 +8,13 @@ import {
   findListingPage,
   versionsForCaller,
   type Listing,
+  type ListingTool,
   type ListingVersion,
 } from '../domain/catalog/repository.js';
 import { notFound } from '../domain/errors.js';
-import { listTools, toPublicTool } from '../domain/gateway/tools.js';
 import type { ServiceDeps } from './deps.js';
 
-/** A listing with the versions the caller may see and its trust signals (read from aggregates): one query, or none when the page is cached. */
+/** A listing with the versions the caller may see, its trust signals (read from aggregates) and its tools: one query, or none when the page is cached. */
 export async function showListing(
   deps: Pick<ServiceDeps, 'db' | 'catalogPages'>,
   principal: Principal,
@@ -24,7 +24,7 @@ export async function showListing(
     publisher: { id: string; name: string };
     versions: ListingVersion[];
     stats: ListingStats;
-    tools: ReturnType<typeof toPublicTool>[];
+    tools: ListingTool[];
   }
 > {
   const cache = deps.catalogPages;
@@ -46,6 +46,7 @@ export async function showListing(
     publisher: { id: page.listing.orgId, name: page.publisherName },
     versions,
     stats: listingStatsFrom(page.aggregates, page.rollups),
-    tools: declared.length > 0 ? (await listTools(deps.db, declared)).map(toPublicTool) : [],
+    // From the page, cached with it: a change to a tool is announced naming the listings declaring it.
+    tools: page.tools.filter((tool) => declared.includes(tool.name)),
   };
 }

@@ -24,6 +24,7 @@ import { echoArtifact, installAgent } from '../support/agents.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { CHAT_USAGE, startOpenAiUpstream } from '../support/openai-upstream.js';
 import { publishAgent } from '../support/publish.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** What the stand-in agent saw of its run: its grant and the secrets its runtime holds. */
 interface Seen {
@@ -42,11 +43,19 @@ describe('gateway metering through the execute activity', () => {
   let server: Server;
   let gatewayUrl = '';
   const seen: Seen[] = [];
+  const late: Promise<void>[] = [];
+  const pricedTool = `priced-${suffix}`;
 
   /** Runs as the agent: as many chat completions as its input asks, then claims usage of its own. */
   class AgentCallingTheGateway extends LocalRuntimeDriver {
     override async invoke(ref: RuntimeRef, invocation: Invocation): Promise<InvocationResult> {
-      const input = invocation.input as { calls: number; stream?: boolean };
+      const input = invocation.input as {
+        calls: number;
+        stream?: boolean;
+        model?: string;
+        lateStreamPauseMs?: number;
+      };
+      const model = input.model ?? 'gpt-test';
       seen.push({ grant: invocation.gateway, secretNames: await this.secretNames(ref) });
       const started = Date.now();
       const client = new OpenAI({
@@ -57,11 +66,28 @@ describe('gateway metering through the execute activity', () => {
       for (let call = 0; call < input.calls; call++) {
         const messages = [{ role: 'user' as const, content: `question ${call}` }];
         if (input.stream) {
-          const stream = await client.chat.completions.create({ model: 'gpt-test', messages, stream: true });
+          const stream = await client.chat.completions.create({ model, messages, stream: true });
           for await (const chunk of stream) void chunk;
         } else {
-          await client.chat.completions.create({ model: 'gpt-test', messages });
+          await client.chat.completions.create({ model, messages });
         }
+      }
+      if (input.lateStreamPauseMs) {
+        // A stream the agent leaves running when it returns (as a publisher's server may): it goes on
+        // after the run has ended, and its usage arrives only then.
+        const stream = await client.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: 'a long answer' }],
+          stream: true,
+          stream_pause_ms: input.lateStreamPauseMs,
+        } as OpenAI.ChatCompletionCreateParamsStreaming);
+        const chunks = stream[Symbol.asyncIterator]();
+        await chunks.next();
+        late.push(
+          (async () => {
+            while (!(await chunks.next()).done);
+          })(),
+        );
       }
       return {
         status: 'succeeded',
@@ -95,9 +121,22 @@ describe('gateway metering through the execute activity', () => {
         models: ['gpt-test'],
       },
     });
+    await h.call('POST', '/v1/platform/tools', {
+      body: {
+        name: pricedTool,
+        kind: 'llm',
+        description: 'priced chat',
+        baseUrl: upstream.baseUrl,
+        credentialName: credential,
+        models: ['gpt-priced'],
+        pricePer1kInputTokens: 0.5,
+        pricePer1kOutputTokens: 2,
+      },
+    });
   }, 120_000);
 
   afterAll(async () => {
+    await Promise.allSettled(late);
     await new Promise((done) => server?.close(done));
     await h?.stop();
     await upstream?.stop();
@@ -185,5 +224,86 @@ describe('gateway metering through the execute activity', () => {
     // No token of a run is in its workflow history.
     const history = await h.temporal.workflow.getHandle(metered.workflowId).fetchHistory();
     expect(JSON.stringify(history)).not.toContain(seen[0]!.grant!.token);
+  });
+
+  /** A consumer of a usage-based agent (1 usd per 1k tokens) declaring `tools`, installed. */
+  async function installedAgent(tools: string[]) {
+    const publisher = await h.createOrg('publisher');
+    const { slug } = await publishAgent(h, {
+      publisherToken: publisher.token,
+      reviewerToken: await h.createPlatformKey('reviewer'),
+      artifact: echoArtifact(),
+      manifest: { requiredTools: tools, pricing: { model: 'usage_based', pricePer1kTokens: 1 } },
+    });
+    const consumer = await h.createOrg('consumer');
+    await h.call('PUT', `/v1/credentials/${credential}`, {
+      token: consumer.token,
+      body: { value: openAiKey },
+    });
+    const { installationId } = await installAgent(h, slug, { consumer });
+    const run = async (input: Record<string, unknown>) => {
+      const answer = await h.request('POST', `/v1/installations/${installationId}/executions`, {
+        token: consumer.token,
+        body: { input, mode: 'sync' },
+      });
+      expect(answer.status).toBe(200);
+      return answer.body.id as string;
+    };
+    const show = async (id: string) =>
+      (await h.call('GET', `/v1/executions/${id}`, { token: consumer.token })) as Record<string, any>;
+    return { run, show };
+  }
+
+  const usageEvents = async (executionId: string) =>
+    (
+      await h.db.query(
+        'SELECT event_id, invocations, tokens_in, tokens_out, cost::text FROM usage_events WHERE execution_id = $1 ORDER BY invocations DESC',
+        [executionId],
+      )
+    ).rows;
+
+  it('charges a tool’s price per 1k input and output tokens on the execution and in the billed usage', async () => {
+    const agent = await installedAgent([pricedTool]);
+    const id = await agent.run({ calls: 2, model: 'gpt-priced' });
+    // Per call: the listing's 22 tokens at 1 usd per 1k (0.022), and the tool's 17 input tokens at
+    // 0.5 per 1k (0.0085) and 5 output tokens at 2 per 1k (0.01).
+    expect(await agent.show(id)).toMatchObject({
+      status: 'succeeded',
+      usageSource: 'gateway',
+      tokensIn: 34,
+      tokensOut: 10,
+      cost: '0.0810000000',
+    });
+    expect(await usageEvents(id)).toEqual([
+      { event_id: `execution:${id}`, invocations: 1, tokens_in: 34, tokens_out: 10, cost: '0.0810000000' },
+    ]);
+    const calls = await h.db.query('SELECT cost::text FROM tool_calls WHERE execution_id = $1', [id]);
+    expect(calls.rows).toEqual([{ cost: '0.0185000000' }, { cost: '0.0185000000' }]);
+
+    // A tool without prices adds nothing: the listing's price alone.
+    const plain = await installedAgent([tool]);
+    const plainId = await plain.run({ calls: 1 });
+    expect(await plain.show(plainId)).toMatchObject({ cost: '0.0220000000' });
+  });
+
+  it('bills, once, a streamed call that ends after its run has ended', async () => {
+    const agent = await installedAgent([tool]);
+    const id = await agent.run({ calls: 1, lateStreamPauseMs: 4_000 });
+    // The run ended with one call recorded; the stream it left running is still going.
+    expect(await agent.show(id)).toMatchObject({ status: 'succeeded', tokensIn: 17, tokensOut: 5 });
+    expect(await usageEvents(id)).toHaveLength(1);
+
+    await waitFor(async () => (await usageEvents(id)).length === 2, 'the late stream billed');
+    const events = await usageEvents(id);
+    expect(events[1]).toMatchObject({ invocations: 0, tokens_in: 17, tokens_out: 5, cost: '0.0220000000' });
+    expect(events[1]!.event_id).toMatch(/^tool-call:/);
+    const shown = await agent.show(id);
+    expect(shown).toMatchObject({ tokensIn: 34, tokensOut: 10, cost: '0.0440000000' });
+    expect(shown.toolCalls).toHaveLength(2);
+    const total = await h.db.query(
+      `SELECT sum(cost)::text AS cost FROM usage_events WHERE execution_id = $1`,
+      [id],
+    );
+    expect(total.rows[0].cost).toBe('0.0440000000');
   });
 });

@@ -8,8 +8,13 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/api/listen.js';
 import { createExecution } from '../../src/domain/executions/repository.js';
-import { issueGatewayToken, revokeExecutionTokens } from '../../src/domain/gateway/tokens.js';
+import {
+  gatewayTokenHash,
+  issueGatewayToken,
+  revokeExecutionTokens,
+} from '../../src/domain/gateway/tokens.js';
 import { createLogger } from '../../src/logger.js';
+import { recordToolCalls, waitForToolCallRecords } from '../../src/domain/gateway/tool-calls.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import {
   CHAT_USAGE,
@@ -133,13 +138,16 @@ describe('tool gateway: the official openai package through it, metering and ref
     return { executionId: execution.id, installationId, token, client };
   }
 
-  const toolCalls = async (executionId: string) =>
-    (
+  // The gateway records a call right after answering it; a run's end waits for its records the same way.
+  const toolCalls = async (executionId: string) => {
+    expect(await waitForToolCallRecords(h.db, executionId, { timeoutMs: 10_000 })).toBe(true);
+    return (
       await h.db.query(
         'SELECT tool, model, status, tokens_in, tokens_out FROM tool_calls WHERE execution_id = $1 ORDER BY id',
         [executionId],
       )
     ).rows;
+  };
 
   /** Calls the gateway over HTTP as an agent without the SDK would; keeps what it answered. */
   async function raw(token: string | null, path: string, init: RequestInit = {}) {
@@ -392,5 +400,65 @@ describe('tool gateway: the official openai package through it, metering and ref
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body).usage).toMatchObject(CHAT_USAGE);
     expect(await toolCalls(run.executionId)).toHaveLength(1);
+  });
+
+  it('takes a body of declared or undeclared length up to 8 MiB, and answers 413 past it', async () => {
+    const run = await newRun();
+    const chunked = (text: string) =>
+      ({
+        method: 'POST',
+        duplex: 'half',
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(text));
+            controller.close();
+          },
+        }),
+      }) as RequestInit;
+    const question = JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+    const streamedIn = await raw(run.token, '/v1/chat/completions', chunked(question));
+    expect(streamedIn.status).toBe(200);
+    expect(streamedIn.body.usage).toMatchObject(CHAT_USAGE);
+
+    const huge = JSON.stringify({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'x'.repeat(8 << 20) }],
+    });
+    const declared = await raw(run.token, '/v1/chat/completions', { method: 'POST', body: huge });
+    expect(declared.status).toBe(413);
+    expect(declared.body.error.code).toBe('payload_too_large');
+    expect((await raw(run.token, '/v1/chat/completions', chunked(huge))).status).toBe(413);
+    expect(await toolCalls(run.executionId)).toHaveLength(1);
+  });
+
+  it('records a batch written again (its outcome unclear) once: each call by its id', async () => {
+    const run = await newRun();
+    const record = (callId: string) => ({
+      callId,
+      tokenHash: gatewayTokenHash(run.token),
+      executionId: run.executionId,
+      orgId: consumerId,
+      installationId: run.installationId,
+      tool: llm,
+      model: 'gpt-test',
+      status: 'succeeded' as const,
+      upstreamStatus: 200,
+      tokensIn: 17,
+      tokensOut: 5,
+      durationMs: 3,
+      pricePer1kInputTokens: '0.5',
+      pricePer1kOutputTokens: null,
+    });
+    const first = record(randomUUID());
+    await recordToolCalls(h.db, [first]);
+    await recordToolCalls(h.db, [first, record(randomUUID())]);
+    expect(await toolCalls(run.executionId)).toHaveLength(2);
+    const token = await h.db.query(
+      'SELECT recorded_calls, tokens_in, tokens_out, tool_cost::text FROM gateway_tokens WHERE execution_id = $1',
+      [run.executionId],
+    );
+    expect(token.rows).toEqual([
+      { recorded_calls: 2, tokens_in: '34', tokens_out: '10', tool_cost: '0.0170000000' },
+    ]);
   });
 });

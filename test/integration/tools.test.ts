@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoArtifact, uploadArtifact } from '../support/agents.js';
 import { listingBody, manifest, startHarness, type Harness } from '../support/harness.js';
 import { publishAgent } from '../support/publish.js';
+import { waitFor } from '../support/wait-for.js';
 
 describe('tool catalog: routes, version rules, installing', () => {
   let h: Harness;
@@ -201,5 +202,37 @@ describe('tool catalog: routes, version rules, installing', () => {
     const inUse = await h.request('DELETE', `/v1/platform/tools/${llmName}`);
     expect(inUse.status).toBe(409);
     expect(inUse.body.error.details.versions).toEqual([`${slug}@1.0.0`]);
+  });
+
+  it('serves a listing’s tools from its cached page, and shows a changed tool at once', async () => {
+    const { slug } = await publishAgent(h, {
+      publisherToken: publisher.token,
+      reviewerToken: reviewer,
+      artifact: echoArtifact(),
+      manifest: { requiredTools: [llmName] },
+    });
+    const consumer = await h.createOrg('cached page reader');
+    const described = async () => {
+      const shown = await h.request('GET', `/v1/listings/${slug}`, { token: consumer.token });
+      expect(shown.status).toBe(200);
+      return shown.body.tools.find((tool: { name: string }) => tool.name === llmName)?.description as string;
+    };
+    const before = await described();
+    await described(); // the page is cached now
+
+    // A change made with the announcement switched off is not seen: the tools come from the cached page.
+    const client = await h.db.connect();
+    try {
+      await client.query("SET session_replication_role = 'replica'");
+      await client.query('UPDATE tools SET description = $2 WHERE name = $1', [llmName, 'unannounced']);
+    } finally {
+      await client.query('RESET session_replication_role');
+      client.release();
+    }
+    expect(await described()).toBe(before);
+
+    // An ordinary change, from anywhere, is announced naming the listings declaring the tool.
+    await h.db.query('UPDATE tools SET description = $2 WHERE name = $1', [llmName, 'announced']);
+    await waitFor(async () => (await described()) === 'announced', 'the changed tool on the listing');
   });
 });

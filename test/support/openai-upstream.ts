@@ -68,7 +68,8 @@ async function startHttps(
  * An OpenAI-compatible upstream at `<origin>/v1` that accepts only `Authorization: Bearer <apiKey>`.
  * Chat completions answer CHAT_WORDS with CHAT_USAGE, as one JSON answer or (stream: true) as
  * server-sent chunks, the usage in a last chunk when stream_options.include_usage asks for it.
- * Embeddings answer a vector of 8 per input. Model `refuse-me` answers a 400 error.
+ * Embeddings answer a vector of 8 per input. Model `refuse-me` answers a 400 error. A streamed
+ * request with `stream_pause_ms` pauses that long after its first chunk (a stream still going).
  */
 export async function startOpenAiUpstream(input: { apiKey: string }) {
   const upstream = await startHttps('bazaar-openai-', (request, body, response) => {
@@ -126,20 +127,25 @@ export async function startOpenAiUpstream(input: { apiKey: string }) {
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: parsed.model, choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
-    CHAT_WORDS.forEach((word, index) =>
-      response.write(
-        chunk([
-          {
-            index: 0,
-            delta: index === 0 ? { role: 'assistant', content: word } : { content: word },
-            finish_reason: null,
-          },
-        ]),
-      ),
-    );
-    response.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
-    if (includeUsage) response.write(chunk([], { usage }));
-    response.end('data: [DONE]\n\n');
+    const word = (index: number) =>
+      chunk([
+        {
+          index: 0,
+          delta:
+            index === 0 ? { role: 'assistant', content: CHAT_WORDS[index] } : { content: CHAT_WORDS[index] },
+          finish_reason: null,
+        },
+      ]);
+    const rest = () => {
+      for (let index = 1; index < CHAT_WORDS.length; index++) response.write(word(index));
+      response.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
+      if (includeUsage) response.write(chunk([], { usage }));
+      response.end('data: [DONE]\n\n');
+    };
+    response.write(word(0));
+    const pauseMs = typeof parsed.stream_pause_ms === 'number' ? parsed.stream_pause_ms : 0;
+    if (pauseMs > 0) setTimeout(rest, pauseMs);
+    else rest();
   });
   return { ...upstream, baseUrl: `${upstream.origin}/v1` };
 }

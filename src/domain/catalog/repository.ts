@@ -106,7 +106,16 @@ export async function findListing(db: Queryable, idOrSlug: string): Promise<List
   return rows[0] ? toListing(rows[0]) : null;
 }
 
-/** A listing's page as read: the listing, every version, and the rows its stats come from. */
+/** A catalog tool as a listing's page shows it (models for an llm tool only). */
+export interface ListingTool {
+  name: string;
+  kind: 'llm' | 'http';
+  description: string;
+  credentialName: string;
+  models?: string[];
+}
+
+/** A listing's page as read: the listing, every version, the rows its stats come from, and the catalog tools its versions declare. */
 export interface ListingPage {
   listing: Listing;
   /** The publishing organisation's name. */
@@ -114,14 +123,17 @@ export interface ListingPage {
   versions: ListingVersion[];
   aggregates: Record<string, unknown>;
   rollups: Array<Record<string, unknown>>;
+  /** By name; a change to one of them is announced naming the listing (migration 015). */
+  tools: ListingTool[];
 }
 
 /** The NOTIFY channel on which a change to a listing's page is announced, naming the listing (migration 014). */
 export const CATALOG_CHANGES_CHANNEL = 'bazaar_catalog_changes';
 
 /**
- * A listing's page in one round trip: the listing, every version (oldest first), and the rows its
- * stats are read from (the listing's aggregates and the last `days` daily rollups); null when absent.
+ * A listing's page in one round trip: the listing, every version (oldest first), the rows its
+ * stats are read from (the listing's aggregates and the last `days` daily rollups) and the catalog
+ * tools any of its versions declares; null when absent.
  */
 export async function findListingPage(
   db: Queryable,
@@ -134,7 +146,13 @@ export async function findListingPage(
             (SELECT coalesce(json_agg(v ORDER BY v.created_at), '[]') FROM listing_versions v WHERE v.listing_id = l.id) AS versions_json,
             (SELECT coalesce(json_agg(d), '[]') FROM (
                SELECT executions, succeeded, duration_buckets FROM listing_execution_days
-               WHERE listing_id = l.id AND day > (now() AT TIME ZONE 'UTC')::date - $2::int) d) AS rollups_json
+               WHERE listing_id = l.id AND day > (now() AT TIME ZONE 'UTC')::date - $2::int) d) AS rollups_json,
+            (SELECT coalesce(json_agg(json_build_object('name', t.name, 'kind', t.kind, 'description', t.description,
+                                                        'credentialName', t.credential_name, 'models', t.models)
+                                      ORDER BY t.name), '[]')
+             FROM tools t WHERE t.name IN (
+               SELECT jsonb_array_elements_text(v.manifest->'requiredTools') FROM listing_versions v
+               WHERE v.listing_id = l.id AND jsonb_typeof(v.manifest->'requiredTools') = 'array')) AS tools_json
      FROM listings l WHERE ${byIdOrSlug(idOrSlug)}`,
     [idOrSlug, days],
   );
@@ -146,6 +164,9 @@ export async function findListingPage(
     versions: (row.versions_json as Array<Record<string, unknown>>).map(toVersion),
     aggregates: row,
     rollups: row.rollups_json as Array<Record<string, unknown>>,
+    tools: (row.tools_json as Array<ListingTool & { models: string[] }>).map(({ models, ...tool }) =>
+      tool.kind === 'llm' ? { ...tool, models } : tool,
+    ),
   };
 }
 

@@ -10,6 +10,7 @@ export interface Refusal {
 
 // Everything the rules read, in one round trip. The month is the calendar month in UTC. What is
 // spent includes the tokens the gateway has measured for runs still going (their tokens are live),
+// at the listing's price and their tools' prices,
 // so a runaway agent is stopped mid-run rather than after. The free
 // quota counts the organisation's executions of this listing that have not failed, and when an
 // execution is given, only those that came before it (so it does not count itself).
@@ -20,7 +21,8 @@ SELECT o.status AS org_status, o.status_reason AS org_reason, i.monthly_budget::
        ((SELECT COALESCE(sum(u.cost), 0) FROM usage_monthly u
          WHERE u.installation_id = i.id AND u.currency = COALESCE(m.pricing->>'currency', 'usd')
            AND u.month = (SELECT start FROM month)::date)
-        + COALESCE((SELECT usage_cost(m.pricing, 0, sum(g.tokens_in + g.tokens_out)::bigint) FROM gateway_tokens g
+        + COALESCE((SELECT usage_cost(m.pricing, 0, sum(g.tokens_in + g.tokens_out)::bigint) + sum(g.tool_cost)
+                    FROM gateway_tokens g
                     WHERE g.installation_id = i.id AND g.revoked_at IS NULL), 0))::text AS spent,
        (SELECT count(*)::int FROM executions e JOIN installations ei ON ei.id = e.installation_id
          WHERE e.org_id = i.org_id AND ei.listing_id = i.listing_id
