@@ -12,7 +12,11 @@ import { createGateway, type Gateway } from './gateway/gateway-app.js';
 import { serveGatewaySocket } from './gateway/serve-gateway.js';
 import { NotifiedCache } from './db/notified-cache.js';
 import { API_KEY_CHANGES_CHANNEL, type CachedKey } from './domain/auth/repository.js';
-import { CATALOG_CHANGES_CHANNEL, type ListingPage } from './domain/catalog/repository.js';
+import {
+  CATALOG_CHANGES_CHANNEL,
+  ORG_LISTINGS_CHANGES_CHANNEL,
+  type ListingPage,
+} from './domain/catalog/repository.js';
 import { webhookAddressPolicy } from './services/manage-webhooks.js';
 import { resumeStalledInstallations } from './services/resume-stalled-installations.js';
 import type { Config } from './config.js';
@@ -23,6 +27,7 @@ import { startSearch } from './domain/search/start-search.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics, type MetricsSources } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-server.js';
+import type { RenderedJson } from './services/rendered-json.js';
 import { startTracing, type Tracing } from './observability/tracing.js';
 import { createKubernetesRuntimeDriver } from './runtime/kubernetes/create-kubernetes-runtime-driver.js';
 import { LocalRuntimeDriver } from './runtime/local/local-runtime-driver.js';
@@ -175,6 +180,12 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
             databaseUrl: config.databaseUrl,
             logger,
             channel: CATALOG_CHANGES_CHANNEL,
+            ttlMs: 30_000,
+          }),
+          ownListings: new NotifiedCache<RenderedJson>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: ORG_LISTINGS_CHANGES_CHANNEL,
             ttlMs: 30_000,
           }),
         }

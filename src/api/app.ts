@@ -66,7 +66,10 @@ export function createApp(deps: ApiDeps) {
   // PostgreSQL's announcement (which every other process relies on) has arrived.
   app.use('/v1/*', async function forgetCachedPagesOnWrite(c, next) {
     await next();
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') deps.catalogPages?.clear();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      deps.catalogPages?.clear();
+      deps.ownListings?.clear();
+    }
   });
   for (const routes of [
     sessionRoutes,

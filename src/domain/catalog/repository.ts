@@ -117,6 +117,9 @@ export interface ListingPage {
 /** The NOTIFY channel on which a change to a listing's page is announced, naming the listing (migration 014). */
 export const CATALOG_CHANGES_CHANNEL = 'bazaar_catalog_changes';
 
+/** The NOTIFY channel on which a change to any of an organisation's listings is announced, naming the organisation (migration 018). */
+export const ORG_LISTINGS_CHANGES_CHANNEL = 'bazaar_org_listings_changes';
+
 /**
  * A listing's page in one round trip: the listing, every version (oldest first), and the rows its
  * stats are read from (the listing's aggregates and the last `days` daily rollups); null when absent.
