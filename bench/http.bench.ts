@@ -5,7 +5,7 @@
 // that discards what it gets) runs beside it; each round measures one then the other, and the
 // medians give the overhead.
 // Run: npx tsx bench/http.bench.ts [--duration=5] [--rounds=3] [--connections=50] [--listings=300]
-//   [--only=plain] [--targets=own,page,search] [--profile=DIR]
+//   [--only=plain] [--targets=own,page,search] [--trace-reads-ratio=1] [--profile=DIR]
 // Never part of the test suite. The machine may be shared: the load average is printed with the figures.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -33,6 +33,8 @@ const seededListings = Number(args.get('listings') ?? 300);
 const only = args.get('only');
 const rounds = Number(args.get('rounds') ?? 3);
 // --targets=page: measure only these reads (own: GET /v1/listings, page: GET /v1/listings/{slug}, search).
+// --trace-reads-ratio=0.1: the observed process's TRACE_READS_RATIO (default: its own default, 1).
+const traceReadsRatio = args.get('trace-reads-ratio');
 const chosenTargets = new Set((args.get('targets') ?? 'own,page,search').split(','));
 // --profile=DIR: each API process writes a CPU profile (--cpu-prof) into DIR/plain or DIR/observed
 // (summarise one with bench/cpu-profile-summary.ts).
@@ -215,6 +217,7 @@ try {
       PORT: String(observedPort),
       METRICS_PORT: String(metricsPort),
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      ...(traceReadsRatio !== undefined && { TRACE_READS_RATIO: traceReadsRatio }),
     }),
     profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'observed')}`] : [],
   );
