@@ -5,7 +5,7 @@
 // that discards what it gets) runs beside it; each round measures one then the other, and the
 // medians give the overhead.
 // Run: npx tsx bench/http.bench.ts [--duration=5] [--rounds=3] [--connections=50] [--listings=300]
-//   [--only=plain] [--profile=DIR]
+//   [--only=plain] [--targets=own,page,search] [--trace-reads-ratio=1] [--profile=DIR]
 // Never part of the test suite. The machine may be shared: the load average is printed with the figures.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -32,7 +32,12 @@ const connections = Number(args.get('connections') ?? 50);
 const seededListings = Number(args.get('listings') ?? 300);
 const only = args.get('only');
 const rounds = Number(args.get('rounds') ?? 3);
-// --profile=DIR: the plain API process writes a CPU profile (--cpu-prof) into DIR.
+// --targets=page: measure only these reads (own: GET /v1/listings, page: GET /v1/listings/{slug}, search).
+// --trace-reads-ratio=0.1: the observed process's TRACE_READS_RATIO (default: its own default, 1).
+const traceReadsRatio = args.get('trace-reads-ratio');
+const chosenTargets = new Set((args.get('targets') ?? 'own,page,search').split(','));
+// --profile=DIR: each API process writes a CPU profile (--cpu-prof) into DIR/plain or DIR/observed
+// (summarise one with bench/cpu-profile-summary.ts).
 const profileDir = args.get('profile');
 
 interface Figures {
@@ -203,22 +208,29 @@ try {
   const plainApi = new BazaarProcess(
     'api',
     () => baseEnv,
-    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'plain')}`] : [],
   );
-  const observedApi = new BazaarProcess('api', () => ({
-    ...baseEnv,
-    PORT: String(observedPort),
-    METRICS_PORT: String(metricsPort),
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-  }));
+  const observedApi = new BazaarProcess(
+    'api',
+    () => ({
+      ...baseEnv,
+      PORT: String(observedPort),
+      METRICS_PORT: String(metricsPort),
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      ...(traceReadsRatio !== undefined && { TRACE_READS_RATIO: traceReadsRatio }),
+    }),
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'observed')}`] : [],
+  );
   await plainApi.start();
   if (only !== 'plain') await observedApi.start();
   const observedUrl = `http://127.0.0.1:${observedPort}`;
-  const targets = [
-    ['GET /v1/listings (20, publisher)', '/v1/listings', publisherHeaders],
-    ['GET /v1/listings/{slug}', `/v1/listings/${firstSlug}`, headers],
-    ['GET /v1/search?q=refund requests', '/v1/search?q=refund%20requests', headers],
-  ] as const;
+  const targets = (
+    [
+      ['own', 'GET /v1/listings (20, publisher)', '/v1/listings', publisherHeaders],
+      ['page', 'GET /v1/listings/{slug}', `/v1/listings/${firstSlug}`, headers],
+      ['search', 'GET /v1/search?q=refund requests', '/v1/search?q=refund%20requests', headers],
+    ] as const
+  ).filter(([key]) => chosenTargets.has(key));
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const summary = (name: string, all: Figures[]): Figures => ({
     name,
@@ -240,7 +252,7 @@ try {
     const bareFigures = await measure('bare Hono route', bare.url);
     push(plainRuns, bareFigures);
     console.log(show(bareFigures));
-    for (const [name, path, h] of targets) {
+    for (const [, name, path, h] of targets) {
       const plain = await measure(name, `${apiUrl}${path}`, h);
       push(plainRuns, plain);
       console.log(show(plain));
@@ -262,7 +274,10 @@ try {
     const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     console.log(`(metrics scraped: ${scraped.status}; OTLP export requests received: ${otlp.requests()})`);
   }
-  if (profileDir) await plainApi.stop();
+  if (profileDir) {
+    await plainApi.stop();
+    if (only !== 'plain') await observedApi.stop();
+  }
   await plainApi.kill();
   await observedApi.kill();
   console.log(

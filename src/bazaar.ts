@@ -12,7 +12,11 @@ import { createGateway, type Gateway } from './gateway/gateway-app.js';
 import { serveGatewaySocket } from './gateway/serve-gateway.js';
 import { NotifiedCache } from './db/notified-cache.js';
 import { API_KEY_CHANGES_CHANNEL, type CachedKey } from './domain/auth/repository.js';
-import { CATALOG_CHANGES_CHANNEL, type ListingPage } from './domain/catalog/repository.js';
+import {
+  CATALOG_CHANGES_CHANNEL,
+  ORG_LISTINGS_CHANGES_CHANNEL,
+  type ListingPage,
+} from './domain/catalog/repository.js';
 import { webhookAddressPolicy } from './services/manage-webhooks.js';
 import { resumeStalledInstallations } from './services/resume-stalled-installations.js';
 import type { Config } from './config.js';
@@ -25,6 +29,7 @@ import { startSearch } from './domain/search/start-search.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics, type MetricsSources } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-server.js';
+import type { RenderedJson } from './services/rendered-json.js';
 import { startTracing, type Tracing } from './observability/tracing.js';
 import { createKubernetesRuntimeDriver } from './runtime/kubernetes/create-kubernetes-runtime-driver.js';
 import { LocalRuntimeDriver } from './runtime/local/local-runtime-driver.js';
@@ -110,6 +115,13 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
             ttlMs: 30_000,
             maxEntries: 2_000,
             anyChangeClearsAll: true,
+          }),
+          // Each organisation's own listings, rendered, dropped when one of them changes.
+          ownListings: new NotifiedCache<RenderedJson>({
+            databaseUrl: config.databaseUrl,
+            logger,
+            channel: ORG_LISTINGS_CHANGES_CHANNEL,
+            ttlMs: 30_000,
           }),
           // Each listing's search card (summary, stats, quality signals), dropped when it changes.
           searchCards: new NotifiedCache<SearchCard>({

@@ -64,6 +64,11 @@ const configSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   /** The service name traces carry. */
   OTEL_SERVICE_NAME: z.string().min(1).default('bazaar'),
+  /**
+   * The share (0–1) of GET and HEAD requests that start a trace when the caller sends no sampled
+   * traceparent; every other request, and every request whose caller's trace is sampled, is traced.
+   */
+  TRACE_READS_RATIO: z.coerce.number().min(0).max(1).default(1),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/bazaar'),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -224,7 +229,11 @@ function toConfig(env: z.infer<typeof configSchema>) {
       upstreamCaFile: env.GATEWAY_UPSTREAM_CA_FILE,
     },
     tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
-      ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }
+      ? {
+          endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+          serviceName: env.OTEL_SERVICE_NAME,
+          readsRatio: env.TRACE_READS_RATIO,
+        }
       : null,
     databaseUrl: env.DATABASE_URL,
     temporal: {

@@ -1,4 +1,3 @@
-import { httpInstrumentationMiddleware } from '@hono/otel';
 import { swaggerUI } from '@hono/swagger-ui';
 import { requestId } from 'hono/request-id';
 import { AppError } from '../domain/errors.js';
@@ -11,6 +10,7 @@ import { limitBodies } from './middleware/body-limits.js';
 import { refuseUnstorableInput } from './middleware/refuse-unstorable-input.js';
 import { throttleFailedAuth } from './middleware/throttle-failed-auth.js';
 import { requestLogger } from './middleware/request-logger.js';
+import { traceRequests } from './middleware/trace-requests.js';
 import { documentCommonErrors } from './openapi.js';
 import { createRouter } from './router.js';
 import { advisoryRoutes } from './routes/advisories.js';
@@ -43,8 +43,7 @@ export function createApp(deps: ApiDeps) {
   // First, so that every answer is counted, whichever middleware gives it.
   app.use(httpMetrics(deps.metrics));
   // A server span per request, continuing a caller's W3C traceparent; active for all that follows.
-  if (deps.config.tracing)
-    app.use(httpInstrumentationMiddleware({ serviceName: deps.config.tracing.serviceName }));
+  if (deps.config.tracing) app.use(traceRequests());
   app.use(requestId());
   app.use(requestLogger(deps.logger));
   app.onError(handleError);
@@ -70,6 +69,7 @@ export function createApp(deps: ApiDeps) {
       deps.catalogPages?.clear();
       deps.searchResults?.clear();
       deps.searchCards?.clear();
+      deps.ownListings?.clear();
     }
   });
   for (const routes of [

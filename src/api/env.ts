@@ -26,6 +26,7 @@ export interface ApiDeps extends ServiceDeps {
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** The process's logger: add requestLogFields(c) (request id, caller) to what is logged about a request. */
     logger: Logger;
     principal: Principal;
     /** The console session the request came with (unset for a request made with an API key). */

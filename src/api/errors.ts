@@ -9,6 +9,7 @@ import { AppError, errorStatus, notFound, type ErrorCode } from '../domain/error
 import { SearchInputError } from '../domain/search/search-errors.js';
 import { ArtifactError } from '../runtime/artifacts/artifact-error.js';
 import type { AppEnv } from './env.js';
+import { requestLogFields } from './middleware/request-logger.js';
 
 /** The one error shape every failed request answers with. */
 export const errorResponseSchema = z
@@ -93,6 +94,6 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     const code = httpExceptionCodes[error.status] ?? 'invalid_request';
     return errorResponse(c, new AppError(code, error.message || 'invalid request'));
   }
-  (c.get('logger') ?? console).error({ err: error }, 'unhandled error');
+  (c.get('logger') ?? console).error({ err: error, ...requestLogFields(c) }, 'unhandled error');
   return errorResponse(c, new AppError('internal', 'internal error; quote the request id when reporting it'));
 }

@@ -989,7 +989,10 @@ export interface paths {
     get: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description An ETag this route gave; 304 with no body while the answer is still that one */
+          'If-None-Match'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -998,6 +1001,8 @@ export interface paths {
         /** @description Listings */
         200: {
           headers: {
+            /** @description Names this exact answer; send it back in If-None-Match */
+            ETag?: string;
             [name: string]: unknown;
           };
           content: {
@@ -1005,6 +1010,13 @@ export interface paths {
               listings: components['schemas']['Listing'][];
             };
           };
+        };
+        /** @description Not modified: the answer is still the one the If-None-Match ETag names */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description Invalid input; details lists each field path and problem */
         400: {
@@ -1158,7 +1170,10 @@ export interface paths {
     get: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description An ETag this route gave; 304 with no body while the answer is still that one */
+          'If-None-Match'?: string;
+        };
         path: {
           /** @description Listing id or slug */
           id: string;
@@ -1170,11 +1185,20 @@ export interface paths {
         /** @description The listing */
         200: {
           headers: {
+            /** @description Names this exact answer; send it back in If-None-Match */
+            ETag?: string;
             [name: string]: unknown;
           };
           content: {
             'application/json': components['schemas']['ListingWithVersions'];
           };
+        };
+        /** @description Not modified: the answer is still the one the If-None-Match ETag names */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description Invalid input; details lists each field path and problem */
         400: {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { KeyedHistogram } from './keyed-histogram.js';
 
 /** Bazaar's Prometheus metrics: one registry per Bazaar (API and worker in one process share it). */
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -20,13 +21,13 @@ export function createMetrics(sources: MetricsSources = {}) {
   const registers = [registry];
   return {
     registry,
-    httpRequestDuration: new Histogram({
-      name: 'bazaar_http_request_duration_seconds',
-      help: 'API requests by method, route template and status, with their latency',
-      labelNames: ['method', 'route', 'status'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    // Observed on every request: keyed by `method route status` (see src/api/middleware/http-metrics.ts).
+    httpRequestDuration: new KeyedHistogram(
+      'bazaar_http_request_duration_seconds',
+      'API requests by method, route template and status, with their latency',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
-    }),
+    ),
     workflowStarts: new Counter({
       name: 'bazaar_workflow_starts_total',
       help: 'Workflows this process started (not counting "already started"), by workflow type',

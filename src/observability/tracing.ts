@@ -6,13 +6,55 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SamplingResult,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
 
 /** Where traces go and under which service name. */
 export interface TracingOptions {
   /** The collector's OTLP/HTTP base URL; spans are posted to `<endpoint>/v1/traces`. */
   endpoint: string;
   serviceName: string;
+  /** The share of GET/HEAD requests that start a trace of their own (default 1: all); see TRACE_READS_RATIO. */
+  readsRatio?: number;
+}
+
+/**
+ * Decides whether a span that starts a trace is kept: an API read (a server span of a GET or HEAD) by
+ * its trace id at the given ratio, anything else (writes, which start workflows; workflow and activity
+ * spans) always. Wrapped in ParentBased, so a span with a parent follows the parent's decision.
+ */
+export class ReadsRatioSampler implements Sampler {
+  private readonly reads: TraceIdRatioBasedSampler;
+
+  constructor(private readonly ratio: number) {
+    this.reads = new TraceIdRatioBasedSampler(ratio);
+  }
+
+  shouldSample(
+    context: Context,
+    traceId: string,
+    _spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+  ): SamplingResult {
+    const method = attributes['http.request.method'];
+    if (spanKind === SpanKind.SERVER && (method === 'GET' || method === 'HEAD'))
+      return this.reads.shouldSample(context, traceId);
+    return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+  }
+
+  toString(): string {
+    return `ReadsRatioSampler{${this.ratio}}`;
+  }
 }
 
 /** Running tracing: what the Temporal worker needs for workflow spans, and how to stop. */
@@ -31,7 +73,11 @@ export function startTracing(options: TracingOptions): Tracing {
   const resource = new Resource({ 'service.name': options.serviceName });
   const exporter = new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, '')}/v1/traces` });
   const spanProcessor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 });
-  const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  const provider = new BasicTracerProvider({
+    resource,
+    spanProcessors: [spanProcessor],
+    sampler: new ParentBasedSampler({ root: new ReadsRatioSampler(options.readsRatio ?? 1) }),
+  });
   provider.register({
     contextManager: new AsyncLocalStorageContextManager(),
     propagator: new W3CTraceContextPropagator(),

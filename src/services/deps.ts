@@ -7,6 +7,7 @@ import type { ListingPage } from '../domain/catalog/repository.js';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import type { RuntimeRouter } from '../runtime/runtime-router.js';
+import type { RenderedJson } from './rendered-json.js';
 import type { StartWorkflowDeps } from '../temporal/start-workflow.js';
 
 /** What the use cases need: built once at start-up and shared by the API (and so the console and CLI). */
@@ -21,6 +22,8 @@ export interface ServiceDeps {
   apiKeys?: NotifiedCache<CachedKey>;
   /** Public listings' pages this process read (absent: every request reads PostgreSQL). */
   catalogPages?: NotifiedCache<ListingPage>;
+  /** Organisations' own listings, serialised, this process read (absent: every request reads PostgreSQL). */
+  ownListings?: NotifiedCache<RenderedJson>;
 }
 
 /** The part of the dependencies that starts workflows. */

@@ -46,8 +46,6 @@ export function authenticate(db: Db, keys?: NotifiedCache<CachedKey>): Middlewar
       c.set('principal', session.principal);
       c.set('session', { id: sessionId, idHash: session.idHash, expiresAt: session.expiresAt });
     }
-    const principal = c.get('principal');
-    c.set('logger', c.get('logger').child({ orgId: principal.orgId, keyId: principal.keyId }));
     await next();
   };
 }

@@ -26,15 +26,18 @@ export function methodLabel(method: string): string {
 /** Times every request into `bazaar_http_request_duration_seconds` by method, route template and status. */
 export function httpMetrics(metrics: Metrics): MiddlewareHandler {
   return async function httpMetricsMiddleware(c, next) {
-    const stop = metrics.httpRequestDuration.startTimer();
+    const started = performance.now();
     try {
       await next();
     } finally {
-      stop({
-        method: methodLabel(c.req.method),
-        route: routeLabel(matchedRoutes(c), c.req.path),
-        status: c.res.status,
-      });
+      const method = methodLabel(c.req.method);
+      const route = routeLabel(matchedRoutes(c), c.req.path);
+      const status = c.res.status;
+      metrics.httpRequestDuration.observe(
+        `${method} ${route} ${status}`,
+        () => ({ method, route, status }),
+        (performance.now() - started) / 1000,
+      );
     }
   };
 }

@@ -16,6 +16,11 @@ const jsonMediaType = /^application\/([\w.-]+\+)?json$/i;
 
 const cannotStore = (what: string) => `contains ${what}, which cannot be stored`;
 
+// A URL without these has nothing to find in its path or query: NUL and lone surrogates only arrive
+// percent-encoded (the HTTP parser refuses raw control characters), and the URL holds what it was sent as.
+// eslint-disable-next-line no-control-regex -- NUL is what is looked for
+const mayHoldUnstorable = /[%\u0000\ud800-\udfff]/;
+
 /** Problems in the path: each segment decoded as the router decodes parameters, named as `param.<name>`. */
 function pathProblems(c: Context): FieldProblem[] {
   const template = routePath(c, -1).split('/');
@@ -81,7 +86,7 @@ async function bodyProblems(c: Context): Promise<FieldProblem[]> {
  */
 export function refuseUnstorableInput(): MiddlewareHandler<AppEnv> {
   return async function refuseUnstorableInputMiddleware(c, next) {
-    const problems = [...pathProblems(c), ...queryProblems(c)];
+    const problems = mayHoldUnstorable.test(c.req.url) ? [...pathProblems(c), ...queryProblems(c)] : [];
     if (problems.length === 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD')
       problems.push(...(await bodyProblems(c)));
     if (problems.length > 0) throw invalidRequest(problems.slice(0, MAX_PROBLEMS));

@@ -1,12 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { asOrgPrincipal } from '../../domain/auth/principal.js';
-import { listOwnListings } from '../../domain/catalog/repository.js';
 import { createListingSchema } from '../../domain/catalog/schemas.js';
 import { createListing } from '../../services/create-listing.js';
-import { showListing } from '../../services/show-listing.js';
+import { renderOwnListings } from '../../services/own-listings.js';
+import { renderListing } from '../../services/show-listing.js';
 import { listingUsage } from '../../services/listing-usage.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
+import { sendRendered } from '../rendered-response.js';
 import { createRouter } from '../router.js';
 import { listingParamsSchema, listingSchema, listingWithVersionsSchema } from '../schemas.js';
 
@@ -20,14 +21,38 @@ const createListingRoute = createRoute({
   responses: { 201: jsonResponse(listingSchema, 'Created'), ...errorResponses(400, 401, 403, 409) },
 });
 
+// What a route answering with sendRendered documents: the ETag it sends, and 304 to If-None-Match.
+const entityTagged = {
+  parameters: [
+    {
+      name: 'If-None-Match',
+      in: 'header' as const,
+      required: false,
+      description: 'An ETag this route gave; 304 with no body while the answer is still that one',
+      schema: { type: 'string' as const },
+    },
+  ],
+  responses: {
+    304: { description: 'Not modified: the answer is still the one the If-None-Match ETag names' },
+  },
+};
+const etagHeader = {
+  ETag: {
+    description: 'Names this exact answer; send it back in If-None-Match',
+    schema: { type: 'string' as const },
+  },
+};
+
 const listOwnListingsRoute = createRoute({
   method: 'get',
   path: '/v1/listings',
   tags: ['listings'],
   summary: "The caller's organisation's own listings, every status",
   ...access('org-member'),
+  parameters: entityTagged.parameters,
   responses: {
-    200: jsonResponse(z.object({ listings: z.array(listingSchema) }), 'Listings'),
+    200: { ...jsonResponse(z.object({ listings: z.array(listingSchema) }), 'Listings'), headers: etagHeader },
+    ...entityTagged.responses,
     ...errorResponses(401, 403),
   },
 });
@@ -40,7 +65,12 @@ const getListingRoute = createRoute({
     'A listing with the versions the caller may see and its stats (ratings, installations, 30-day executions)',
   ...access('any-key'),
   request: { params: listingParamsSchema },
-  responses: { 200: jsonResponse(listingWithVersionsSchema, 'The listing'), ...errorResponses(401, 404) },
+  parameters: entityTagged.parameters,
+  responses: {
+    200: { ...jsonResponse(listingWithVersionsSchema, 'The listing'), headers: etagHeader },
+    ...entityTagged.responses,
+    ...errorResponses(401, 404),
+  },
 });
 
 const usageRoute = createRoute({
@@ -80,10 +110,11 @@ export function listingRoutes(deps: ApiDeps) {
     )
     .openapi(listOwnListingsRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
-      return c.json({ listings: await listOwnListings(deps.db, principal.orgId) }, 200);
+      return sendRendered(c, await renderOwnListings(deps, principal.orgId));
     })
     .openapi(getListingRoute, async (c) => {
-      return c.json(await showListing(deps, c.get('principal'), { listing: c.req.valid('param').id }), 200);
+      const input = { listing: c.req.valid('param').id };
+      return sendRendered(c, await renderListing(deps, c.get('principal'), input));
     })
     .openapi(usageRoute, async (c) => {
       const input = { listing: c.req.valid('param').id, days: c.req.valid('query').days };

@@ -130,6 +130,9 @@ export interface ListingPage {
 /** The NOTIFY channel on which a change to a listing's page is announced, naming the listing (migration 014). */
 export const CATALOG_CHANGES_CHANNEL = 'bazaar_catalog_changes';
 
+/** The NOTIFY channel on which a change to any of an organisation's listings is announced, naming the organisation (migration 017). */
+export const ORG_LISTINGS_CHANGES_CHANNEL = 'bazaar_org_listings_changes';
+
 /**
  * A listing's page in one round trip: the listing, every version (oldest first), the rows its
  * stats are read from (the listing's aggregates and the last `days` daily rollups) and the catalog
