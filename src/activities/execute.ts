@@ -200,6 +200,9 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
               tokensOut,
               durationMs: Math.round(result.durationMs),
               ...price,
+              // Kept apart within cost: billing puts the platform's tool charges on a line of their own.
+              toolCost: metered?.toolCost ?? '0',
+              toolTokens: metered?.toolTokens ?? 0,
               occurredAt: new Date(),
               source: 'platform' as const,
             },

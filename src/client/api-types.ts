@@ -7499,9 +7499,18 @@ export interface components {
       /** Format: uuid */
       listingId: string;
       listingSlug: string;
-      /** @enum {string} */
+      /**
+       * @description What the line charges for; adjustment kinds are late usage of an earlier month; tool_usage is the platform gateway's tool charges (at the tools' prices), kept apart from the listing's own usage
+       * @enum {string}
+       */
       kind:
-        'usage' | 'free_allowance' | 'subscription' | 'one_time' | 'adjustment' | 'adjustment_free_allowance';
+        | 'usage'
+        | 'free_allowance'
+        | 'subscription'
+        | 'one_time'
+        | 'adjustment'
+        | 'adjustment_free_allowance'
+        | 'tool_usage';
       /** @description The month charged for (earlier than the invoice for late usage) */
       servicePeriod: string;
       description: string;
@@ -7523,7 +7532,7 @@ export interface components {
       period: string;
       currency: string;
       lines: number;
-      /** @description Billed to consumers, integer minor units */
+      /** @description Billed to consumers for the listing, integer minor units (the gateway's tool charges excluded) */
       grossMinor: number;
       platformFeeMinor: number;
       /** @description grossMinor − platformFeeMinor, exactly */

@@ -75,8 +75,9 @@ const statusesOf = (runs: WorkflowHandle[]) =>
 /**
  * Checks the invariants of every invoice of an organisation: the total is the sum of its lines; every
  * usage or adjustment line is its own exact amount rounded once; per listing, service month and
- * currency, the lines add up exactly to the raw usage events of every month invoiced so far (so a
- * lone line is the events' exact cost rounded once); and payout + fee = amount.
+ * currency, the lines (tool lines included) add up exactly to the raw usage events of every month
+ * invoiced so far (so a lone line is the events' exact cost rounded once), and the tool lines to
+ * their tool cost; payout + fee = amount, and a tool line pays out nothing.
  */
 export async function expectInvoicesReproduce(db: Db, orgId: string) {
   const totals = await db.query(
@@ -88,7 +89,7 @@ export async function expectInvoicesReproduce(db: Db, orgId: string) {
   const rounding = await db.query(
     `SELECT l.amount_minor::text AS billed, round(l.amount_exact * 10::numeric ^ i.currency_exponent)::text AS exact
      FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
-     WHERE i.org_id = $1 AND l.kind IN ('usage', 'adjustment')`,
+     WHERE i.org_id = $1 AND l.kind IN ('usage', 'adjustment', 'tool_usage')`,
     [orgId],
   );
   expect(rounding.rows.length).toBeGreaterThan(0);
@@ -99,20 +100,25 @@ export async function expectInvoicesReproduce(db: Db, orgId: string) {
   const sums = await db.query(
     `WITH lines AS (
        SELECT l.listing_id, l.service_period AS month, i.currency, count(*)::int AS lines,
-              sum(l.invocations) AS invocations, sum(l.tokens) AS tokens, sum(l.amount_exact) AS exact,
-              sum(l.amount_minor) AS minor
+              sum(l.invocations) AS invocations, sum(l.tokens) FILTER (WHERE l.kind <> 'tool_usage') AS tokens,
+              sum(l.amount_exact) AS exact, sum(l.amount_minor) AS minor,
+              COALESCE(sum(l.amount_exact) FILTER (WHERE l.kind = 'tool_usage'), 0) AS tool_exact,
+              COALESCE(sum(l.tokens) FILTER (WHERE l.kind = 'tool_usage'), 0) AS tool_tokens
        FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
-       WHERE i.org_id = $1 AND l.kind IN ('usage', 'adjustment')
+       WHERE i.org_id = $1 AND l.kind IN ('usage', 'adjustment', 'tool_usage')
        GROUP BY 1, 2, 3
      ), raw AS (
        SELECT listing_id, date_trunc('month', occurred_at AT TIME ZONE 'UTC')::date AS month, currency,
-              sum(invocations) AS invocations, sum(tokens_in::bigint + tokens_out) AS tokens, sum(cost) AS cost
+              sum(invocations) AS invocations, sum(tokens_in::bigint + tokens_out) AS tokens, sum(cost) AS cost,
+              sum(tool_cost) AS tool_cost, sum(tool_tokens) AS tool_tokens
        FROM usage_events WHERE org_id = $1
        GROUP BY 1, 2, 3
      )
      SELECT l.lines, l.invocations::text AS line_invocations, r.invocations::text AS raw_invocations,
             l.tokens::text AS line_tokens, r.tokens::text AS raw_tokens, l.exact::text AS line_exact,
             r.cost::text AS raw_exact, l.minor::text AS line_minor,
+            l.tool_exact::numeric(30, 10)::text AS line_tool_exact, r.tool_cost::numeric(30, 10)::text AS raw_tool_exact,
+            l.tool_tokens::text AS line_tool_tokens, r.tool_tokens::text AS raw_tool_tokens,
             round(r.cost * 10::numeric ^ currency_exponent(r.currency))::text AS raw_minor
      FROM lines l FULL JOIN raw r USING (listing_id, month, currency)
      WHERE COALESCE(l.month, r.month) <= (SELECT max(period) FROM invoices WHERE org_id = $1)`,
@@ -123,12 +129,15 @@ export async function expectInvoicesReproduce(db: Db, orgId: string) {
     expect(row.line_invocations).toBe(row.raw_invocations);
     expect(row.line_tokens).toBe(row.raw_tokens);
     expect(row.line_exact).toBe(row.raw_exact);
+    expect(row.line_tool_exact).toBe(row.raw_tool_exact);
+    expect(row.line_tool_tokens).toBe(row.raw_tool_tokens);
     if (row.lines === 1) expect(row.line_minor).toBe(row.raw_minor);
   }
   const split = await db.query(
     `SELECT count(*)::int AS bad FROM invoice_lines
      WHERE org_id = $1 AND (payout_minor + platform_fee_minor <> amount_minor
-       OR platform_fee_minor <> round(amount_minor * platform_fee_percent / 100))`,
+       OR platform_fee_minor <> round(amount_minor * platform_fee_percent / 100)
+       OR (kind = 'tool_usage' AND payout_minor <> 0))`,
     [orgId],
   );
   expect(split.rows[0].bad).toBe(0);
@@ -451,6 +460,115 @@ describe('monthly billing', () => {
       expect(none.status).toBe(200);
       expect(none.body.payouts).toEqual([]);
     }
+  });
+
+  it("bills the gateway's tool charges on a line of their own that pays the publisher nothing", async () => {
+    const toolPublisher = await h.createOrg('tool publisher');
+    const toolConsumer = await h.createOrg('tool consumer');
+    const orgId = toolConsumer.org.id;
+    const listing = await seedPublishedListing(h.db, {
+      publisherOrgId: toolPublisher.org.id,
+      name: 'tooled',
+      category: 'billing',
+    });
+    const installationId = await seedActiveInstallation(h.db, {
+      orgId,
+      listing,
+      pricing: { model: 'usage_based', pricePerInvocation: 0.02, pricePer1kTokens: 1 },
+      openedAt: '2026-11-01T00:00:00Z',
+    });
+    // Each run: the listing's 0.02 + 120 tokens at 1 per 1k = 0.14, and its priced tool calls' 0.0845.
+    const run = (count: number, occurredAt: string) =>
+      seedUsage(h.db, {
+        orgId,
+        installationId,
+        listingId: listing.id,
+        count,
+        tokensIn: 100,
+        tokensOut: 20,
+        cost: '0.2245',
+        toolCost: '0.0845',
+        toolTokens: 120,
+        occurredAt,
+      });
+    await run(3, '2026-11-10T00:00:00Z');
+    const lines = async (period: string) =>
+      (
+        await h.db.query(
+          `SELECT l.kind, to_char(l.service_period, 'YYYY-MM') AS service, l.description, l.tokens::int,
+                  l.amount_minor::int AS amount, l.platform_fee_minor::int AS fee, l.payout_minor::int AS payout
+           FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+           WHERE i.org_id = $1 AND i.period = $2::date ORDER BY l.kind, l.service_period`,
+          [orgId, `${period}-01`],
+        )
+      ).rows;
+
+    const november = await buildTenantInvoices(h.db, {
+      orgId,
+      period: '2026-11',
+      platformFeePercent: '20',
+      finalize: true,
+    });
+    // 3 × 0.2245 = 0.6735 in all: the listing's 0.42 and the tools' 0.2535 (25.35 → 25).
+    expect(november).toMatchObject([{ currency: 'usd', totalMinor: '67' }]);
+    expect(await lines('2026-11')).toEqual([
+      {
+        kind: 'tool_usage',
+        service: '2026-11',
+        description: 'tooled: gateway tool usage, 360 tokens',
+        tokens: 360,
+        amount: 25,
+        fee: 25,
+        payout: 0,
+      },
+      {
+        kind: 'usage',
+        service: '2026-11',
+        description: 'tooled: 3 invocations, 360 tokens',
+        tokens: 360,
+        amount: 42,
+        fee: 8, // 8.4
+        payout: 34,
+      },
+    ]);
+    const shown = await h.request('GET', '/v1/invoices?period=2026-11', { token: toolConsumer.token });
+    expect(shown.status).toBe(200);
+    expect(shown.body.invoices[0].lines.map((line: any) => [line.kind, line.amountMinor]).sort()).toEqual([
+      ['tool_usage', 25],
+      ['usage', 42],
+    ]);
+
+    // Late usage of November and December's own: the tool charges stay apart on both.
+    await run(1, '2026-11-30T00:00:00Z');
+    await run(1, '2026-12-03T00:00:00Z');
+    await buildTenantInvoices(h.db, { orgId, period: '2026-12', platformFeePercent: '20', finalize: true });
+    expect(
+      (await lines('2026-12')).map((line) => [
+        line.kind,
+        line.service,
+        line.amount,
+        line.payout,
+        line.description,
+      ]),
+    ).toEqual([
+      ['adjustment', '2026-11', 14, 11, 'tooled: late usage of 2026-11, 1 invocations, 120 tokens'],
+      ['tool_usage', '2026-11', 8, 0, 'tooled: gateway tool usage of 2026-11, 120 tokens'],
+      ['tool_usage', '2026-12', 8, 0, 'tooled: gateway tool usage, 120 tokens'],
+      ['usage', '2026-12', 14, 11, 'tooled: 1 invocations, 120 tokens'],
+    ]);
+    const unbilled = await h.db.query(
+      `SELECT count(*)::int AS n FROM usage_monthly
+       WHERE org_id = $1 AND (tool_cost, tool_tokens) IS DISTINCT FROM (billed_tool_cost, billed_tool_tokens)`,
+      [orgId],
+    );
+    expect(unbilled.rows[0].n).toBe(0);
+    await expectInvoicesReproduce(h.db, orgId);
+
+    // The publisher's payout counts its listing's own lines only.
+    const payouts = await h.request('GET', '/v1/payouts?period=2026-11', { token: toolPublisher.token });
+    expect(payouts.body.payouts).toMatchObject([
+      { listingId: listing.id, lines: 1, grossMinor: 42, platformFeeMinor: 8, payoutMinor: 34 },
+    ]);
   });
 
   it("shows no other organisation's invoices: an empty list and 404", async () => {

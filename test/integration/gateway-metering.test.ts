@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/api/listen.js';
+import { buildTenantInvoices } from '../../src/domain/billing/build-invoices.js';
 import { createLogger } from '../../src/logger.js';
 import { LocalRuntimeDriver } from '../../src/runtime/local/local-runtime-driver.js';
 import type {
@@ -251,7 +252,7 @@ describe('gateway metering through the execute activity', () => {
     };
     const show = async (id: string) =>
       (await h.call('GET', `/v1/executions/${id}`, { token: consumer.token })) as Record<string, any>;
-    return { run, show };
+    return { run, show, orgId: consumer.org.id };
   }
 
   const usageEvents = async (executionId: string) =>
@@ -279,6 +280,59 @@ describe('gateway metering through the execute activity', () => {
     ]);
     const calls = await h.db.query('SELECT cost::text FROM tool_calls WHERE execution_id = $1', [id]);
     expect(calls.rows).toEqual([{ cost: '0.0185000000' }, { cost: '0.0185000000' }]);
+    // The tools' part of the event's cost is kept apart, with the tokens of those calls.
+    const toolPart = async (executionId: string) =>
+      (
+        await h.db.query(
+          'SELECT tool_cost::text, tool_tokens FROM usage_events WHERE execution_id = $1 ORDER BY invocations DESC',
+          [executionId],
+        )
+      ).rows;
+    expect(await toolPart(id)).toEqual([{ tool_cost: '0.0370000000', tool_tokens: 44 }]);
+
+    // A priced stream outliving its run: its own event keeps its tool charge apart as well.
+    const lateId = await agent.run({ calls: 1, model: 'gpt-priced', lateStreamPauseMs: 6_000 });
+    await waitFor(async () => (await usageEvents(lateId)).length === 2, 'the late priced stream billed');
+    expect(await toolPart(lateId)).toEqual([
+      { tool_cost: '0.0185000000', tool_tokens: 22 },
+      { tool_cost: '0.0185000000', tool_tokens: 22 },
+    ]);
+
+    // Billed monthly: the listing's line holds its own price (88 tokens at 1 per 1k), the tools'
+    // charges (4 calls × 0.0185) a line of their own, all platform fee, nothing paid out.
+    const period = new Date().toISOString().slice(0, 7);
+    const [invoice] = await buildTenantInvoices(h.db, {
+      orgId: agent.orgId,
+      period,
+      platformFeePercent: '20',
+      finalize: true,
+    });
+    expect(invoice).toMatchObject({ currency: 'usd', totalMinor: '16' }); // 0.088 + 0.074 = 0.162
+    const lines = await h.db.query(
+      `SELECT kind, description, tokens::int, amount_minor::int AS amount, platform_fee_minor::int AS fee,
+              payout_minor::int AS payout
+       FROM invoice_lines WHERE invoice_id = $1 ORDER BY kind`,
+      [invoice!.invoiceId],
+    );
+    const name = lines.rows[0].description.split(':')[0];
+    expect(lines.rows).toEqual([
+      {
+        kind: 'tool_usage',
+        description: `${name}: gateway tool usage, 88 tokens`,
+        tokens: 88,
+        amount: 7,
+        fee: 7,
+        payout: 0,
+      },
+      {
+        kind: 'usage',
+        description: `${name}: 2 invocations, 88 tokens`,
+        tokens: 88,
+        amount: 9,
+        fee: 2,
+        payout: 7,
+      },
+    ]);
 
     // A tool without prices adds nothing: the listing's price alone.
     const plain = await installedAgent([tool]);

@@ -165,6 +165,9 @@ export async function seedUsage(
     currency?: string;
     tokensIn?: number;
     tokensOut?: number;
+    /** The part of cost that is gateway tool charges, and the tokens of those calls. */
+    toolCost?: string;
+    toolTokens?: number;
   },
 ): Promise<void> {
   const inserted = await insertUsageEvents(
@@ -180,6 +183,8 @@ export async function seedUsage(
       tokensOut: input.tokensOut ?? 0,
       durationMs: 0,
       cost: input.cost,
+      toolCost: input.toolCost,
+      toolTokens: input.toolTokens,
       currency: input.currency ?? 'usd',
       occurredAt: new Date(input.occurredAt),
       source: 'platform' as const,

@@ -17,7 +17,11 @@ const lineSchema = z
     id: z.uuid(),
     listingId: z.uuid(),
     listingSlug: z.string(),
-    kind: z.enum(invoiceLineKinds),
+    kind: z.enum(invoiceLineKinds).openapi({
+      description:
+        'What the line charges for; adjustment kinds are late usage of an earlier month; tool_usage is the ' +
+        "platform gateway's tool charges (at the tools' prices), kept apart from the listing's own usage",
+    }),
     servicePeriod: z
       .string()
       .openapi({ description: 'The month charged for (earlier than the invoice for late usage)' }),

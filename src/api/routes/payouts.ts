@@ -13,7 +13,10 @@ const payoutSchema = z
     period: z.string().openapi({ description: 'The invoices’ billing period, YYYY-MM' }),
     currency: z.string(),
     lines: z.number().int(),
-    grossMinor: z.number().int().openapi({ description: 'Billed to consumers, integer minor units' }),
+    grossMinor: z.number().int().openapi({
+      description:
+        "Billed to consumers for the listing, integer minor units (the gateway's tool charges excluded)",
+    }),
     platformFeeMinor: z.number().int(),
     payoutMinor: z.number().int().openapi({ description: 'grossMinor − platformFeeMinor, exactly' }),
     gross: z.string(),

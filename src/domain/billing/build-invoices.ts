@@ -49,6 +49,8 @@ SELECT DISTINCT currency FROM (
 // billed before, and move their billed amounts up to the locked sums; plus the free allowance,
 // subscriptions and one-time fees. Every line's amount is rounded once, half away from zero, to
 // minor units; the platform fee ($3 percent) is rounded the same way and the payout is the rest.
+// The gateway's tool charges go on a 'tool_usage' line per listing and service period, all platform
+// fee (the platform runs and prices the tools); the listing's usage line holds only its own price.
 // The free allowance of late usage counts the invocations earlier invoices billed for the same
 // listing and service period, so only what is left of it is granted.
 const LINES = `
@@ -60,10 +62,11 @@ inv AS (SELECT id, currency, currency_exponent FROM invoices WHERE org_id = $1 A
 -- never deadlock. A currency that appeared since the invoices were created stays for the next run.
 locked AS (
   SELECT inv.id AS invoice_id, u.installation_id, u.month, u.currency, u.listing_id, u.events, u.invocations,
-         u.tokens_in, u.tokens_out, u.cost,
+         u.tokens_in, u.tokens_out, u.cost, u.tool_cost, u.tool_tokens,
          u.invocations - u.billed_invocations AS new_invocations,
          (u.tokens_in - u.billed_tokens_in) + (u.tokens_out - u.billed_tokens_out) AS new_tokens,
-         u.cost - u.billed_cost AS new_cost
+         u.cost - u.billed_cost AS new_cost,
+         u.tool_cost - u.billed_tool_cost AS new_tool_cost, u.tool_tokens - u.billed_tool_tokens AS new_tool_tokens
   FROM usage_monthly u JOIN inv ON inv.currency = u.currency
   WHERE u.org_id = $1 AND u.month <= $2::date AND u.events > u.billed_events
   ORDER BY u.installation_id, u.month, u.currency
@@ -71,14 +74,17 @@ locked AS (
 ),
 marked AS (
   UPDATE usage_monthly u SET billed_events = l.events, billed_invocations = l.invocations,
-    billed_tokens_in = l.tokens_in, billed_tokens_out = l.tokens_out, billed_cost = l.cost
+    billed_tokens_in = l.tokens_in, billed_tokens_out = l.tokens_out, billed_cost = l.cost,
+    billed_tool_cost = l.tool_cost, billed_tool_tokens = l.tool_tokens
   FROM locked l
   WHERE u.installation_id = l.installation_id AND u.month = l.month AND u.currency = l.currency
 ),
--- Several installations of one listing add up to one line per listing and service month.
+-- Several installations of one listing add up to one line per listing and service month. The
+-- gateway's tool charges (part of the cost) are the platform's: the listing's line holds the rest.
 usage AS (
   SELECT invoice_id, listing_id, month AS service_period, sum(new_invocations) AS invocations,
-         sum(new_tokens) AS tokens, sum(new_cost) AS amount
+         sum(new_tokens) AS tokens, sum(new_cost - new_tool_cost) AS amount, sum(new_tool_cost) AS tool_amount,
+         sum(new_tool_tokens) AS tool_tokens
   FROM locked GROUP BY 1, 2, 3
 ),
 allowance_terms AS (
@@ -147,6 +153,9 @@ charges AS (
   UNION ALL
   SELECT invoice_id, listing_id, 'one_time', service_period, installations, 0, NULL, amount, 1
   FROM one_time
+  UNION ALL
+  SELECT invoice_id, listing_id, 'tool_usage', service_period, 0, tool_tokens, NULL, tool_amount, 1
+  FROM usage WHERE tool_amount <> 0
 ),
 -- Rounded from the exact fraction (proration divides by the month's days), never from a rounded value.
 priced AS (
@@ -156,8 +165,12 @@ priced AS (
   JOIN inv ON inv.id = c.invoice_id
   JOIN listings l ON l.id = c.listing_id
 ),
+-- The platform operates and prices the gateway's tools: their whole line is its fee.
 feed AS (
-  SELECT p.*, round(p.amount_minor * $3::numeric / 100)::bigint AS fee_minor FROM priced p
+  SELECT p.*, CASE WHEN p.kind = 'tool_usage' THEN 100 ELSE $3::numeric END AS fee_percent,
+         CASE WHEN p.kind = 'tool_usage' THEN p.amount_minor
+              ELSE round(p.amount_minor * $3::numeric / 100)::bigint END AS fee_minor
+  FROM priced p
 )
 INSERT INTO invoice_lines (invoice_id, org_id, listing_id, publisher_org_id, kind, service_period, description,
                            invocations, tokens, days, amount_exact, amount_minor, platform_fee_percent,
@@ -172,9 +185,13 @@ SELECT f.invoice_id, $1, f.listing_id, f.publisher_org_id, f.kind, f.service_per
                                                       f.invocations, to_char(f.service_period, 'YYYY-MM'))
          WHEN 'subscription' THEN format('%s: subscription, %s of %s days', f.listing_name, f.days,
                                          f.denominator)
+         WHEN 'tool_usage' THEN CASE WHEN f.service_period = $2::date
+           THEN format('%s: gateway tool usage, %s tokens', f.listing_name, f.tokens)
+           ELSE format('%s: gateway tool usage of %s, %s tokens', f.listing_name,
+                       to_char(f.service_period, 'YYYY-MM'), f.tokens) END
          ELSE format('%s: one-time fee, %s installation(s)', f.listing_name, f.invocations)
        END,
-       f.invocations, f.tokens, f.days, f.numerator / f.denominator, f.amount_minor, $3::numeric, f.fee_minor,
+       f.invocations, f.tokens, f.days, f.numerator / f.denominator, f.amount_minor, f.fee_percent, f.fee_minor,
        f.amount_minor - f.fee_minor,
        format('bazaar:%s:%s:%s:%s:%s:%s', $1, to_char($2::date, 'YYYY-MM'), f.currency, f.kind, f.listing_id,
               to_char(f.service_period, 'YYYY-MM'))

@@ -4,7 +4,10 @@ import { recordEvent } from '../events/repository.js';
 import { formatMinor, minorToNumber } from './money.js';
 import { periodStartDate } from './period.js';
 
-/** What an invoice line charges for; late usage of an earlier month comes as adjustment kinds. */
+/**
+ * What an invoice line charges for; late usage of an earlier month comes as adjustment kinds;
+ * tool_usage is the gateway's tool charges, the platform's (its fee is the whole line, no payout).
+ */
 export const invoiceLineKinds = [
   'usage',
   'free_allowance',
@@ -12,6 +15,7 @@ export const invoiceLineKinds = [
   'one_time',
   'adjustment',
   'adjustment_free_allowance',
+  'tool_usage',
 ] as const;
 
 /** One invoice line as the API shows it. */
@@ -254,7 +258,8 @@ export interface Payout {
 
 /**
  * A publisher's revenue per listing, period (of the invoice) and currency, from the lines of final
- * invoices: gross billed, platform fee, and payout (payout + fee = gross exactly).
+ * invoices: gross billed, platform fee, and payout (payout + fee = gross exactly). The gateway's
+ * tool charges are the platform's, not the listing's revenue: their lines are left out.
  */
 export async function listPayouts(
   db: Queryable,
@@ -269,6 +274,7 @@ export async function listPayouts(
      JOIN invoices i ON i.id = l.invoice_id
      JOIN listings li ON li.id = l.listing_id
      WHERE l.publisher_org_id = $1 AND i.status = 'final' AND ($2::date IS NULL OR i.period = $2::date)
+       AND l.kind <> 'tool_usage'
      GROUP BY 1, 2, 3, 4, 5
      ORDER BY 3 DESC, 2, 4`,
     [publisherOrgId, filter.period ? periodStartDate(filter.period) : null],

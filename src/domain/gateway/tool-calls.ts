@@ -69,6 +69,7 @@ WHERE c.settled`;
 const LATE_CALLS = `
 SELECT t.call_id, t.org_id, t.installation_id, i.listing_id, t.execution_id, t.tokens_in, t.tokens_out,
        t.duration_ms, t.cost::text AS tool_cost,
+       CASE WHEN t.cost > 0 THEN t.tokens_in + t.tokens_out ELSE 0 END AS tool_tokens,
        ((CASE WHEN e.status = 'succeeded' THEN COALESCE(usage_cost(m.pricing, 0, t.tokens_in + t.tokens_out), 0)
               ELSE 0 END) + t.cost)::text AS cost,
        COALESCE(m.pricing->>'currency', 'usd') AS currency
@@ -128,6 +129,8 @@ async function billLateCalls(tx: pg.PoolClient, callIds: string[]): Promise<stri
     tokensOut: row.tokens_out,
     durationMs: 0,
     cost: row.cost,
+    toolCost: row.tool_cost,
+    toolTokens: row.tool_tokens,
     currency: row.currency,
     occurredAt,
     source: 'platform',
@@ -189,12 +192,13 @@ export async function listToolCalls(db: Queryable, executionId: string): Promise
 /**
  * Settles what the gateway measured for an execution, in the transaction that bills its run: its
  * tokens are marked settled under their row locks (a call recorded after this bills itself), then
- * its calls, tokens and what they cost at their tools' prices are summed. Exact decimal cost.
+ * its calls, tokens and what they cost at their tools' prices are summed, and the tokens of the
+ * priced calls (what billing lists on the tool line). Exact decimal cost.
  */
 export async function settleMeteredUsage(
   tx: pg.PoolClient,
   executionId: string,
-): Promise<{ calls: number; tokensIn: number; tokensOut: number; toolCost: string }> {
+): Promise<{ calls: number; tokensIn: number; tokensOut: number; toolCost: string; toolTokens: number }> {
   await tx.query(
     `UPDATE gateway_tokens SET settled_at = COALESCE(settled_at, now()) WHERE token_sha256 IN (
        SELECT token_sha256 FROM gateway_tokens WHERE execution_id = $1 ORDER BY token_sha256 FOR UPDATE)`,
@@ -202,7 +206,8 @@ export async function settleMeteredUsage(
   );
   const { rows } = await tx.query(
     `SELECT count(*)::int AS calls, COALESCE(sum(tokens_in), 0)::bigint AS tokens_in,
-            COALESCE(sum(tokens_out), 0)::bigint AS tokens_out, COALESCE(sum(cost), 0)::text AS tool_cost
+            COALESCE(sum(tokens_out), 0)::bigint AS tokens_out, COALESCE(sum(cost), 0)::text AS tool_cost,
+            COALESCE(sum(tokens_in + tokens_out) FILTER (WHERE cost > 0), 0)::bigint AS tool_tokens
      FROM tool_calls WHERE execution_id = $1`,
     [executionId],
   );
@@ -211,5 +216,6 @@ export async function settleMeteredUsage(
     tokensIn: Number(rows[0].tokens_in),
     tokensOut: Number(rows[0].tokens_out),
     toolCost: rows[0].tool_cost,
+    toolTokens: Number(rows[0].tool_tokens),
   };
 }
