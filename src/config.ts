@@ -82,6 +82,11 @@ const configSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   DATA_DIR: z.string().min(1).default('.data'),
+  /**
+   * Where the API keeps the in-process vector index's snapshot between starts (a cache: without it the
+   * index is rebuilt from PostgreSQL); default <DATA_DIR>/search-index, `off` to rebuild at every start.
+   */
+  SEARCH_INDEX_DIR: z.string().min(1).optional(),
   REVIEW_TIMEOUT_SECONDS: z.coerce
     .number()
     .int()
@@ -247,6 +252,8 @@ function toConfig(env: z.infer<typeof configSchema>) {
     },
     adminToken: env.ADMIN_TOKEN,
     dataDir: env.DATA_DIR,
+    searchIndexDir:
+      env.SEARCH_INDEX_DIR === 'off' ? null : (env.SEARCH_INDEX_DIR ?? `${env.DATA_DIR}/search-index`),
     reviewTimeoutSeconds: env.REVIEW_TIMEOUT_SECONDS,
     executionSyncWaitSeconds: env.EXECUTION_SYNC_WAIT_SECONDS,
     executionRateLimitPerMinute: env.EXECUTION_RATE_LIMIT_PER_MINUTE,

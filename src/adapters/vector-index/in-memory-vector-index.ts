@@ -27,6 +27,9 @@ export interface InMemoryVectorIndexOptions {
   engine?: VectorGraphEngine;
 }
 
+/** One node of a snapshot: the point it holds, or null for a removed node (a tombstone). */
+export type SnapshotNode = { id: string; payload: VectorPayload } | null;
+
 /** The HNSW implementations the in-process index can use. */
 export type VectorGraphEngine = 'hnswlib' | 'javascript';
 
@@ -50,7 +53,8 @@ export function defaultVectorGraphEngine(): VectorGraphEngine {
 }
 
 /**
- * The default vector index: an HNSW graph in this process, rebuilt from PostgreSQL at start.
+ * The default vector index: an HNSW graph in this process, rebuilt from PostgreSQL at start or read
+ * back from a snapshot (hnswlib engine only).
  * Filters with few candidates (a category, a tag, one organisation's private listings) are answered
  * by an exact scan of those candidates, which is both faster and exact; broad filters walk the graph.
  */
@@ -164,13 +168,52 @@ export class InMemoryVectorIndex implements VectorIndex {
 
   async close(): Promise<void> {}
 
+  /**
+   * The native graph and each node's point, for a snapshot (vector-index-snapshot.ts); null with the
+   * JavaScript engine, whose graph is not persisted.
+   */
+  snapshotContents(): { graph: NativeHnswGraph; nodes: SnapshotNode[] } | null {
+    if (!(this.graph instanceof NativeHnswGraph)) return null;
+    const nodes = Array.from({ length: this.graph.nodeCount }, (_, node): SnapshotNode => {
+      const id = this.idByNode[node];
+      return id === undefined ? null : { id, payload: this.payloadByNode[node]! };
+    });
+    return { graph: this.graph, nodes };
+  }
+
+  /** Replaces the whole contents with a snapshot's graph and the point of each of its nodes. */
+  restoreContents(graph: NativeHnswGraph, nodes: SnapshotNode[]): void {
+    if (this.engine !== 'hnswlib') throw new Error(`a ${this.engine} index cannot load an hnswlib graph`);
+    if (graph.nodeCount !== nodes.length || graph.dimensions !== this.dimensions)
+      throw new Error('the snapshot graph does not match its nodes');
+    const nodeById = new Map<string, number>();
+    nodes.forEach((point, node) => {
+      if (point && nodeById.has(point.id)) throw new Error(`the snapshot holds ${point.id} twice`);
+      if (point) nodeById.set(point.id, node);
+      if (!point !== graph.isRemoved(node))
+        throw new Error(`the snapshot's node ${node} is not as its graph`);
+    });
+    this.graph = graph;
+    this.nodeById.clear();
+    this.idByNode = [];
+    this.payloadByNode = [];
+    this.postings.clear();
+    nodes.forEach((point, node) => {
+      if (point) this.place(node, point.id, point.payload);
+    });
+  }
+
   private insert(point: VectorPoint): void {
     this.removeById(point.id);
     const node = this.graph.add(normalizeVector(point.vector));
-    this.nodeById.set(point.id, node);
-    this.idByNode[node] = point.id;
-    this.payloadByNode[node] = point.payload;
-    for (const key of postingKeys(point.payload)) {
+    this.place(node, point.id, point.payload);
+  }
+
+  private place(node: number, id: string, payload: VectorPayload): void {
+    this.nodeById.set(id, node);
+    this.idByNode[node] = id;
+    this.payloadByNode[node] = payload;
+    for (const key of postingKeys(payload)) {
       let posting = this.postings.get(key);
       if (!posting) this.postings.set(key, (posting = new Set()));
       posting.add(node);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../../db/pool.js';
 import { readListingsStats, type ListingStats } from '../catalog/listing-stats.js';
 import type { VectorFilter, VectorPoint } from '../../adapters/vector-index/index.js';
+import type { VectorPayload } from '../../adapters/vector-index/vector-index.js';
 import type { RankedCandidate } from './hybrid-fusion.js';
 import type { QualitySignals } from './quality-tie-break.js';
 import {
@@ -113,6 +114,58 @@ export async function versionsMissingEmbedding(
   return rows.map((row) => row.id as string);
 }
 
+/** A vector index point with its stamp, which changes whenever the point must be replaced. */
+export interface StampedPoint extends VectorPoint {
+  stamp: string;
+}
+
+// One row per listing with a searchable point: its latest version's embedding by the model.
+function indexRowsSql(columns: string): string {
+  return `SELECT l.id, l.org_id, l.visibility, l.category, l.tags, l.rating_average, v.id AS version_id,
+            v.manifest->'pricing'->>'model' AS pricing_model, e.text_sha256${columns}
+     FROM listings l
+     JOIN listing_versions v ON v.id = l.latest_version_id
+     JOIN version_embeddings e ON e.version_id = v.id AND e.model = $1
+     WHERE $2::uuid[] IS NULL OR l.id = ANY($2::uuid[])`;
+}
+
+function indexPayload(row: QueryResultRow, model: string): VectorPayload {
+  return {
+    listingId: row.id,
+    versionId: row.version_id,
+    orgId: row.org_id,
+    visibility: row.visibility,
+    published: true,
+    category: row.category,
+    pricingModel: row.pricing_model,
+    tags: row.tags,
+    rating: row.rating_average === null ? null : Number(row.rating_average),
+    embeddingModel: model,
+  };
+}
+
+// The embedded text's hash and the payload: the same stamp means the same vector and payload.
+function indexStamp(textSha256: string, payload: VectorPayload): string {
+  return createHash('sha256')
+    .update(JSON.stringify([textSha256, payload]))
+    .digest('base64url');
+}
+
+/**
+ * The stamp of each listing's index point, without reading vectors: what the index sync compares
+ * to its own to fetch only the points that changed. Limited to the given listings when passed.
+ */
+export async function loadIndexStamps(
+  db: Queryable,
+  model: string,
+  listingIds?: string[],
+): Promise<Map<string, string>> {
+  const { rows } = await db.query(indexRowsSql(''), [model, listingIds ?? null]);
+  return new Map(
+    rows.map((row) => [row.id as string, indexStamp(row.text_sha256, indexPayload(row, model))]),
+  );
+}
+
 /**
  * Vector index points, one per listing: the embedding (by this model) of the listing's latest
  * published version. Limited to the given listings when listingIds is passed.
@@ -121,33 +174,18 @@ export async function loadIndexPoints(
   db: Queryable,
   model: string,
   listingIds?: string[],
-): Promise<VectorPoint[]> {
-  const { rows } = await db.query(
-    `SELECT l.id, l.org_id, l.visibility, l.category, l.tags, l.rating_average, v.id AS version_id,
-            v.manifest->'pricing'->>'model' AS pricing_model, e.vector::text AS vector
-     FROM listings l
-     JOIN listing_versions v ON v.id = l.latest_version_id
-     JOIN version_embeddings e ON e.version_id = v.id AND e.model = $1
-     WHERE $2::uuid[] IS NULL OR l.id = ANY($2::uuid[])`,
-    [model, listingIds ?? null],
-  );
-  return rows.map((row) => ({
-    id: row.id,
-    // As text, parsed with JSON.parse: node-pg's real[] parser was the start-up rebuild's largest cost.
-    vector: Float32Array.from(JSON.parse(`[${(row.vector as string).slice(1, -1)}]`) as number[]),
-    payload: {
-      listingId: row.id,
-      versionId: row.version_id,
-      orgId: row.org_id,
-      visibility: row.visibility,
-      published: true,
-      category: row.category,
-      pricingModel: row.pricing_model,
-      tags: row.tags,
-      rating: row.rating_average === null ? null : Number(row.rating_average),
-      embeddingModel: model,
-    },
-  }));
+): Promise<StampedPoint[]> {
+  const { rows } = await db.query(indexRowsSql(', e.vector::text AS vector'), [model, listingIds ?? null]);
+  return rows.map((row) => {
+    const payload = indexPayload(row, model);
+    return {
+      id: row.id,
+      // As text, parsed with JSON.parse: node-pg's real[] parser was the start-up rebuild's largest cost.
+      vector: Float32Array.from(JSON.parse(`[${(row.vector as string).slice(1, -1)}]`) as number[]),
+      payload,
+      stamp: indexStamp(row.text_sha256, payload),
+    };
+  });
 }
 
 /**

@@ -25,7 +25,8 @@ export function createVectorIndex(
 
 /**
  * Starts the API's search stack: the configured embedder (cached for repeated queries), the vector
- * index rebuilt from PostgreSQL and kept in sync with it, and the search service over both.
+ * index loaded from its snapshot or rebuilt from PostgreSQL and kept in sync with it, and the search
+ * service over both.
  */
 export async function startSearch(input: {
   config: Config;
@@ -43,6 +44,7 @@ export async function startSearch(input: {
     db: input.db,
     index,
     logger: input.logger,
+    snapshotDir: input.config.searchIndexDir,
   });
   await sync.start();
   const search = createSearchService({
