@@ -18,6 +18,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps the search index snapshot under DATA_DIR unless told where, or off', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/bazaar' }).searchIndexDir).toBe('/var/lib/bazaar/search-index');
+    expect(loadConfig({ SEARCH_INDEX_DIR: '/cache/index' }).searchIndexDir).toBe('/cache/index');
+    expect(loadConfig({ SEARCH_INDEX_DIR: 'off' }).searchIndexDir).toBeNull();
+  });
+
   it('names every bad variable', () => {
     expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud' })).toThrowError(
       ConfigError,
