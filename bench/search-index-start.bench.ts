@@ -11,7 +11,6 @@ import pg from 'pg';
 import { InMemoryVectorIndex } from '../src/adapters/vector-index/in-memory-vector-index.js';
 import { ensureDatabase, migrate } from '../src/db/migrate.js';
 import { SearchIndexSync } from '../src/domain/search/search-index-sync.js';
-import { loadIndexPoints } from '../src/domain/search/search-repository.js';
 import { createLogger } from '../src/logger.js';
 import { seedOrg, seedPublishedListings } from '../test/support/seed.js';
 
@@ -64,16 +63,6 @@ try {
     [MODEL, DIMENSIONS],
   );
   console.log(`seeded ${listingCount} listings in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  t = performance.now();
-  const all = await loadIndexPoints(db, MODEL);
-  console.log(`reading all ${all.length} points at once: ${((performance.now() - t) / 1000).toFixed(2)} s`);
-  t = performance.now();
-  const ids = all.map((point) => point.id);
-  for (let i = 0; i < ids.length; i += 1000) await loadIndexPoints(db, MODEL, ids.slice(i, i + 1000));
-  console.log(
-    `reading them 1,000 ids at a time (as the sync does): ${((performance.now() - t) / 1000).toFixed(2)} s`,
-  );
-  all.length = 0;
 
   const scratch = await start(dir);
   console.log(
