@@ -1,12 +1,14 @@
 // The API's search index start-up on N listings in PostgreSQL: built from scratch, then loaded from
 // its snapshot (nothing changed), then loaded after --changed listings' ratings changed; with the
-// snapshot's size and write time. Vectors are synthetic (512 dimensions, as the default model's).
+// snapshot's size, write time and the longest the write held the event loop. Vectors are synthetic
+// (512 dimensions, as the default model's).
 // Run: npx tsx bench/search-index-start.bench.ts [--listings=10000] [--changed=100]
 // Never part of the test suite.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { InMemoryVectorIndex } from '../src/adapters/vector-index/in-memory-vector-index.js';
 import { ensureDatabase, migrate } from '../src/db/migrate.js';
@@ -69,11 +71,14 @@ try {
     `from scratch (engine ${scratch.engine}): ${scratch.seconds.toFixed(2)} s, ${scratch.started.inserted} inserted`,
   );
   t = performance.now();
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   await scratch.sync.stop();
+  lag.disable();
   let bytes = 0;
   for (const file of await readdir(dir)) bytes += (await stat(join(dir, file))).size;
   console.log(
-    `snapshot written (at stop): ${((performance.now() - t) / 1000).toFixed(2)} s, ${(bytes / 2 ** 20).toFixed(0)} MiB`,
+    `snapshot written (at stop): ${((performance.now() - t) / 1000).toFixed(2)} s, ${(bytes / 2 ** 20).toFixed(0)} MiB; longest event loop block meanwhile ${(lag.max / 1e6).toFixed(0)} ms`,
   );
 
   const unchanged = await start(dir);

@@ -145,6 +145,8 @@ function indexPayload(row: QueryResultRow, model: string): VectorPayload {
 }
 
 // The embedded text's hash and the payload: the same stamp means the same vector and payload.
+// Changing what a payload holds makes every snapshot's points stale: bump FORMAT in
+// vector-index-snapshot.ts with it, so the next start rebuilds instead of replacing every point.
 function indexStamp(textSha256: string, payload: VectorPayload): string {
   return createHash('sha256')
     .update(JSON.stringify([textSha256, payload]))
