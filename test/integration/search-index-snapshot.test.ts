@@ -10,10 +10,15 @@ import { loadHnswlib } from '../../src/adapters/vector-index/native-hnsw-graph.j
 import type { VectorFilter } from '../../src/adapters/vector-index/vector-index.js';
 import { createPool, type Db } from '../../src/db/pool.js';
 import { SearchIndexSync } from '../../src/domain/search/search-index-sync.js';
-import { removeFromSearch, storeEmbedding } from '../../src/domain/search/search-repository.js';
+import {
+  announceListingChanged,
+  removeFromSearch,
+  storeEmbedding,
+} from '../../src/domain/search/search-repository.js';
 import { createLogger } from '../../src/logger.js';
 import { createOwnDatabase } from '../support/own-database.js';
 import { seedOrg, seedPublishedListings, type SeededListing } from '../support/seed.js';
+import { waitFor } from '../support/wait-for.js';
 
 const MODEL = 'snapshot-integration-model';
 const DIMENSIONS = 8;
@@ -57,13 +62,20 @@ describe.skipIf(!loadHnswlib())('search index snapshot', () => {
   }
 
   /** Starts a sync over a new index (with the snapshot directory given) and returns both once ready. */
-  async function startIndex(snapshotDir: string | null) {
+  async function startIndex(snapshotDir: string | null, snapshotIntervalMs?: number) {
     const index = new InMemoryVectorIndex({
       embeddingModel: MODEL,
       dimensions: DIMENSIONS,
       engine: 'hnswlib',
     });
-    const sync = new SearchIndexSync({ databaseUrl: database.url, db, index, logger, snapshotDir });
+    const sync = new SearchIndexSync({
+      databaseUrl: database.url,
+      db,
+      index,
+      logger,
+      snapshotDir,
+      snapshotIntervalMs,
+    });
     const started = await sync.start();
     return { index, sync, started };
   }
@@ -119,9 +131,21 @@ describe.skipIf(!loadHnswlib())('search index snapshot', () => {
     await scratch.sync.stop();
 
     // Nothing changed since: the third start reads no vector at all.
-    const third = await startIndex(dir);
+    const third = await startIndex(dir, 100);
     expect(third.started).toEqual({ restored: true, inserted: 0, deleted: 0, points: 40 });
+
+    // A change while running reaches the snapshot after the interval, without a stop.
+    const written = (await stat(join(dir, 'snapshot.json'))).mtimeMs;
+    await db.query('UPDATE listings SET rating_average = 1.5 WHERE id = $1', [listings[3]!.id]);
+    await announceListingChanged(db, listings[3]!.id);
+    await waitFor(
+      async () => (await stat(join(dir, 'snapshot.json'))).mtimeMs !== written,
+      'the snapshot written after the change',
+    );
+    const fourth = await startIndex(dir);
+    expect(fourth.started).toEqual({ restored: true, inserted: 0, deleted: 0, points: 40 });
     await third.sync.stop();
+    await fourth.sync.stop();
   });
 
   it('rebuilds from PostgreSQL when the snapshot is damaged, and writes a good one again', async () => {
