@@ -66,16 +66,27 @@ export async function writeVectorIndexSnapshot(
   await chmod(join(dir, graphName), 0o600);
   const vectorBytes = Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength);
   await writeFile(join(dir, vectorsName), vectorBytes, { mode: 0o600 });
-  const manifest: SnapshotManifest = {
+  const header: Omit<SnapshotManifest, 'nodes'> = {
     format: FORMAT,
     engine: 'hnswlib',
     embeddingModel: index.embeddingModel,
     dimensions: index.dimensions,
     graph: await describeFile(dir, graphName),
     vectors: await describeFile(dir, vectorsName),
-    nodes: nodes as SnapshotManifest['nodes'],
   };
-  const text = JSON.stringify(manifest);
+  // A few thousand nodes at a time, yielding in between: one JSON.stringify of 100k points would
+  // hold the event loop for about a second.
+  const parts: string[] = [];
+  for (let start = 0; start < nodes.length; start += 5000) {
+    parts.push(
+      nodes
+        .slice(start, start + 5000)
+        .map((node) => JSON.stringify(node))
+        .join(','),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const text = `${JSON.stringify(header).slice(0, -1)},"nodes":[${parts.join(',')}]}`;
   const temporary = join(dir, `${MANIFEST}.${generation}.tmp`);
   await writeFile(temporary, text, { mode: 0o600 });
   await rename(temporary, join(dir, MANIFEST));
@@ -84,7 +95,7 @@ export async function writeVectorIndexSnapshot(
     if (OWN_FILE.test(name) && name !== graphName && name !== vectorsName)
       await rm(join(dir, name), { force: true });
   }
-  return { bytes: manifest.graph.bytes + manifest.vectors.bytes + Buffer.byteLength(text) };
+  return { bytes: header.graph.bytes + header.vectors.bytes + Buffer.byteLength(text) };
 }
 
 /**
