@@ -13,6 +13,7 @@ import type { Db } from '../db/pool.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { bearerToken, CallAuthorizer, type AuthorizedCall, type CallTarget } from './authorize-call.js';
+import { CallJournal } from './call-journal.js';
 import { CallRecorder } from './call-recorder.js';
 import { CredentialCache } from './credential-cache.js';
 import { meteredEventStream, redactBytes, usageOfJson, type UpstreamUsage } from './upstream.js';
@@ -24,6 +25,10 @@ export interface GatewayDeps {
   logger: Logger;
   /** Certificate authorities to trust for upstreams (the system's roots plus GATEWAY_UPSTREAM_CA_FILE). */
   upstreamCa?: string[];
+  /** The directory of the local journal of call records (GATEWAY_JOURNAL_DIR). */
+  journalDir: string;
+  /** Test only: how long each batch of call records waits before it is written. */
+  testOnlyRecordDelayMs?: number;
 }
 
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
@@ -36,8 +41,8 @@ const passedHeaders = ['content-type', 'cache-control', 'retry-after'];
  * streaming too, and `POST /v1/embeddings`) and `ANY /tools/{name}/{path}` for `http` tools. An agent
  * calls it with its execution's token; the gateway checks what the token allows, injects the tenant's
  * credential upstream (never shown back), and records each upstream call once, with the usage the
- * upstream reported, right after answering (CallRecorder). close() writes the records still queued
- * and ends the upstream connection pool.
+ * upstream reported: journaled locally before answering, written to PostgreSQL right after
+ * (CallRecorder). close() writes the records still queued and ends the upstream connection pool.
  */
 export function createGateway(deps: GatewayDeps) {
   // One TLS context for every upstream connection: built per connection from `ca`, parsing the
@@ -47,7 +52,12 @@ export function createGateway(deps: GatewayDeps) {
     keepAliveTimeout: 30_000,
   });
   const credentials = new CredentialCache(deps);
-  const recorder = new CallRecorder(deps);
+  const recorder = new CallRecorder({
+    db: deps.db,
+    logger: deps.logger,
+    journal: CallJournal.open(deps.journalDir),
+    testOnlyBatchDelayMs: deps.testOnlyRecordDelayMs,
+  });
   const authorizer = new CallAuthorizer(deps.db, (tokenHash) => recorder.recorded(tokenHash));
 
   /** The tenant's credential for the tool, or a 422 naming it (the call reserved for it given back). */

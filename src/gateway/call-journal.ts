@@ -1,0 +1,179 @@
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ToolCallRecord } from '../domain/gateway/tool-calls.js';
+
+/** A journal file rotates once it holds this much; it is removed once every record in it is written. */
+const SEGMENT_BYTES = 1024 * 1024;
+/** Slots one directory offers to processes that share it (each takes the first free one). */
+const MAX_SLOTS = 64;
+
+/** One journal file and how many of its records are not written to PostgreSQL yet. */
+interface Segment {
+  path: string;
+  fd: number;
+  bytes: number;
+  unwritten: number;
+}
+
+/**
+ * The gateway's local, append-only journal of call records: a record is appended (one synchronous
+ * write, before the call is answered) and, once its batch is committed to PostgreSQL, forgotten.
+ * A gateway process killed in between finds its records again at start (unwritten()) and writes
+ * them then; they carry their call ids, so one already written counts once. The kernel holds what
+ * was written, so a killed process loses nothing; a machine that crashes before its page cache
+ * reaches the disk may lose the last seconds (no fsync: that would cost the latency it saves).
+ *
+ * Files rotate at 1 MiB and each is removed once all its records are written, so the journal stays
+ * small. Processes sharing a directory each take a slot of their own (`<dir>/<n>/`, locked by pid
+ * and the process's start time); a slot whose owner is gone is taken over, and replayed, by the next.
+ */
+export class CallJournal {
+  private current: Segment;
+  private readonly segments = new Set<Segment>();
+  private readonly segmentOf = new Map<string, Segment>();
+  private readonly replay: ToolCallRecord[] = [];
+  private nextNumber: number;
+
+  private constructor(
+    private readonly slotDir: string,
+    private readonly lockPath: string,
+  ) {
+    const names = readdirSync(slotDir).filter((name) => /^\d+\.jsonl$/.test(name));
+    names.sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+    const seen = new Set<string>();
+    for (const name of names) {
+      const segment: Segment = { path: join(slotDir, name), fd: -1, bytes: 0, unwritten: 0 };
+      for (const record of readRecords(segment.path)) {
+        if (seen.has(record.callId)) continue;
+        seen.add(record.callId);
+        this.replay.push(record);
+        this.segmentOf.set(record.callId, segment);
+        segment.unwritten++;
+      }
+      if (segment.unwritten === 0) unlinkSync(segment.path);
+      else this.segments.add(segment);
+    }
+    this.nextNumber = names.length > 0 ? parseInt(names.at(-1)!, 10) + 1 : 1;
+    this.current = this.openSegment();
+  }
+
+  /** Opens the journal in `dir`, taking the first slot no live process holds. */
+  static open(dir: string): CallJournal {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const me = processIdentity(process.pid);
+    if (!me) throw new Error('the gateway journal needs /proc to tell live processes from gone ones');
+    for (let slot = 0; slot < MAX_SLOTS; slot++) {
+      const slotDir = join(dir, String(slot));
+      mkdirSync(slotDir, { recursive: true, mode: 0o700 });
+      const lockPath = join(slotDir, 'owner');
+      if (takeLock(lockPath, me)) return new CallJournal(slotDir, lockPath);
+    }
+    throw new Error(
+      `every one of the ${MAX_SLOTS} gateway journal slots in ${dir} is held by a live process`,
+    );
+  }
+
+  /** The records a process that held this slot before journaled and may not have written. */
+  unwritten(): ToolCallRecord[] {
+    return this.replay.splice(0);
+  }
+
+  /** Appends one record, synchronously: once this returns, a killed process no longer loses it. */
+  append(record: ToolCallRecord): void {
+    const line = `${JSON.stringify(record)}\n`;
+    writeSync(this.current.fd, line);
+    this.current.bytes += line.length; // characters: close enough to bytes to decide when to rotate
+    this.current.unwritten++;
+    this.segmentOf.set(record.callId, this.current);
+    if (this.current.bytes >= SEGMENT_BYTES) this.current = this.openSegment();
+  }
+
+  /** Forgets records committed to PostgreSQL; a file they complete is removed. */
+  written(records: readonly ToolCallRecord[]): void {
+    for (const record of records) {
+      const segment = this.segmentOf.get(record.callId);
+      if (!segment) continue;
+      this.segmentOf.delete(record.callId);
+      if (--segment.unwritten === 0 && segment !== this.current) this.remove(segment);
+    }
+  }
+
+  /** Closes the journal: the current file goes if all of it is written; the slot is freed. */
+  close(): void {
+    for (const segment of this.segments) if (segment.unwritten === 0) this.remove(segment);
+    for (const segment of this.segments) if (segment.fd >= 0) closeSync(segment.fd);
+    unlinkSync(this.lockPath);
+  }
+
+  private openSegment(): Segment {
+    const path = join(this.slotDir, `${this.nextNumber++}.jsonl`);
+    const segment: Segment = { path, fd: openSync(path, 'a', 0o600), bytes: 0, unwritten: 0 };
+    this.segments.add(segment);
+    return segment;
+  }
+
+  private remove(segment: Segment): void {
+    if (segment.fd >= 0) closeSync(segment.fd);
+    segment.fd = -1;
+    unlinkSync(segment.path);
+    this.segments.delete(segment);
+  }
+}
+
+/** The records of one journal file; a line torn by a kill in the middle of its write is skipped. */
+function readRecords(path: string): ToolCallRecord[] {
+  const records: ToolCallRecord[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.length === 0) continue;
+    try {
+      const record = JSON.parse(line) as ToolCallRecord;
+      if (typeof record.callId === 'string') records.push(record);
+    } catch {
+      // Torn: the process died writing it, before the call it records was answered.
+    }
+  }
+  return records;
+}
+
+/**
+ * Takes the slot's lock when it is free or its owner is gone: `pid start-time`, so a pid reused by
+ * another process (a container restarted in the same pod starts at pid 1 again) is not taken for it.
+ */
+function takeLock(lockPath: string, me: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o600);
+      writeSync(fd, me);
+      closeSync(fd);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let owner: string;
+    try {
+      owner = readFileSync(lockPath, 'utf8');
+    } catch {
+      continue; // released meanwhile
+    }
+    const [pid] = owner.split(' ');
+    if (processIdentity(Number(pid)) === owner) return false;
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // Another process took the stale lock away first; the next attempt tells who holds it now.
+    }
+  }
+  return false;
+}
+
+/** `pid start-time` of a live process (start time in clock ticks since boot, from /proc), or null. */
+function processIdentity(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return `${pid} ${fields[19]}`;
+  } catch {
+    return null;
+  }
+}
