@@ -1,4 +1,13 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { ToolCallRecord } from '../domain/gateway/tool-calls.js';
 
@@ -25,7 +34,8 @@ interface Segment {
  *
  * Files rotate at 1 MiB and each is removed once all its records are written, so the journal stays
  * small. Processes sharing a directory each take a slot of their own (`<dir>/<n>/`, locked by pid
- * and the process's start time); a slot whose owner is gone is taken over, and replayed, by the next.
+ * and the process's start time); the slots whose owners are gone are taken over, and replayed, by
+ * the next process to start.
  */
 export class CallJournal {
   private current: Segment;
@@ -36,44 +46,58 @@ export class CallJournal {
 
   private constructor(
     private readonly slotDir: string,
-    private readonly lockPath: string,
+    /** The slots this process holds: its own (the first) and those of gone processes it took over. */
+    private readonly lockPaths: string[],
   ) {
-    const names = readdirSync(slotDir).filter((name) => /^\d+\.jsonl$/.test(name));
-    names.sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
     const seen = new Set<string>();
-    for (const name of names) {
-      const segment: Segment = { path: join(slotDir, name), fd: -1, bytes: 0, unwritten: 0 };
-      for (const record of readRecords(segment.path)) {
-        if (seen.has(record.callId)) continue;
-        seen.add(record.callId);
-        this.replay.push(record);
-        this.segmentOf.set(record.callId, segment);
-        segment.unwritten++;
+    let ownLast = 0;
+    for (const lockPath of lockPaths) {
+      const dir = join(lockPath, '..');
+      const names = readdirSync(dir).filter((name) => /^\d+\.jsonl$/.test(name));
+      names.sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+      if (dir === slotDir && names.length > 0) ownLast = parseInt(names.at(-1)!, 10);
+      for (const name of names) {
+        const segment: Segment = { path: join(dir, name), fd: -1, bytes: 0, unwritten: 0 };
+        for (const record of readRecords(segment.path)) {
+          if (seen.has(record.callId)) continue;
+          seen.add(record.callId);
+          this.replay.push(record);
+          this.segmentOf.set(record.callId, segment);
+          segment.unwritten++;
+        }
+        if (segment.unwritten === 0) unlinkSync(segment.path);
+        else this.segments.add(segment);
       }
-      if (segment.unwritten === 0) unlinkSync(segment.path);
-      else this.segments.add(segment);
     }
-    this.nextNumber = names.length > 0 ? parseInt(names.at(-1)!, 10) + 1 : 1;
+    this.nextNumber = ownLast + 1;
     this.current = this.openSegment();
   }
 
-  /** Opens the journal in `dir`, taking the first slot no live process holds. */
+  /**
+   * Opens the journal in `dir`: this process writes in the first slot no live process holds, and
+   * takes over (to replay them) the other slots whose owners are gone.
+   */
   static open(dir: string): CallJournal {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const me = processIdentity(process.pid);
     if (!me) throw new Error('the gateway journal needs /proc to tell live processes from gone ones');
+    const held: string[] = [];
     for (let slot = 0; slot < MAX_SLOTS; slot++) {
       const slotDir = join(dir, String(slot));
+      // Past the first free slot, only existing ones may hold a gone process's records.
+      if (held.length > 0 && !existsSync(slotDir)) continue;
       mkdirSync(slotDir, { recursive: true, mode: 0o700 });
       const lockPath = join(slotDir, 'owner');
-      if (takeLock(lockPath, me)) return new CallJournal(slotDir, lockPath);
+      if (takeLock(lockPath, me)) held.push(lockPath);
     }
-    throw new Error(
-      `every one of the ${MAX_SLOTS} gateway journal slots in ${dir} is held by a live process`,
-    );
+    if (held.length === 0)
+      throw new Error(
+        `every one of the ${MAX_SLOTS} gateway journal slots in ${dir} is held by a live process`,
+      );
+    return new CallJournal(join(held[0]!, '..'), held);
   }
 
-  /** The records a process that held this slot before journaled and may not have written. */
+  /** The records processes that held these slots before journaled and may not have written. */
   unwritten(): ToolCallRecord[] {
     return this.replay.splice(0);
   }
@@ -98,11 +122,11 @@ export class CallJournal {
     }
   }
 
-  /** Closes the journal: the current file goes if all of it is written; the slot is freed. */
+  /** Closes the journal: the files all written go, the others stay for the next start; the slots are freed. */
   close(): void {
     for (const segment of this.segments) if (segment.unwritten === 0) this.remove(segment);
     for (const segment of this.segments) if (segment.fd >= 0) closeSync(segment.fd);
-    unlinkSync(this.lockPath);
+    for (const lockPath of this.lockPaths) unlinkSync(lockPath);
   }
 
   private openSegment(): Segment {

@@ -90,6 +90,24 @@ describe('the gateway call journal', () => {
     expect(CallJournal.open(dir).unwritten()).toEqual([lost]);
   });
 
+  it('takes over, besides its own slot, every other slot whose owner is gone, and frees them all at close', () => {
+    const dir = newDir();
+    const first = CallJournal.open(dir);
+    const second = CallJournal.open(dir);
+    const lost = record();
+    second.append(lost);
+    writeFileSync(join(dir, '1', 'owner'), '999999999 1'); // the second process is gone
+    first.close(); // the first stopped in order
+
+    const next = CallJournal.open(dir);
+    const replayed = next.unwritten();
+    expect(replayed).toEqual([lost]);
+    next.written(replayed);
+    next.close();
+    expect(readdirSync(join(dir, '0'))).toEqual([]);
+    expect(readdirSync(join(dir, '1'))).toEqual([]);
+  });
+
   it('rotates its file as it grows and removes each once all its records are written', () => {
     const dir = newDir();
     const journal = CallJournal.open(dir);
