@@ -41,7 +41,7 @@ export class CallJournal {
   private current: Segment;
   private readonly segments = new Set<Segment>();
   private readonly segmentOf = new Map<string, Segment>();
-  private readonly replay: ToolCallRecord[] = [];
+  private replay: ToolCallRecord[];
   private nextNumber: number;
 
   private constructor(
@@ -49,7 +49,9 @@ export class CallJournal {
     /** The slots this process holds: its own (the first) and those of gone processes it took over. */
     private readonly lockPaths: string[],
   ) {
-    const seen = new Set<string>();
+    // A call journaled twice (a stream's usage ahead of its end, then its end): its last line counts.
+    const latest = new Map<string, ToolCallRecord>();
+    const found: Segment[] = [];
     let ownLast = 0;
     for (const lockPath of lockPaths) {
       const dir = join(lockPath, '..');
@@ -58,17 +60,18 @@ export class CallJournal {
       if (dir === slotDir && names.length > 0) ownLast = parseInt(names.at(-1)!, 10);
       for (const name of names) {
         const segment: Segment = { path: join(dir, name), fd: -1, bytes: 0, unwritten: 0 };
+        found.push(segment);
         for (const record of readRecords(segment.path)) {
-          if (seen.has(record.callId)) continue;
-          seen.add(record.callId);
-          this.replay.push(record);
-          this.segmentOf.set(record.callId, segment);
-          segment.unwritten++;
+          this.track(record.callId, segment);
+          latest.set(record.callId, record);
         }
-        if (segment.unwritten === 0) unlinkSync(segment.path);
-        else this.segments.add(segment);
       }
     }
+    for (const segment of found) {
+      if (segment.unwritten === 0) unlinkSync(segment.path);
+      else this.segments.add(segment);
+    }
+    this.replay = [...latest.values()];
     this.nextNumber = ownLast + 1;
     this.current = this.openSegment();
   }
@@ -102,14 +105,26 @@ export class CallJournal {
     return this.replay.splice(0);
   }
 
-  /** Appends one record, synchronously: once this returns, a killed process no longer loses it. */
+  /**
+   * Appends one record, synchronously: once this returns, a killed process no longer loses it. A
+   * record appended again under the same call id replaces the earlier one.
+   */
   append(record: ToolCallRecord): void {
     const line = `${JSON.stringify(record)}\n`;
     writeSync(this.current.fd, line);
     this.current.bytes += line.length; // characters: close enough to bytes to decide when to rotate
-    this.current.unwritten++;
-    this.segmentOf.set(record.callId, this.current);
+    const earlier = this.track(record.callId, this.current);
+    if (earlier && earlier.unwritten === 0 && earlier !== this.current) this.remove(earlier);
     if (this.current.bytes >= SEGMENT_BYTES) this.current = this.openSegment();
+  }
+
+  /** Counts a call's record in the file holding its last line, no longer in the one before; returns that one. */
+  private track(callId: string, segment: Segment): Segment | undefined {
+    const earlier = this.segmentOf.get(callId);
+    if (earlier) earlier.unwritten--;
+    segment.unwritten++;
+    this.segmentOf.set(callId, segment);
+    return earlier;
   }
 
   /** Forgets records committed to PostgreSQL; a file they complete is removed. */

@@ -45,6 +45,14 @@ export class CallRecorder {
     this.enqueue(record);
   }
 
+  /**
+   * Journals a call's record before the call ends (a stream's usage, known before its last bytes go
+   * on): a process killed before add() replays it; add() journals the final one under the same id.
+   */
+  journalAhead(record: ToolCallRecord): void {
+    this.deps.journal.append(record);
+  }
+
   private enqueue(record: ToolCallRecord): void {
     this.queue.push(record);
     const entry = this.pending.get(record.tokenHash);

@@ -10,6 +10,7 @@ import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import type { AppEnv } from '../api/env.js';
 import { errorResponse, handleError } from '../api/errors.js';
 import type { Db } from '../db/pool.js';
+import type { ToolCallRecord } from '../domain/gateway/tool-calls.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { bearerToken, CallAuthorizer, type AuthorizedCall, type CallTarget } from './authorize-call.js';
@@ -78,28 +79,26 @@ export function createGateway(deps: GatewayDeps) {
     return value;
   }
 
-  /** Queues the record of one upstream call (and logs it, without anything secret). */
-  function record(
-    call: AuthorizedCall,
-    outcome: {
-      model: string | null;
-      ok: boolean;
-      upstreamStatus: number | null;
-      usage: UpstreamUsage | null;
-      startedAt: number;
-    },
-  ): void {
-    const entry = {
+  /** What happened in one upstream call, as its record needs it. */
+  interface Outcome {
+    model: string | null;
+    ok: boolean;
+    upstreamStatus: number | null;
+    usage: UpstreamUsage | null;
+    startedAt: number;
+    /** Given when the call was journaled ahead under this id (a stream's usage). */
+    callId?: string;
+  }
+
+  function recordOf(call: AuthorizedCall, outcome: Outcome): ToolCallRecord {
+    return {
       tool: call.tool.name,
       model: outcome.model,
-      status: outcome.ok ? ('succeeded' as const) : ('failed' as const),
+      status: outcome.ok ? 'succeeded' : 'failed',
       tokensIn: outcome.usage?.tokensIn ?? 0,
       tokensOut: outcome.usage?.tokensOut ?? 0,
       durationMs: performance.now() - outcome.startedAt,
-    };
-    recorder.add({
-      ...entry,
-      callId: randomUUID(),
+      callId: outcome.callId ?? randomUUID(),
       tokenHash: call.grant.tokenHash,
       executionId: call.grant.executionId,
       orgId: call.grant.orgId,
@@ -107,9 +106,24 @@ export function createGateway(deps: GatewayDeps) {
       upstreamStatus: outcome.upstreamStatus,
       pricePer1kInputTokens: decimal(call.tool.pricePer1kInputTokens),
       pricePer1kOutputTokens: decimal(call.tool.pricePer1kOutputTokens),
-    });
+    };
+  }
+
+  /** Queues the record of one upstream call (and logs it, without anything secret). */
+  function record(call: AuthorizedCall, outcome: Outcome): void {
+    const entry = recordOf(call, outcome);
+    recorder.add(entry);
     deps.logger.debug(
-      { executionId: call.grant.executionId, ...entry, upstreamStatus: outcome.upstreamStatus },
+      {
+        executionId: entry.executionId,
+        tool: entry.tool,
+        model: entry.model,
+        status: entry.status,
+        tokensIn: entry.tokensIn,
+        tokensOut: entry.tokensOut,
+        durationMs: entry.durationMs,
+        upstreamStatus: entry.upstreamStatus,
+      },
       'tool call',
     );
   }
@@ -208,8 +222,18 @@ export function createGateway(deps: GatewayDeps) {
     const ok = response.statusCode >= 200 && response.statusCode < 300;
     const eventStream = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
     if (streaming && ok && eventStream) {
-      const stream = meteredEventStream(response.body, ({ complete, usage }) =>
-        record(call, { model, ok: complete, upstreamStatus: response.statusCode, usage, startedAt }),
+      const callId = randomUUID();
+      const upstreamStatus = response.statusCode;
+      const stream = meteredEventStream(
+        response.body,
+        ({ complete, usage }) =>
+          record(call, { model, ok: complete, upstreamStatus, usage, startedAt, callId }),
+        // Journaled before the bytes bringing the usage go on: a gateway killed before the
+        // stream's end is read still bills it.
+        (usage) =>
+          recorder.journalAhead(
+            recordOf(call, { model, ok: true, upstreamStatus, usage, startedAt, callId }),
+          ),
       );
       return new Response(stream, {
         status: response.statusCode,

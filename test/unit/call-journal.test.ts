@@ -108,6 +108,20 @@ describe('the gateway call journal', () => {
     expect(readdirSync(join(dir, '1'))).toEqual([]);
   });
 
+  it('replays the last record journaled under a call id (a stream’s usage ahead of its end, then its end)', () => {
+    const dir = newDir();
+    const killed = CallJournal.open(dir);
+    const ahead = record({ status: 'succeeded' });
+    killed.append(ahead);
+    const onlyAhead = record();
+    killed.append(onlyAhead);
+    const final = { ...ahead, status: 'failed' as const, durationMs: 9 };
+    killed.append(final);
+    rmSync(join(dir, '0', 'owner'));
+
+    expect(CallJournal.open(dir).unwritten()).toEqual([final, onlyAhead]);
+  });
+
   it('rotates its file as it grows and removes each once all its records are written', () => {
     const dir = newDir();
     const journal = CallJournal.open(dir);
