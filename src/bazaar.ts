@@ -249,6 +249,8 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
         upstreamCa: config.gateway.upstreamCaFile
           ? [...rootCertificates, await readFile(config.gateway.upstreamCaFile, 'utf8')]
           : undefined,
+        journalDir: config.gateway.journalDir,
+        testOnlyRecordDelayMs: config.gateway.testOnlyRecordDelayMs,
       });
       gateway = built;
       stops.push(() => built.close());

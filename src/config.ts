@@ -58,6 +58,13 @@ const configSchema = z.object({
   GATEWAY_INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** A PEM file of extra certificate authorities to trust for tools' upstreams (private PKI, tests). */
   GATEWAY_UPSTREAM_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Where the gateway journals each call's record before answering it, so a killed process writes it
+   * at its next start (local disk; on Kubernetes an emptyDir); default <DATA_DIR>/gateway-journal.
+   */
+  GATEWAY_JOURNAL_DIR: z.string().min(1).optional(),
+  /** Test only: hold each batch of the gateway's call records this long before writing it (0: none). */
+  TEST_ONLY_GATEWAY_RECORD_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   /** Serve Prometheus metrics at /metrics on this port of its own (0: any free port); unset: not served. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Where to send traces over OTLP/HTTP (e.g. http://collector:4318); unset: no tracing. */
@@ -232,6 +239,8 @@ function toConfig(env: z.infer<typeof configSchema>) {
       publicUrl: env.GATEWAY_PUBLIC_URL ?? `http://localhost:${env.GATEWAY_PORT}`,
       internalUrl: env.GATEWAY_INTERNAL_URL ?? `http://bazaar-gateway.bazaar-system.svc:${env.GATEWAY_PORT}`,
       upstreamCaFile: env.GATEWAY_UPSTREAM_CA_FILE,
+      journalDir: env.GATEWAY_JOURNAL_DIR ?? `${env.DATA_DIR}/gateway-journal`,
+      testOnlyRecordDelayMs: env.TEST_ONLY_GATEWAY_RECORD_DELAY_MS,
     },
     tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
       ? {

@@ -163,7 +163,9 @@ export function createExecuteActivities({ db, runtime, logger, metrics }: Execut
         const finished = await withTransaction(db, async (tx) => {
           // Settled under the tokens' locks: a call recorded after this is billed on its own.
           const metered = usesTools ? await settleMeteredUsage(tx, executionId) : null;
-          usageSource = metered && metered.calls > 0 ? 'gateway' : 'agent';
+          // A call reserved but not recorded yet is still measured by the gateway (billed on its own
+          // when it arrives): the agent's own claim is never billed beside it.
+          usageSource = metered && (metered.calls > 0 || metered.reservedCalls > 0) ? 'gateway' : 'agent';
           const tokensIn = usageSource === 'gateway' ? metered!.tokensIn : (result.usage?.tokensIn ?? 0);
           const tokensOut = usageSource === 'gateway' ? metered!.tokensOut : (result.usage?.tokensOut ?? 0);
           const price = await priceOf(tx, {

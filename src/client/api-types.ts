@@ -3993,7 +3993,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The organisation's metered usage per listing: invocations, tokens, average duration, cost
+     * The organisation's metered usage per listing: invocations, tokens, average duration, cost, and the tools' part of it
      * @description **Access:** an organisation's admin or member key.
      */
     get: {
@@ -4035,6 +4035,10 @@ export interface paths {
                 averageDurationMs: number;
                 /** @description Exact decimal */
                 cost: string;
+                /** @description The part of `cost` charged for the gateway's tools at their prices per 1k tokens (exact decimal; billed on a line of its own) */
+                toolCost: string;
+                /** @description The tokens of the priced tool calls */
+                toolTokens: number;
               }[];
             };
           };

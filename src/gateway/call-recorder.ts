@@ -1,6 +1,7 @@
 import type { Db } from '../db/pool.js';
 import { recordToolCalls, type ToolCallRecord } from '../domain/gateway/tool-calls.js';
 import type { Logger } from '../logger.js';
+import type { CallJournal } from './call-journal.js';
 
 const MAX_BATCH = 500;
 const RETRY_FIRST_MS = 50;
@@ -12,6 +13,8 @@ const RETRY_MAX_MS = 2_000;
  * goes in one statement). Each record carries its own id, so a batch that failed, or whose outcome is
  * unclear, is written again until it is in, and counted once. The run's end waits for every reserved
  * call to be recorded before it sums its usage (waitForToolCallRecords); close() writes what is left.
+ * Each record is first appended to the local journal (before the call is answered), so a process
+ * killed before its batch commits writes it at its next start, when the recorder is built again.
  */
 export class CallRecorder {
   private queue: ToolCallRecord[] = [];
@@ -20,10 +23,37 @@ export class CallRecorder {
   // Per token: its records queued or being written, and who waits for them to be in.
   private readonly pending = new Map<string, { count: number; waiters: Array<() => void> }>();
 
-  constructor(private readonly deps: { db: Db; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      logger: Logger;
+      journal: CallJournal;
+      /** Test only: how long each batch waits before it is written (to kill a gateway in between). */
+      testOnlyBatchDelayMs?: number;
+    },
+  ) {
+    const unwritten = deps.journal.unwritten();
+    if (unwritten.length > 0) {
+      deps.logger.info({ calls: unwritten.length }, 'writing tool call records journaled before a restart');
+      for (const record of unwritten) this.enqueue(record);
+    }
+  }
 
-  /** Queues one call's record; it is written as soon as the batch before it is. */
+  /** Journals one call's record (synchronously) and queues it; it is written as soon as the batch before it is. */
   add(record: ToolCallRecord): void {
+    this.deps.journal.append(record);
+    this.enqueue(record);
+  }
+
+  /**
+   * Journals a call's record before the call ends (a stream's usage, known before its last bytes go
+   * on): a process killed before add() replays it; add() journals the final one under the same id.
+   */
+  journalAhead(record: ToolCallRecord): void {
+    this.deps.journal.append(record);
+  }
+
+  private enqueue(record: ToolCallRecord): void {
     this.queue.push(record);
     const entry = this.pending.get(record.tokenHash);
     if (entry) entry.count++;
@@ -54,17 +84,21 @@ export class CallRecorder {
   async close(): Promise<void> {
     this.closed = true;
     await this.writing;
+    this.deps.journal.close();
   }
 
   private async drain(): Promise<void> {
     // Let the calls answered in this turn of the event loop join the batch.
     await new Promise((resolve) => setImmediate(resolve));
+    if (this.deps.testOnlyBatchDelayMs)
+      await new Promise((resolve) => setTimeout(resolve, this.deps.testOnlyBatchDelayMs));
     let delay = RETRY_FIRST_MS;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, MAX_BATCH);
       try {
         const late = await recordToolCalls(this.deps.db, batch);
         this.queue.splice(0, batch.length);
+        this.deps.journal.written(batch);
         this.settle(batch);
         delay = RETRY_FIRST_MS;
         if (late.length > 0)
@@ -74,6 +108,7 @@ export class CallRecorder {
           { err: error, calls: batch.length, retryInMs: delay },
           'tool calls not recorded yet: writing them again',
         );
+        // Closing: the journal keeps them for the next start.
         if (this.closed) {
           this.queue.splice(0, batch.length);
           this.settle(batch);

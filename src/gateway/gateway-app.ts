@@ -10,9 +10,11 @@ import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import type { AppEnv } from '../api/env.js';
 import { errorResponse, handleError } from '../api/errors.js';
 import type { Db } from '../db/pool.js';
+import type { ToolCallRecord } from '../domain/gateway/tool-calls.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { bearerToken, CallAuthorizer, type AuthorizedCall, type CallTarget } from './authorize-call.js';
+import { CallJournal } from './call-journal.js';
 import { CallRecorder } from './call-recorder.js';
 import { CredentialCache } from './credential-cache.js';
 import { meteredEventStream, redactBytes, usageOfJson, type UpstreamUsage } from './upstream.js';
@@ -24,6 +26,10 @@ export interface GatewayDeps {
   logger: Logger;
   /** Certificate authorities to trust for upstreams (the system's roots plus GATEWAY_UPSTREAM_CA_FILE). */
   upstreamCa?: string[];
+  /** The directory of the local journal of call records (GATEWAY_JOURNAL_DIR). */
+  journalDir: string;
+  /** Test only: how long each batch of call records waits before it is written. */
+  testOnlyRecordDelayMs?: number;
 }
 
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
@@ -36,8 +42,8 @@ const passedHeaders = ['content-type', 'cache-control', 'retry-after'];
  * streaming too, and `POST /v1/embeddings`) and `ANY /tools/{name}/{path}` for `http` tools. An agent
  * calls it with its execution's token; the gateway checks what the token allows, injects the tenant's
  * credential upstream (never shown back), and records each upstream call once, with the usage the
- * upstream reported, right after answering (CallRecorder). close() writes the records still queued
- * and ends the upstream connection pool.
+ * upstream reported: journaled locally before answering, written to PostgreSQL right after
+ * (CallRecorder). close() writes the records still queued and ends the upstream connection pool.
  */
 export function createGateway(deps: GatewayDeps) {
   // One TLS context for every upstream connection: built per connection from `ca`, parsing the
@@ -47,7 +53,12 @@ export function createGateway(deps: GatewayDeps) {
     keepAliveTimeout: 30_000,
   });
   const credentials = new CredentialCache(deps);
-  const recorder = new CallRecorder(deps);
+  const recorder = new CallRecorder({
+    db: deps.db,
+    logger: deps.logger,
+    journal: CallJournal.open(deps.journalDir),
+    testOnlyBatchDelayMs: deps.testOnlyRecordDelayMs,
+  });
   const authorizer = new CallAuthorizer(deps.db, (tokenHash) => recorder.recorded(tokenHash));
 
   /** The tenant's credential for the tool, or a 422 naming it (the call reserved for it given back). */
@@ -68,28 +79,26 @@ export function createGateway(deps: GatewayDeps) {
     return value;
   }
 
-  /** Queues the record of one upstream call (and logs it, without anything secret). */
-  function record(
-    call: AuthorizedCall,
-    outcome: {
-      model: string | null;
-      ok: boolean;
-      upstreamStatus: number | null;
-      usage: UpstreamUsage | null;
-      startedAt: number;
-    },
-  ): void {
-    const entry = {
+  /** What happened in one upstream call, as its record needs it. */
+  interface Outcome {
+    model: string | null;
+    ok: boolean;
+    upstreamStatus: number | null;
+    usage: UpstreamUsage | null;
+    startedAt: number;
+    /** Given when the call was journaled ahead under this id (a stream's usage). */
+    callId?: string;
+  }
+
+  function recordOf(call: AuthorizedCall, outcome: Outcome): ToolCallRecord {
+    return {
       tool: call.tool.name,
       model: outcome.model,
-      status: outcome.ok ? ('succeeded' as const) : ('failed' as const),
+      status: outcome.ok ? 'succeeded' : 'failed',
       tokensIn: outcome.usage?.tokensIn ?? 0,
       tokensOut: outcome.usage?.tokensOut ?? 0,
       durationMs: performance.now() - outcome.startedAt,
-    };
-    recorder.add({
-      ...entry,
-      callId: randomUUID(),
+      callId: outcome.callId ?? randomUUID(),
       tokenHash: call.grant.tokenHash,
       executionId: call.grant.executionId,
       orgId: call.grant.orgId,
@@ -97,9 +106,24 @@ export function createGateway(deps: GatewayDeps) {
       upstreamStatus: outcome.upstreamStatus,
       pricePer1kInputTokens: decimal(call.tool.pricePer1kInputTokens),
       pricePer1kOutputTokens: decimal(call.tool.pricePer1kOutputTokens),
-    });
+    };
+  }
+
+  /** Queues the record of one upstream call (and logs it, without anything secret). */
+  function record(call: AuthorizedCall, outcome: Outcome): void {
+    const entry = recordOf(call, outcome);
+    recorder.add(entry);
     deps.logger.debug(
-      { executionId: call.grant.executionId, ...entry, upstreamStatus: outcome.upstreamStatus },
+      {
+        executionId: entry.executionId,
+        tool: entry.tool,
+        model: entry.model,
+        status: entry.status,
+        tokensIn: entry.tokensIn,
+        tokensOut: entry.tokensOut,
+        durationMs: entry.durationMs,
+        upstreamStatus: entry.upstreamStatus,
+      },
       'tool call',
     );
   }
@@ -198,8 +222,18 @@ export function createGateway(deps: GatewayDeps) {
     const ok = response.statusCode >= 200 && response.statusCode < 300;
     const eventStream = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
     if (streaming && ok && eventStream) {
-      const stream = meteredEventStream(response.body, ({ complete, usage }) =>
-        record(call, { model, ok: complete, upstreamStatus: response.statusCode, usage, startedAt }),
+      const callId = randomUUID();
+      const upstreamStatus = response.statusCode;
+      const stream = meteredEventStream(
+        response.body,
+        ({ complete, usage }) =>
+          record(call, { model, ok: complete, upstreamStatus, usage, startedAt, callId }),
+        // Journaled before the bytes bringing the usage go on: a gateway killed before the
+        // stream's end is read still bills it.
+        (usage) =>
+          recorder.journalAhead(
+            recordOf(call, { model, ok: true, upstreamStatus, usage, startedAt, callId }),
+          ),
       );
       return new Response(stream, {
         status: response.statusCode,

@@ -32,12 +32,14 @@ const usageObject = /"usage"\s*:\s*\{/;
 
 /**
  * Passes an upstream's server-sent events through byte for byte as they come, while reading the
- * usage of the final chunk (stream_options.include_usage). `onEnd` runs once, when the upstream
+ * usage of the final chunk (stream_options.include_usage). `onUsage` runs, synchronously, whenever
+ * a chunk brings a usage, before that chunk is passed on; `onEnd` runs once, when the upstream
  * finished (`complete`) or the stream broke or the client went away; the stream closes after it.
  */
 export function meteredEventStream(
   body: Dispatcher.ResponseData['body'],
   onEnd: (outcome: { complete: boolean; usage: UpstreamUsage | null }) => void | Promise<void>,
+  onUsage?: (usage: UpstreamUsage) => void,
 ): ReadableStream<Uint8Array> {
   let usage: UpstreamUsage | null = null;
   const parser = createParser({
@@ -74,7 +76,9 @@ export function meteredEventStream(
         controller.close();
         return;
       }
+      const before = usage;
       parser.feed(decoder.decode(next.value, { stream: true }));
+      if (usage !== before && usage) onUsage?.(usage);
       controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength));
     },
     async cancel() {

@@ -252,7 +252,7 @@ describe('gateway metering through the execute activity', () => {
     };
     const show = async (id: string) =>
       (await h.call('GET', `/v1/executions/${id}`, { token: consumer.token })) as Record<string, any>;
-    return { run, show, orgId: consumer.org.id };
+    return { run, show, orgId: consumer.org.id, token: consumer.token };
   }
 
   const usageEvents = async (executionId: string) =>
@@ -296,6 +296,19 @@ describe('gateway metering through the execute activity', () => {
     expect(await toolPart(lateId)).toEqual([
       { tool_cost: '0.0185000000', tool_tokens: 22 },
       { tool_cost: '0.0185000000', tool_tokens: 22 },
+    ]);
+
+    // The organisation's usage shows the tools' part of its cost apart: 4 priced calls of 22 tokens.
+    const usage = await h.request('GET', '/v1/usage', { token: agent.token });
+    expect(usage.body.usage).toEqual([
+      expect.objectContaining({
+        invocations: 2,
+        tokensIn: 68,
+        tokensOut: 20,
+        cost: '0.1620000000',
+        toolCost: '0.0740000000',
+        toolTokens: 88,
+      }),
     ]);
 
     // Billed monthly: the listing's line holds its own price (88 tokens at 1 per 1k), the tools'

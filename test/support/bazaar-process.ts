@@ -1,4 +1,4 @@
-// One Bazaar role (`api` or `worker`) as its own OS process (`node src/main.ts`, what `npm start`
+// One Bazaar role (`api`, `worker` or `gateway`) as its own OS process (`node src/main.ts`, what `npm start`
 // runs), for tests that SIGKILL it and start it again on the same configuration.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './wait-for.js';
@@ -11,7 +11,7 @@ export class BazaarProcess {
   unexpectedExits = 0;
 
   constructor(
-    private readonly role: 'api' | 'worker',
+    private readonly role: 'api' | 'worker' | 'gateway',
     private readonly env: () => Record<string, string>,
     /** Options for node itself (e.g. `--cpu-prof`). */
     private readonly nodeOptions: string[] = [],
@@ -56,7 +56,12 @@ export class BazaarProcess {
         this.child = null;
       }
     });
-    const banner = this.role === 'api' ? 'Bazaar is running.' : 'Bazaar worker is running';
+    const banners = {
+      api: 'Bazaar is running.',
+      worker: 'Bazaar worker is running',
+      gateway: 'Tool gateway:',
+    };
+    const banner = banners[this.role];
     await waitFor(
       async () => mine.includes(banner) || child.exitCode !== null || child.signalCode !== null,
       `the ${this.role} process`,

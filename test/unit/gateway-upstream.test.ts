@@ -45,9 +45,35 @@ describe('gateway upstream usage', () => {
     const pieces = cuts.map((cut, index) => events.slice(index === 0 ? 0 : cuts[index - 1], cut));
     pieces.push(events.slice(cuts.at(-1)));
     const ends: unknown[] = [];
-    const text = await drain(meteredEventStream(body(pieces), async (outcome) => void ends.push(outcome)));
-    expect(text).toBe(events);
+    // What the client had been handed when the usage was known (to be journaled before it goes on).
+    let passedOnAtUsage = '';
+    let passedOn = '';
+    const stream = meteredEventStream(
+      body(pieces),
+      async (outcome) => void ends.push(outcome),
+      (usage) => {
+        expect(usage).toEqual({ tokensIn: 17, tokensOut: 5 });
+        passedOnAtUsage = passedOn;
+      },
+    );
+    const decoder = new TextDecoder();
+    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>)
+      passedOn += decoder.decode(chunk, { stream: true });
+    expect(passedOn).toBe(events);
+    // A stream without usage passes through as well, and never calls onUsage.
+    const plain = 'data: {"usage":null}\n\ndata: [DONE]\n\n';
+    expect(
+      await drain(
+        meteredEventStream(
+          body([plain]),
+          () => {},
+          () => expect.fail('no usage'),
+        ),
+      ),
+    ).toBe(plain);
     expect(ends).toEqual([{ complete: true, usage: { tokensIn: 17, tokensOut: 5 } }]);
+    // Known with the piece that ends the usage event (cut at 130): that piece had not been passed on.
+    expect(passedOnAtUsage).toBe(events.slice(0, 130));
   });
 
   it('ends once, incomplete, when the client goes away mid-stream', async () => {

@@ -100,7 +100,8 @@ const usageRoute = createRoute({
   method: 'get',
   path: '/v1/usage',
   tags: ['executions'],
-  summary: "The organisation's metered usage per listing: invocations, tokens, average duration, cost",
+  summary:
+    "The organisation's metered usage per listing: invocations, tokens, average duration, cost, and the tools' part of it",
   ...access('org-member'),
   request: {
     query: z.object({
@@ -127,6 +128,11 @@ const usageRoute = createRoute({
             tokensOut: z.number().int(),
             averageDurationMs: z.number().int(),
             cost: z.string().openapi({ description: 'Exact decimal' }),
+            toolCost: z.string().openapi({
+              description:
+                "The part of `cost` charged for the gateway's tools at their prices per 1k tokens (exact decimal; billed on a line of its own)",
+            }),
+            toolTokens: z.number().int().openapi({ description: 'The tokens of the priced tool calls' }),
           }),
         ),
       }),

@@ -214,6 +214,9 @@ export interface UsageSummary {
   tokensOut: number;
   averageDurationMs: number;
   cost: string;
+  /** The part of `cost` the gateway's tools charged (the platform's), and the tokens of those calls. */
+  toolCost: string;
+  toolTokens: number;
 }
 
 /** An organisation's metered usage in [from, to), per listing and currency, optionally for one listing. */
@@ -227,7 +230,8 @@ export async function summarizeUsage(
   const { rows } = await db.query(
     `SELECT ${day} AS day, u.listing_id, l.slug, u.currency, sum(u.invocations)::int AS invocations,
             sum(u.tokens_in)::bigint AS tokens_in, sum(u.tokens_out)::bigint AS tokens_out,
-            round(avg(u.duration_ms))::int AS average_duration_ms, sum(u.cost)::text AS cost
+            round(avg(u.duration_ms))::int AS average_duration_ms, sum(u.cost)::text AS cost,
+            sum(u.tool_cost)::text AS tool_cost, sum(u.tool_tokens)::bigint AS tool_tokens
      FROM usage_events u JOIN listings l ON l.id = u.listing_id
      WHERE u.org_id = $1
        AND ($2::timestamptz IS NULL OR u.occurred_at >= $2)
@@ -246,6 +250,8 @@ export async function summarizeUsage(
     tokensOut: Number(row.tokens_out),
     averageDurationMs: row.average_duration_ms,
     cost: row.cost,
+    toolCost: row.tool_cost,
+    toolTokens: Number(row.tool_tokens),
   }));
 }
 

@@ -193,15 +193,24 @@ export async function listToolCalls(db: Queryable, executionId: string): Promise
  * Settles what the gateway measured for an execution, in the transaction that bills its run: its
  * tokens are marked settled under their row locks (a call recorded after this bills itself), then
  * its calls, tokens and what they cost at their tools' prices are summed, and the tokens of the
- * priced calls (what billing lists on the tool line). Exact decimal cost.
+ * priced calls (what billing lists on the tool line), beside the calls its tokens reserved (some
+ * may be recorded only later, e.g. by a gateway restarted after being killed). Exact decimal cost.
  */
 export async function settleMeteredUsage(
   tx: pg.PoolClient,
   executionId: string,
-): Promise<{ calls: number; tokensIn: number; tokensOut: number; toolCost: string; toolTokens: number }> {
-  await tx.query(
+): Promise<{
+  calls: number;
+  reservedCalls: number;
+  tokensIn: number;
+  tokensOut: number;
+  toolCost: string;
+  toolTokens: number;
+}> {
+  const tokens = await tx.query<{ calls: number }>(
     `UPDATE gateway_tokens SET settled_at = COALESCE(settled_at, now()) WHERE token_sha256 IN (
-       SELECT token_sha256 FROM gateway_tokens WHERE execution_id = $1 ORDER BY token_sha256 FOR UPDATE)`,
+       SELECT token_sha256 FROM gateway_tokens WHERE execution_id = $1 ORDER BY token_sha256 FOR UPDATE)
+     RETURNING calls`,
     [executionId],
   );
   const { rows } = await tx.query(
@@ -213,6 +222,7 @@ export async function settleMeteredUsage(
   );
   return {
     calls: rows[0].calls,
+    reservedCalls: tokens.rows.reduce((sum, row) => sum + row.calls, 0),
     tokensIn: Number(rows[0].tokens_in),
     tokensOut: Number(rows[0].tokens_out),
     toolCost: rows[0].tool_cost,

@@ -92,6 +92,11 @@ export default function UsagePage() {
                       <th scope="col">Tokens in / out</th>
                       <th scope="col">Average duration</th>
                       <th scope="col">Cost</th>
+                      <th scope="col">
+                        <abbr title="The part of the cost charged for the gateway's tools (models and APIs the agent called)">
+                          Of which tools
+                        </abbr>
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -104,6 +109,10 @@ export default function UsagePage() {
                         </td>
                         <td>{duration(row.averageDurationMs)}</td>
                         <td>{money(row.cost, row.currency)}</td>
+                        <td>
+                          {money(row.toolCost, row.currency)}
+                          {row.toolTokens > 0 ? ` (${row.toolTokens} tokens)` : ''}
+                        </td>
                       </tr>
                     ))}
                   </tbody>
