@@ -3,13 +3,16 @@
 // GET /v1/listings/{slug}, GET /v1/search?q=… (repeated), as an organisation's key. A second API
 // process with metrics (METRICS_PORT) and tracing (OTEL_EXPORTER_OTLP_ENDPOINT, to a local receiver
 // that discards what it gets) runs beside it; each round measures one then the other, and the
-// medians give the overhead.
+// medians give the overhead. Beside req/s each API figure has the CPU time its process spent per
+// request (all its threads, from /proc): on a shared machine throughput follows the CPU share the
+// process is given, while CPU per request mostly does not, so the overhead is given both ways.
 // Run: npx tsx bench/http.bench.ts [--duration=5] [--rounds=3] [--connections=50] [--listings=300]
 //   [--only=plain] [--targets=own,page,search] [--trace-reads-ratio=1] [--profile=DIR]
 // Never part of the test suite. The machine may be shared: the load average is printed with the figures.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -46,22 +49,48 @@ interface Figures {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time the serving process spent per request, in microseconds (unknown for the bare route). */
+  cpuMicros?: number;
 }
 
-async function measure(name: string, url: string, headers: Record<string, string> = {}): Promise<Figures> {
+// User plus system CPU time of a process (all its threads) in microseconds, from /proc (Linux).
+function cpuTimeMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+}
+
+async function measure(
+  name: string,
+  url: string,
+  headers: Record<string, string> = {},
+  pid?: number,
+): Promise<Figures> {
   // A short warm-up first (JIT, caches, pool connections), not counted.
   await autocannon({ url, connections, duration: 2, headers });
+  const cpuBefore = pid ? cpuTimeMicros(pid) : 0;
   const result = await autocannon({ url, connections, duration, headers });
+  const cpuMicros = pid ? (cpuTimeMicros(pid) - cpuBefore) / result.requests.total : undefined;
   const errors = result.errors + result.timeouts + result.non2xx;
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors,
+    cpuMicros,
+  };
 }
 
 const show = (figures: Figures) =>
   `${figures.name.padEnd(34)} ${Math.round(figures.rps).toString().padStart(7)} req/s   p50 ${figures.p50
     .toFixed(1)
-    .padStart(
-      5,
-    )} ms   p99 ${figures.p99.toFixed(1).padStart(6)} ms${figures.errors ? `   ${figures.errors} errors` : ''}`;
+    .padStart(5)} ms   p99 ${figures.p99.toFixed(1).padStart(6)} ms${
+    figures.cpuMicros === undefined
+      ? ''
+      : `   ${Math.round(figures.cpuMicros).toString().padStart(4)} µs CPU/req`
+  }${figures.errors ? `   ${figures.errors} errors` : ''}`;
 
 // The floor: a bare Hono route in a process of its own.
 async function startBareHono() {
@@ -238,6 +267,7 @@ try {
     p50: median(all.map((f) => f.p50)),
     p99: median(all.map((f) => f.p99)),
     errors: all.reduce((sum, f) => sum + f.errors, 0),
+    cpuMicros: all[0]?.cpuMicros === undefined ? undefined : median(all.map((f) => f.cpuMicros!)),
   });
   const plainRuns = new Map<string, Figures[]>();
   const observedRuns = new Map<string, Figures[]>();
@@ -253,11 +283,11 @@ try {
     push(plainRuns, bareFigures);
     console.log(show(bareFigures));
     for (const [, name, path, h] of targets) {
-      const plain = await measure(name, `${apiUrl}${path}`, h);
+      const plain = await measure(name, `${apiUrl}${path}`, h, plainApi.pid);
       push(plainRuns, plain);
       console.log(show(plain));
       if (only === 'plain') continue;
-      const observed = await measure(`${name} +obs`, `${observedUrl}${path}`, h);
+      const observed = await measure(`${name} +obs`, `${observedUrl}${path}`, h, observedApi.pid);
       push(observedRuns, { ...observed, name });
       console.log(show(observed));
     }
@@ -265,11 +295,16 @@ try {
   console.log(`\nmedians of ${rounds} rounds:`);
   for (const [name, all] of plainRuns) console.log(show(summary(name, all)));
   if (only !== 'plain') {
-    console.log('\nwith METRICS_PORT and OTEL_EXPORTER_OTLP_ENDPOINT (medians), and the throughput lost:');
+    console.log(
+      '\nwith METRICS_PORT and OTEL_EXPORTER_OTLP_ENDPOINT (medians), the throughput lost and the CPU per request added:',
+    );
     for (const [name, all] of observedRuns) {
       const observed = summary(name, all);
       const plain = summary(name, plainRuns.get(name)!);
-      console.log(`${show(observed)}   ${(((plain.rps - observed.rps) / plain.rps) * 100).toFixed(1)} %`);
+      const cpuAdded = ((observed.cpuMicros! - plain.cpuMicros!) / plain.cpuMicros!) * 100;
+      console.log(
+        `${show(observed)}   ${(((plain.rps - observed.rps) / plain.rps) * 100).toFixed(1)} % lost, CPU/req ${cpuAdded >= 0 ? '+' : ''}${cpuAdded.toFixed(1)} %`,
+      );
     }
     const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     console.log(`(metrics scraped: ${scraped.status}; OTLP export requests received: ${otlp.requests()})`);

@@ -78,7 +78,14 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     const metrics = createMetrics(metricsSources);
     // First of the Temporal pieces, so the client and worker interceptors have a tracer to use; its
     // stop step runs last, after the worker, flushing the last spans.
-    const tracing = config.tracing ? startTracing(config.tracing) : null;
+    // A worker's activities need the context across awaits (AsyncLocalStorage, which Temporal's worker
+    // turns on for itself anyway); without one, contexts are handed explicitly and no promise pays.
+    const tracing = config.tracing
+      ? startTracing({
+          ...config.tracing,
+          contextManager: config.roles.includes('worker') ? 'async-local-storage' : 'synchronous',
+        })
+      : null;
     if (tracing) stops.push(() => tracing.shutdown());
     const { client: temporal, connection } = await createTemporalClient({
       ...config.temporal,

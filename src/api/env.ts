@@ -1,3 +1,4 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { NotifiedCache } from '../db/notified-cache.js';
 import type { Principal } from '../domain/auth/principal.js';
 import type { UsageEventBatcher } from '../domain/metering/usage-event-batcher.js';
@@ -29,6 +30,8 @@ export interface AppEnv {
     /** The process's logger: add requestLogFields(c) (request id, caller) to what is logged about a request. */
     logger: Logger;
     principal: Principal;
+    /** The request's OpenTelemetry context (its server span), when tracing is on. */
+    traceContext?: TraceContext;
     /** The console session the request came with (unset for a request made with an API key). */
     session?: RequestSession;
   };

@@ -17,6 +17,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
+import { SynchronousContextManager } from './synchronous-context-manager.js';
 
 /** Where traces go and under which service name. */
 export interface TracingOptions {
@@ -25,6 +26,13 @@ export interface TracingOptions {
   serviceName: string;
   /** The share of GET/HEAD requests that start a trace of their own (default 1: all); see TRACE_READS_RATIO. */
   readsRatio?: number;
+  /**
+   * How the active context is kept: `async-local-storage` follows it across awaits (what activities
+   * need: their log lines and Temporal's interceptors run after awaits); `synchronous` keeps it only
+   * within each `context.with()` call and costs nothing per promise (a process without a worker,
+   * where the API hands each request's context to what needs it). Default: async-local-storage.
+   */
+  contextManager?: 'async-local-storage' | 'synchronous';
 }
 
 /**
@@ -67,7 +75,7 @@ export interface Tracing {
 
 /**
  * Starts tracing for this process: a tracer provider batching spans to the OTLP endpoint, registered
- * globally with W3C trace-context propagation and an AsyncLocalStorage context manager.
+ * globally with W3C trace-context propagation and the chosen context manager.
  */
 export function startTracing(options: TracingOptions): Tracing {
   const resource = new Resource({ 'service.name': options.serviceName });
@@ -79,7 +87,10 @@ export function startTracing(options: TracingOptions): Tracing {
     sampler: new ParentBasedSampler({ root: new ReadsRatioSampler(options.readsRatio ?? 1) }),
   });
   provider.register({
-    contextManager: new AsyncLocalStorageContextManager(),
+    contextManager:
+      options.contextManager === 'synchronous'
+        ? new SynchronousContextManager()
+        : new AsyncLocalStorageContextManager(),
     propagator: new W3CTraceContextPropagator(),
   });
   return {
@@ -94,10 +105,25 @@ export function startTracing(options: TracingOptions): Tracing {
   };
 }
 
+type TraceIds = { traceId: string; spanId: string } | Record<string, never>;
+
 /** The active trace and span ids (none outside a traced request, workflow task or activity). */
-export function activeTraceIds(): { traceId: string; spanId: string } | Record<string, never> {
-  const span = trace.getActiveSpan();
+export function activeTraceIds(): TraceIds {
+  return traceIdsOf(context.active());
+}
+
+/** The trace and span ids of a context's span (none when it has none, or none is given). */
+export function traceIdsOf(traced: Context | undefined): TraceIds {
+  const span = traced && trace.getSpan(traced);
   if (!span) return {};
   const { traceId, spanId } = span.spanContext();
   return { traceId, spanId };
+}
+
+/**
+ * Runs `fn` with `traced` as the active context (as it is, when none is given): for a call that
+ * starts spans of its own (the Temporal client's) or logs, made after an await in a request.
+ */
+export function inTrace<T>(traced: Context | undefined, fn: () => T): T {
+  return traced ? context.with(traced, fn) : fn();
 }

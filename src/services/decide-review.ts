@@ -4,6 +4,7 @@ import { recordAudit } from '../domain/audit/repository.js';
 import type { Principal } from '../domain/auth/principal.js';
 import { findListing, findVersionById, recordReviewDecision } from '../domain/catalog/repository.js';
 import { conflict, notFound } from '../domain/errors.js';
+import { inTrace } from '../observability/tracing.js';
 import { publishWorkflowId, reviewDecisionSignal } from '../workflows/publish-review.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -40,11 +41,13 @@ export async function decideReview(
       reason: input.reason ?? null,
     });
     try {
-      await deps.temporal.workflow.getHandle(workflowId).signal(reviewDecisionSignal, {
-        decision: input.decision,
-        reason: input.reason ?? null,
-        reviewerKeyId: principal.keyId,
-      });
+      await inTrace(deps.traceContext, () =>
+        deps.temporal.workflow.getHandle(workflowId).signal(reviewDecisionSignal, {
+          decision: input.decision,
+          reason: input.reason ?? null,
+          reviewerKeyId: principal.keyId,
+        }),
+      );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         throw conflict('the review is no longer running; the version was not decided');

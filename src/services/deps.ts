@@ -1,3 +1,4 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { SecretStore } from '../adapters/secrets/secret-store.js';
 import type { Config } from '../config.js';
@@ -24,9 +25,16 @@ export interface ServiceDeps {
   catalogPages?: NotifiedCache<ListingPage>;
   /** Organisations' own listings, serialised, this process read (absent: every request reads PostgreSQL). */
   ownListings?: NotifiedCache<RenderedJson>;
+  /** The OpenTelemetry context of the request being served, for the Temporal calls it makes (see withRequestTrace). */
+  traceContext?: TraceContext;
 }
 
 /** The part of the dependencies that starts workflows. */
 export function workflowStarter(deps: ServiceDeps): StartWorkflowDeps {
-  return { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue };
+  return {
+    db: deps.db,
+    temporal: deps.temporal,
+    taskQueue: deps.config.temporal.taskQueue,
+    traceContext: deps.traceContext,
+  };
 }

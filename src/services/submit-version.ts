@@ -3,6 +3,7 @@ import { findListing, findVersion, transitionVersion } from '../domain/catalog/r
 import type { Principal } from '../domain/auth/principal.js';
 import { AppError, conflict, notFound } from '../domain/errors.js';
 import { assertDeclarableTools } from '../domain/gateway/declared-tools.js';
+import { inTrace } from '../observability/tracing.js';
 import { startOwnedWorkflow } from '../temporal/start-workflow.js';
 import { listingIdKey, listingSlugKey, publisherOrgKey } from '../workflows/search-attribute-keys.js';
 import { publishReview, publishWorkflowId } from '../workflows/publish-review.js';
@@ -70,6 +71,8 @@ export async function submitVersion(
     }
     throw error;
   }
-  deps.logger.info({ workflowId, keyId: principal.keyId }, 'publish-review started');
+  inTrace(deps.traceContext, () =>
+    deps.logger.info({ workflowId, keyId: principal.keyId }, 'publish-review started'),
+  );
   return { workflowId };
 }

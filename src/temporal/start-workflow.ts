@@ -1,13 +1,17 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
 import type { Db } from '../db/pool.js';
 import { recordWorkflowOwner } from '../domain/workflows/repository.js';
+import { inTrace } from '../observability/tracing.js';
 
 /** What starting a workflow needs. */
 export interface StartWorkflowDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
+  /** The trace the start belongs to (a request's); absent: the active context. */
+  traceContext?: TraceContext;
 }
 
 /**
@@ -32,12 +36,14 @@ export async function startOwnedWorkflow<A>(
     kind: input.kind,
   });
   try {
-    await deps.temporal.workflow.start(input.workflow, {
-      workflowId: input.workflowId,
-      taskQueue: deps.taskQueue,
-      args: [input.arg],
-      typedSearchAttributes: new TypedSearchAttributes(input.searchAttributes ?? []),
-    });
+    await inTrace(deps.traceContext, () =>
+      deps.temporal.workflow.start(input.workflow, {
+        workflowId: input.workflowId,
+        taskQueue: deps.taskQueue,
+        args: [input.arg],
+        typedSearchAttributes: new TypedSearchAttributes(input.searchAttributes ?? []),
+      }),
+    );
     return { started: true };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { started: false };

@@ -1,8 +1,14 @@
 // One trace from the API through the workflow it starts into its activities, exported over OTLP, with
-// the trace id on the log lines written inside it.
+// the trace id on the log lines written inside it: in a process running API and worker (contexts
+// follow awaits), and from an API-only process (contexts handed explicitly) to that worker.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoArtifact } from '../support/agents.js';
+import { BazaarProcess } from '../support/bazaar-process.js';
+import { freePort } from '../support/free-port.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import { publishAgent } from '../support/publish.js';
@@ -12,12 +18,17 @@ describe('tracing', () => {
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let h: Harness;
   let slug: string;
+  const masterKey = randomBytes(32).toString('base64');
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     h = await startHarness({
       captureLogs: true,
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'bazaar-under-test' },
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_SERVICE_NAME: 'bazaar-under-test',
+        SECRETS_MASTER_KEY: masterKey,
+      },
     });
     const publisher = await h.createOrg();
     const listing = await publishAgent(h, {
@@ -80,5 +91,73 @@ describe('tracing', () => {
     const span = receiver.spans.slice(before).find((s) => s.name === 'GET /v1/installations')!;
     expect(span.parentSpanId).toBe('');
     expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('follows a request through an API-only process into the workflow its worker runs', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'bazaar-api-only-'));
+    const port = await freePort();
+    const api = new BazaarProcess('api', () => ({
+      PORT: String(port),
+      DATABASE_URL: h.config.databaseUrl,
+      TEMPORAL_ADDRESS: h.config.temporal.address,
+      TEMPORAL_TASK_QUEUE: h.config.temporal.taskQueue,
+      DATA_DIR: dataDir,
+      SECRETS_MASTER_KEY: masterKey,
+      ADMIN_TOKEN: h.adminToken,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'bazaar-api-only',
+      LOG_LEVEL: 'info',
+    }));
+    try {
+      await api.start();
+      const consumer = await h.createOrg();
+      const traceId = randomBytes(16).toString('hex');
+      const callerSpanId = randomBytes(8).toString('hex');
+      const call = (method: string, path: string, body?: unknown) =>
+        fetch(`http://127.0.0.1:${port}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${consumer.token}`,
+            traceparent: `00-${traceId}-${callerSpanId}-01`,
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+      const started = await call('POST', '/v1/installations', { listing: slug });
+      expect(started.status).toBe(202);
+      const { workflowId } = (await started.json()) as { workflowId: string };
+      await h.temporal.workflow.getHandle(workflowId).result();
+      // A read that calls Temporal: its client span belongs to the read's trace too.
+      expect((await call('GET', `/v1/workflows/${encodeURIComponent(workflowId)}`)).status).toBe(200);
+
+      const inTrace = () => receiver.spans.filter((span) => span.traceId === traceId);
+      await waitFor(
+        async () =>
+          inTrace().some((span) => span.name === 'RunActivity:activateInstallation') &&
+          inTrace().some((span) => span.name === 'DescribeWorkflow'),
+        'the provision and the status read in the trace',
+        20_000,
+      );
+      const spans = inTrace();
+      const named = (name: string) => spans.find((span) => span.name === name);
+      const server = named('POST /v1/installations');
+      expect(server).toMatchObject({ parentSpanId: callerSpanId, serviceName: 'bazaar-api-only' });
+      const start = named('StartWorkflow:provisionInstallation');
+      expect(start).toMatchObject({ parentSpanId: server?.spanId, serviceName: 'bazaar-api-only' });
+      expect(named('RunWorkflow:provisionInstallation')?.parentSpanId).toBe(start?.spanId);
+      expect(named('DescribeWorkflow')?.parentSpanId).toBe(named('GET /v1/workflows/:workflowId')?.spanId);
+
+      // The API process's request lines carry the trace id, though its contexts do not follow awaits.
+      const lines = api
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line));
+      const requestLine = lines.find((line) => line.msg === 'request' && line.path === '/v1/installations');
+      expect(requestLine).toMatchObject({ traceId, spanId: server?.spanId });
+    } finally {
+      await api.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

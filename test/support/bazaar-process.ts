@@ -73,6 +73,11 @@ export class BazaarProcess {
     }
   }
 
+  /** Its process id while it runs (for reading its CPU time in /proc). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Whether it is running (it may have exited by itself). */
   get running(): boolean {
     return this.child !== null;

@@ -1,13 +1,17 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../../logger.js';
+import { traceIdsOf } from '../../observability/tracing.js';
 import type { AppEnv } from '../env.js';
 
-/** What every line logged about a request carries: its request id and, once authenticated, the caller. */
+/**
+ * What every line logged about a request carries: its request id, its trace and span ids (when
+ * traced: given here, since the logger's own lookup sees the request's span only before its first
+ * await in a process without a worker) and, once authenticated, the caller.
+ */
 export function requestLogFields(c: Context<AppEnv>): Record<string, unknown> {
   const principal = c.get('principal');
-  return principal
-    ? { requestId: c.get('requestId'), orgId: principal.orgId, keyId: principal.keyId }
-    : { requestId: c.get('requestId') };
+  const fields = { requestId: c.get('requestId'), ...traceIdsOf(c.get('traceContext')) };
+  return principal ? { ...fields, orgId: principal.orgId, keyId: principal.keyId } : fields;
 }
 
 /**

@@ -5,32 +5,39 @@ import {
   context,
   propagation,
   trace,
+  type Context as TraceContext,
   type TextMapGetter,
 } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
+import type { AppEnv } from '../env.js';
 import { methodLabel, routeLabel } from './http-metrics.js';
 
 // The propagator asks for `traceparent` and `tracestate` by name: read just those, not every header.
-const requestHeaders: TextMapGetter<Context> = {
+const requestHeaders: TextMapGetter<Context<AppEnv>> = {
   keys: () => [],
   get: (c, key) => c.req.header(key),
 };
 
 /**
  * A server span per request, named `METHOD route-template`, continuing the caller's W3C
- * traceparent, and active for everything after it (so the Temporal client's interceptor and log
- * lines see it); it records the status (an error from 500 on) and any exception. Only what the span
- * needs is read: @hono/otel's middleware copied every request header and, by reading the response's
- * headers, made the response object the server otherwise avoids building.
+ * traceparent; it records the status (an error from 500 on) and any exception. Its context is kept
+ * as `c.get('traceContext')` and made active for what follows: across awaits where the process
+ * follows contexts there (a worker runs in it), else only until the first await, so the request's
+ * log fields and its Temporal calls are given it explicitly (requestLogFields, withRequestTrace).
+ * Only what the span needs is read: @hono/otel's middleware copied every request header and, by
+ * reading the response's headers, made the response object the server otherwise avoids building.
  */
-export function traceRequests(): MiddlewareHandler {
+export function traceRequests(): MiddlewareHandler<AppEnv> {
   const tracer = trace.getTracer('bazaar-api');
   return async function traceRequestsMiddleware(c, next) {
     const method = methodLabel(c.req.method);
     // The router has matched before any middleware runs: the template is known now.
     const route = routeLabel(matchedRoutes(c), c.req.path);
-    const parent = propagation.extract(ROOT_CONTEXT, c, requestHeaders);
+    // Most callers send no traceparent: the propagator is asked only when there is one.
+    const parent = c.req.header('traceparent')
+      ? propagation.extract(ROOT_CONTEXT, c, requestHeaders)
+      : ROOT_CONTEXT;
     const span = tracer.startSpan(
       `${method} ${route}`,
       {
@@ -39,8 +46,10 @@ export function traceRequests(): MiddlewareHandler {
       },
       parent,
     );
+    const traced = trace.setSpan(parent, span);
+    c.set('traceContext', traced);
     try {
-      await context.with(trace.setSpan(parent, span), next);
+      await context.with(traced, next);
       if (span.isRecording()) {
         const status = c.res.status;
         span.setAttribute('http.response.status_code', status);
@@ -55,4 +64,13 @@ export function traceRequests(): MiddlewareHandler {
       span.end();
     }
   };
+}
+
+/** The dependencies a use case is called with, carrying the request's trace for the Temporal calls it makes. */
+export function withRequestTrace<D extends object>(
+  c: Context<AppEnv>,
+  deps: D,
+): D & { traceContext?: TraceContext } {
+  const traceContext = c.get('traceContext');
+  return traceContext ? { ...deps, traceContext } : deps;
 }

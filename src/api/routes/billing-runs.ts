@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { startBillingRun } from '../../services/start-billing-run.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
+import { withRequestTrace } from '../middleware/trace-requests.js';
 import { createRouter } from '../router.js';
 import { periodParam } from './invoices.js';
 
@@ -26,6 +27,6 @@ const startBillingRunRoute = createRoute({
 /** Billing runs: a platform admin bills a period on demand. */
 export function billingRunRoutes(deps: ApiDeps) {
   return createRouter(deps).openapi(startBillingRunRoute, async (c) =>
-    c.json(await startBillingRun(deps, c.req.valid('json')), 202),
+    c.json(await startBillingRun(withRequestTrace(c, deps), c.req.valid('json')), 202),
   );
 }

@@ -12,6 +12,7 @@ import { listToolCalls } from '../../domain/gateway/tool-calls.js';
 import { invokeInstallation } from '../../services/invoke-installation.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
+import { withRequestTrace } from '../middleware/trace-requests.js';
 import { createRouter } from '../router.js';
 
 const executionSchema = z
@@ -170,7 +171,7 @@ export function executionRoutes(deps: ApiDeps) {
     .openapi(executeRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
       const body = c.req.valid('json');
-      const invocation = await invokeInstallation(deps, principal, {
+      const invocation = await invokeInstallation(withRequestTrace(c, deps), principal, {
         installationId: c.req.valid('param').id,
         input: body.input,
         mode: body.mode,

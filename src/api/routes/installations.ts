@@ -16,6 +16,7 @@ import { provisionWorkflowId } from '../../workflows/provision.js';
 import { setInstallationBudget } from '../../services/set-installation-budget.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
+import { withRequestTrace } from '../middleware/trace-requests.js';
 import { createRouter } from '../router.js';
 
 const installationSchema = z
@@ -161,7 +162,7 @@ export function installationRoutes(deps: ApiDeps) {
   return createRouter(deps)
     .openapi(createInstallationRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
-      return c.json(await installListing(deps, principal, c.req.valid('json')), 202);
+      return c.json(await installListing(withRequestTrace(c, deps), principal, c.req.valid('json')), 202);
     })
     .openapi(updateInstallationRoute, async (c) => {
       const input = { installationId: c.req.valid('param').id, ...c.req.valid('json') };
@@ -171,12 +172,12 @@ export function installationRoutes(deps: ApiDeps) {
     .openapi(deleteInstallationRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
       const installationId = c.req.valid('param').id;
-      return c.json(await removeInstallation(deps, principal, { installationId }), 202);
+      return c.json(await removeInstallation(withRequestTrace(c, deps), principal, { installationId }), 202);
     })
     .openapi(upgradeInstallationRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));
       const input = { installationId: c.req.valid('param').id, ...c.req.valid('json') };
-      return c.json(await upgradeInstallation(deps, principal, input), 202);
+      return c.json(await upgradeInstallation(withRequestTrace(c, deps), principal, input), 202);
     })
     .openapi(listInstallationsRoute, async (c) => {
       const principal = asOrgPrincipal(c.get('principal'));

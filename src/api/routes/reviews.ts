@@ -4,6 +4,7 @@ import { decideReview } from '../../services/decide-review.js';
 import { publishWorkflowId } from '../../workflows/publish-review.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
+import { withRequestTrace } from '../middleware/trace-requests.js';
 import { createRouter } from '../router.js';
 import { listingSchema, versionSchema, workflowAcceptedSchema } from '../schemas.js';
 
@@ -69,6 +70,6 @@ export function reviewRoutes(deps: ApiDeps) {
     })
     .openapi(decisionRoute, async (c) => {
       const input = { versionId: c.req.valid('param').versionId, ...c.req.valid('json') };
-      return c.json(await decideReview(deps, c.get('principal'), input), 202);
+      return c.json(await decideReview(withRequestTrace(c, deps), c.get('principal'), input), 202);
     });
 }

@@ -12,6 +12,7 @@ import { versionImpact, versionImpactSchema } from '../../services/version-impac
 import { yankVersion } from '../../services/yank-version.js';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, access } from '../openapi.js';
+import { withRequestTrace } from '../middleware/trace-requests.js';
 import { createRouter } from '../router.js';
 import {
   listingParamsSchema,
@@ -175,7 +176,7 @@ export function versionRoutes(deps: ApiDeps) {
     .openapi(submitRoute, async (c) => {
       const params = c.req.valid('param');
       const input = { listing: params.id, version: params.version };
-      return c.json(await submitVersion(deps, c.get('principal'), input), 202);
+      return c.json(await submitVersion(withRequestTrace(c, deps), c.get('principal'), input), 202);
     })
     .openapi(artifactRoute, async (c) => {
       const params = c.req.valid('param');

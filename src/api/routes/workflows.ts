@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiDeps } from '../env.js';
 import { errorResponses, jsonResponse, access } from '../openapi.js';
+import { inTrace } from '../../observability/tracing.js';
 import { createRouter } from '../router.js';
 
 const workflowStatusSchema = z
@@ -34,10 +35,13 @@ export function workflowRoutes(deps: ApiDeps) {
   return createRouter(deps).openapi(getWorkflowRoute, async (c) => {
     const { workflowId } = c.req.valid('param');
     const handle = deps.temporal.workflow.getHandle(workflowId);
-    const description = await handle.describe();
+    // The Temporal client's spans belong to this request's trace.
+    const traced = c.get('traceContext');
+    const description = await inTrace(traced, () => handle.describe());
     const status = description.status.name;
     const extra: { state?: unknown; result?: unknown; failure?: string } = {};
-    if (status === 'RUNNING') extra.state = await handle.query('state').catch(() => undefined);
+    if (status === 'RUNNING')
+      extra.state = await inTrace(traced, () => handle.query('state')).catch(() => undefined);
     else if (status === 'COMPLETED') extra.result = await handle.result();
     else if (status === 'FAILED')
       extra.failure = await handle.result().then(
