@@ -82,7 +82,8 @@ export async function startBazaar(config: Config, logger: Logger, parts: BazaarP
     // turns on for itself anyway); without one, contexts are handed explicitly and no promise pays.
     const tracing = config.tracing
       ? startTracing({
-          ...config.tracing,
+          endpoint: config.tracing.endpoint,
+          serviceName: config.tracing.serviceName,
           contextManager: config.roles.includes('worker') ? 'async-local-storage' : 'synchronous',
         })
       : null;

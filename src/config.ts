@@ -72,10 +72,10 @@ const configSchema = z.object({
   /** The service name traces carry. */
   OTEL_SERVICE_NAME: z.string().min(1).default('bazaar'),
   /**
-   * The share (0–1) of GET and HEAD requests that start a trace when the caller sends no sampled
-   * traceparent; every other request, and every request whose caller's trace is sampled, is traced.
+   * The share (0–1) of GET and HEAD requests that start a trace when the caller sends no
+   * traceparent; every write is traced, and a request with a traceparent follows its sampled flag.
    */
-  TRACE_READS_RATIO: z.coerce.number().min(0).max(1).default(1),
+  TRACE_READS_RATIO: z.coerce.number().min(0).max(1).default(0.1),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/bazaar'),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),

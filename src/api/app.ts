@@ -42,8 +42,8 @@ export function createApp(deps: ApiDeps) {
   const app = createRouter(deps);
   // First, so that every answer is counted, whichever middleware gives it.
   app.use(httpMetrics(deps.metrics));
-  // A server span per request, continuing a caller's W3C traceparent; active for all that follows.
-  if (deps.config.tracing) app.use(traceRequests());
+  // A server span per request (reads sampled), continuing a caller's W3C traceparent; active for all that follows.
+  if (deps.config.tracing) app.use(traceRequests({ readsRatio: deps.config.tracing.readsRatio }));
   app.use(requestId());
   app.use(requestLogger(deps.logger));
   app.onError(handleError);

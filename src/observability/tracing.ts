@@ -7,16 +7,13 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import {
+  AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
-  SamplingDecision,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SamplingResult,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { SynchronousContextManager } from './synchronous-context-manager.js';
 
 /** Where traces go and under which service name. */
@@ -24,8 +21,6 @@ export interface TracingOptions {
   /** The collector's OTLP/HTTP base URL; spans are posted to `<endpoint>/v1/traces`. */
   endpoint: string;
   serviceName: string;
-  /** The share of GET/HEAD requests that start a trace of their own (default 1: all); see TRACE_READS_RATIO. */
-  readsRatio?: number;
   /**
    * How the active context is kept: `async-local-storage` follows it across awaits (what activities
    * need: their log lines and Temporal's interceptors run after awaits); `synchronous` keeps it only
@@ -33,36 +28,6 @@ export interface TracingOptions {
    * where the API hands each request's context to what needs it). Default: async-local-storage.
    */
   contextManager?: 'async-local-storage' | 'synchronous';
-}
-
-/**
- * Decides whether a span that starts a trace is kept: an API read (a server span of a GET or HEAD) by
- * its trace id at the given ratio, anything else (writes, which start workflows; workflow and activity
- * spans) always. Wrapped in ParentBased, so a span with a parent follows the parent's decision.
- */
-export class ReadsRatioSampler implements Sampler {
-  private readonly reads: TraceIdRatioBasedSampler;
-
-  constructor(private readonly ratio: number) {
-    this.reads = new TraceIdRatioBasedSampler(ratio);
-  }
-
-  shouldSample(
-    context: Context,
-    traceId: string,
-    _spanName: string,
-    spanKind: SpanKind,
-    attributes: Attributes,
-  ): SamplingResult {
-    const method = attributes['http.request.method'];
-    if (spanKind === SpanKind.SERVER && (method === 'GET' || method === 'HEAD'))
-      return this.reads.shouldSample(context, traceId);
-    return { decision: SamplingDecision.RECORD_AND_SAMPLED };
-  }
-
-  toString(): string {
-    return `ReadsRatioSampler{${this.ratio}}`;
-  }
 }
 
 /** Running tracing: what the Temporal worker needs for workflow spans, and how to stop. */
@@ -84,7 +49,9 @@ export function startTracing(options: TracingOptions): Tracing {
   const provider = new BasicTracerProvider({
     resource,
     spanProcessors: [spanProcessor],
-    sampler: new ParentBasedSampler({ root: new ReadsRatioSampler(options.readsRatio ?? 1) }),
+    // A span with a parent follows the parent's decision; any other is kept. Which API reads get a
+    // span at all is decided before one is started (TRACE_READS_RATIO, src/api/middleware/trace-requests.ts).
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
   });
   provider.register({
     contextManager:

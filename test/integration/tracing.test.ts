@@ -27,6 +27,7 @@ describe('tracing', () => {
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_SERVICE_NAME: 'bazaar-under-test',
+        TRACE_READS_RATIO: '1', // the reads below are followed: every one traced
         SECRETS_MASTER_KEY: masterKey,
       },
     });
@@ -106,6 +107,7 @@ describe('tracing', () => {
       ADMIN_TOKEN: h.adminToken,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: 'bazaar-api-only',
+      TRACE_READS_RATIO: '1',
       LOG_LEVEL: 'info',
     }));
     try {

@@ -19,25 +19,35 @@ const requestHeaders: TextMapGetter<Context<AppEnv>> = {
   get: (c, key) => c.req.header(key),
 };
 
+const READS = new Set(['GET', 'HEAD']);
+
+/** Which requests get a span: reads without a caller's trace only at this share (TRACE_READS_RATIO). */
+export interface TraceRequestsOptions {
+  readsRatio: number;
+}
+
 /**
  * A server span per request, named `METHOD route-template`, continuing the caller's W3C
- * traceparent; it records the status (an error from 500 on) and any exception. Its context is kept
+ * traceparent; it records the status (an error from 500 on) and any exception. Writes always get
+ * one; a read that comes with a traceparent follows the caller's sampling decision; any other read
+ * gets one at `readsRatio`, decided before anything is built, so a read left out costs a random
+ * number and nothing else (no span, no ids, no context). Its context is kept
  * as `c.get('traceContext')` and made active for what follows: across awaits where the process
  * follows contexts there (a worker runs in it), else only until the first await, so the request's
  * log fields and its Temporal calls are given it explicitly (requestLogFields, withRequestTrace).
  * Only what the span needs is read: @hono/otel's middleware copied every request header and, by
  * reading the response's headers, made the response object the server otherwise avoids building.
  */
-export function traceRequests(): MiddlewareHandler<AppEnv> {
+export function traceRequests({ readsRatio }: TraceRequestsOptions): MiddlewareHandler<AppEnv> {
   const tracer = trace.getTracer('bazaar-api');
   return async function traceRequestsMiddleware(c, next) {
+    // Most callers send no traceparent: the propagator is asked only when there is one.
+    const traceparent = c.req.header('traceparent');
+    if (!traceparent && READS.has(c.req.method) && !(Math.random() < readsRatio)) return next();
     const method = methodLabel(c.req.method);
     // The router has matched before any middleware runs: the template is known now.
     const route = routeLabel(matchedRoutes(c), c.req.path);
-    // Most callers send no traceparent: the propagator is asked only when there is one.
-    const parent = c.req.header('traceparent')
-      ? propagation.extract(ROOT_CONTEXT, c, requestHeaders)
-      : ROOT_CONTEXT;
+    const parent = traceparent ? propagation.extract(ROOT_CONTEXT, c, requestHeaders) : ROOT_CONTEXT;
     const span = tracer.startSpan(
       `${method} ${route}`,
       {
