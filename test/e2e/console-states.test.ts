@@ -218,6 +218,10 @@ describe('the console’s empty, error and keyboard states in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByText('Credential SHOP_API_KEY deleted').waitFor();
     await page.getByText('No credentials yet.').waitFor();
+    // A note of what happened can be dismissed from the keyboard before it leaves by itself.
+    await page.getByRole('button', { name: 'Dismiss: Credential SHOP_API_KEY deleted' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('Credential SHOP_API_KEY deleted').waitFor({ state: 'detached', timeout: 2000 });
   });
 
   it('a webhook endpoint needs at least one event type: said inline, before the API is asked', async () => {

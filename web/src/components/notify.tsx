@@ -1,4 +1,5 @@
-// Every action confirms what happened: one live region at the top of the page says it.
+// Every action confirms what happened: one live region at the corner of the page says it, for 8 s
+// or until dismissed.
 import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
 
 interface Note {
@@ -12,17 +13,32 @@ const NotifyContext = createContext<(text: string, kind?: Note['kind']) => void>
 /** Provides notify() to the pages and shows the notes. */
 export function NotifyProvider({ children }: { children: ReactNode }) {
   const [notes, setNotes] = useState<Note[]>([]);
-  const notify = useCallback((text: string, kind: Note['kind'] = 'ok') => {
-    const id = Date.now() + Math.random();
-    setNotes((current) => [...current.slice(-2), { id, text, kind }]);
-    setTimeout(() => setNotes((current) => current.filter((note) => note.id !== id)), 8000);
-  }, []);
+  const dismiss = useCallback(
+    (id: number) => setNotes((current) => current.filter((note) => note.id !== id)),
+    [],
+  );
+  const notify = useCallback(
+    (text: string, kind: Note['kind'] = 'ok') => {
+      const id = Date.now() + Math.random();
+      setNotes((current) => [...current.slice(-2), { id, text, kind }]);
+      setTimeout(() => dismiss(id), 8000);
+    },
+    [dismiss],
+  );
   return (
     <NotifyContext.Provider value={notify}>
       <div className="notes" role="status" aria-live="polite">
         {notes.map((note) => (
           <p key={note.id} className={`note ${note.kind}`}>
-            {note.text}
+            <span>{note.text}</span>
+            <button
+              type="button"
+              className="note-dismiss"
+              aria-label={`Dismiss: ${note.text}`}
+              onClick={() => dismiss(note.id)}
+            >
+              ×
+            </button>
           </p>
         ))}
       </div>
