@@ -1,7 +1,9 @@
 // Summarises a V8 CPU profile (what `node --cpu-prof` writes, e.g. `bench/http.bench.ts --profile=DIR`):
 // the functions with the most self time, and the most inclusive time (a function's own samples plus
 // those of everything it called, counted once per sample however deep the recursion), by package.
-// Run: npx tsx bench/cpu-profile-summary.ts <file.cpuprofile> [--top=40] [--grep=text]
+// With --origins=a,b: the share of the busy (not idle) time spent in frames whose origin contains one
+// of them, e.g. --origins=@opentelemetry,src/observability,trace-requests,http-metrics,prom-client.
+// Run: npx tsx bench/cpu-profile-summary.ts <file.cpuprofile> [--top=40] [--grep=text] [--origins=a,b]
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -75,5 +77,17 @@ const show = (title: string, map: Map<string, number>) => {
 };
 console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled`);
 show('self time by origin', byOrigin);
+const origins = options.get('origins')?.split(',');
+if (origins) {
+  const busy =
+    total -
+    (self.get(nameOf({ id: 0, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } })) ?? 0);
+  const chosen = [...byOrigin]
+    .filter(([name]) => origins.some((part) => name.includes(part)))
+    .reduce((sum, [, micros]) => sum + micros, 0);
+  console.log(
+    `\nbusy (not idle) ${(busy / 1e6).toFixed(2)} s, of which in ${origins.join(', ')}: ${((chosen / busy) * 100).toFixed(2)} %`,
+  );
+}
 show('self time by function', self);
 show('inclusive time by function', inclusive);

@@ -7,7 +7,8 @@
 // request (all its threads, from /proc): on a shared machine throughput follows the CPU share the
 // process is given, while CPU per request mostly does not, so the overhead is given both ways.
 // Run: npx tsx bench/http.bench.ts [--duration=5] [--rounds=3] [--connections=50] [--listings=300]
-//   [--only=plain] [--targets=own,page,search] [--trace-reads-ratio=1] [--profile=DIR]
+//   [--only=plain] [--targets=own,page,search] [--trace-reads-ratio=1] [--observe=metrics,tracing]
+//   [--profile=DIR]
 // Never part of the test suite. The machine may be shared: the load average is printed with the figures.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -38,6 +39,9 @@ const rounds = Number(args.get('rounds') ?? 3);
 // --targets=page: measure only these reads (own: GET /v1/listings, page: GET /v1/listings/{slug}, search).
 // --trace-reads-ratio=1: the observed process's TRACE_READS_RATIO (default: its own default, 0.1).
 const traceReadsRatio = args.get('trace-reads-ratio');
+// --observe=metrics: what the second process turns on (metrics, tracing, both by default; `none` makes
+// it a copy of the first: an A/A run, whose "overhead" is the bench's own bias and noise).
+const observe = new Set((args.get('observe') ?? 'metrics,tracing').split(','));
 const chosenTargets = new Set((args.get('targets') ?? 'own,page,search').split(','));
 // --profile=DIR: each API process writes a CPU profile (--cpu-prof) into DIR/plain or DIR/observed
 // (summarise one with bench/cpu-profile-summary.ts).
@@ -244,8 +248,8 @@ try {
     () => ({
       ...baseEnv,
       PORT: String(observedPort),
-      METRICS_PORT: String(metricsPort),
-      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      ...(observe.has('metrics') && { METRICS_PORT: String(metricsPort) }),
+      ...(observe.has('tracing') && { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }),
       ...(traceReadsRatio !== undefined && { TRACE_READS_RATIO: traceReadsRatio }),
     }),
     profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'observed')}`] : [],
@@ -283,20 +287,27 @@ try {
     push(plainRuns, bareFigures);
     console.log(show(bareFigures));
     for (const [, name, path, h] of targets) {
-      const plain = await measure(name, `${apiUrl}${path}`, h, plainApi.pid);
-      push(plainRuns, plain);
-      console.log(show(plain));
-      if (only === 'plain') continue;
-      const observed = await measure(`${name} +obs`, `${observedUrl}${path}`, h, observedApi.pid);
-      push(observedRuns, { ...observed, name });
-      console.log(show(observed));
+      const measurePlain = async () => {
+        const plain = await measure(name, `${apiUrl}${path}`, h, plainApi.pid);
+        push(plainRuns, plain);
+        console.log(show(plain));
+      };
+      const measureObserved = async () => {
+        const observed = await measure(`${name} +obs`, `${observedUrl}${path}`, h, observedApi.pid);
+        push(observedRuns, { ...observed, name });
+        console.log(show(observed));
+      };
+      if (only === 'plain') await measurePlain();
+      // Which process goes first alternates by round: the one measured second was favoured by a few %.
+      else if (round % 2 === 1) await measurePlain().then(measureObserved);
+      else await measureObserved().then(measurePlain);
     }
   }
   console.log(`\nmedians of ${rounds} rounds:`);
   for (const [name, all] of plainRuns) console.log(show(summary(name, all)));
   if (only !== 'plain') {
     console.log(
-      '\nwith METRICS_PORT and OTEL_EXPORTER_OTLP_ENDPOINT (medians), the throughput lost and the CPU per request added:',
+      `\nwith ${[...observe].join(' and ')} (medians), the throughput lost and the CPU per request added:`,
     );
     for (const [name, all] of observedRuns) {
       const observed = summary(name, all);
@@ -306,8 +317,10 @@ try {
         `${show(observed)}   ${(((plain.rps - observed.rps) / plain.rps) * 100).toFixed(1)} % lost, CPU/req ${cpuAdded >= 0 ? '+' : ''}${cpuAdded.toFixed(1)} %`,
       );
     }
-    const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-    console.log(`(metrics scraped: ${scraped.status}; OTLP export requests received: ${otlp.requests()})`);
+    const scraped = observe.has('metrics')
+      ? (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status
+      : 'not served';
+    console.log(`(metrics scraped: ${scraped}; OTLP export requests received: ${otlp.requests()})`);
   }
   if (profileDir) {
     await plainApi.stop();
