@@ -50,10 +50,12 @@ const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
 const byOrigin = new Map<string, number>();
 let total = 0;
+let idle = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   const micros = profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0;
   const leaf = byId.get(profile.samples[i]!)!;
   total += micros;
+  if (leaf.callFrame.functionName === '(idle)') idle += micros;
   const leafName = nameOf(leaf);
   self.set(leafName, (self.get(leafName) ?? 0) + micros);
   byOrigin.set(origin(leaf.callFrame.url), (byOrigin.get(origin(leaf.callFrame.url)) ?? 0) + micros);
@@ -79,9 +81,7 @@ console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled`);
 show('self time by origin', byOrigin);
 const origins = options.get('origins')?.split(',');
 if (origins) {
-  const busy =
-    total -
-    (self.get(nameOf({ id: 0, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } })) ?? 0);
+  const busy = total - idle;
   const chosen = [...byOrigin]
     .filter(([name]) => origins.some((part) => name.includes(part)))
     .reduce((sum, [, micros]) => sum + micros, 0);

@@ -7,7 +7,7 @@ import {
   ParentBasedSampler,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../src/api/env.js';
 import { traceRequests } from '../../src/api/middleware/trace-requests.js';
@@ -21,7 +21,7 @@ const traceparent = (sampled: boolean) => `00-${callerTraceId}-${'b'.repeat(16)}
 function app(readsRatio: number) {
   const served = new Hono<AppEnv>();
   served.use(traceRequests({ readsRatio }));
-  const answer = (c: any) => c.json({ traced: c.get('traceContext') !== undefined });
+  const answer = (c: Context<AppEnv>) => c.json({ traced: c.get('traceContext') !== undefined });
   served.get('/things/:id', answer);
   served.post('/things', answer);
   return served;
